@@ -1,0 +1,44 @@
+# genzoo-lite: `make lab` to work, `make test` to check. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
+
+.PHONY: help venv lab test unit nbval notebooks clean
+
+help:
+	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
+	@echo "make test       unit tests + nbval on every notebook"
+	@echo "make notebooks  re-execute every notebook in place (refreshes outputs and figures/)"
+
+venv: $(STAMP)
+
+# Re-install whenever the dependency list changes. torch==2.13.0 is pinned in pyproject.toml,
+# so pip takes the local CPU wheel here and never resolves a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest notebooks $(PYTEST_ARGS)
+
+# Sync each percent-format .py (the source) into its .ipynb and execute it in place.
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,139 @@
+"""Weights as safetensors with a SHA-256 manifest, and ``load_or_train``.
+
+Plumbing. Never pickle: a ``.safetensors`` file holds only tensors, so loading cannot run code,
+and every file is checked against ``manifest.json`` before a single tensor is used.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from .utils import retrain_requested
+
+__all__ = ["WEIGHTS_DIR", "CheckpointError", "sha256_of", "save_weights", "load_weights",
+           "load_or_train"]
+
+#: Weights shipped with the package (small files, listed in WEIGHTS_DIR / "manifest.json").
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+MANIFEST = "manifest.json"
+
+
+class CheckpointError(RuntimeError):
+    """A weights file is missing from the manifest, corrupted, or does not fit the model."""
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_manifest(directory: Path) -> dict[str, str]:
+    path = directory / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise CheckpointError(f"{path} is not valid JSON: {err}") from err
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"{path} must map file names to SHA-256 digests")
+    return manifest
+
+
+def _check_name(name: str) -> None:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"checkpoint name must be a plain file stem, got {name!r}")
+
+
+def save_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIGHTS_DIR) -> Path:
+    """Save ``model.state_dict()`` to ``<directory>/<name>.safetensors`` and record its SHA-256."""
+    _check_name(name)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.safetensors"
+    # contiguous copies: safetensors refuses views and shared storage
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    save_file(state, str(path), metadata={"name": name})
+    manifest = _read_manifest(directory)
+    manifest[path.name] = sha256_of(path)
+    (directory / MANIFEST).write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    return path
+
+
+def load_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIGHTS_DIR) -> None:
+    """Load ``<directory>/<name>.safetensors`` into ``model`` after verifying its checksum.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: the file is not in the manifest, its SHA-256 differs (corrupted or
+            replaced), or its tensors do not match the model's names and shapes.
+    """
+    _check_name(name)
+    directory = Path(directory)
+    path = directory / f"{name}.safetensors"
+    if not path.exists():
+        raise FileNotFoundError(f"no weights file {path}")
+    expected = _read_manifest(directory).get(path.name)
+    if expected is None:
+        raise CheckpointError(f"{path} is not listed in {directory / MANIFEST}; refusing to load")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise CheckpointError(
+            f"{path} is corrupted or was replaced: SHA-256 {actual[:12]}... but the manifest "
+            f"records {expected[:12]}...; delete it to retrain, or restore the shipped file")
+    state = load_file(str(path))
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        details = "; ".join(part for part in (
+            f"missing {missing}" if missing else "",
+            f"unexpected {unexpected}" if unexpected else "",
+            "shape mismatch " + ", ".join(
+                f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in wrong)
+            if wrong else "",
+        ) if part)
+        raise CheckpointError(f"{path} does not fit {type(model).__name__}: {details}")
+    model.load_state_dict(state)
+
+
+def load_or_train(
+    name: str,
+    build: Callable[[], torch.nn.Module],
+    train: Callable[[torch.nn.Module], object],
+    directory: Path | str = WEIGHTS_DIR,
+    save: bool = False,
+) -> tuple[torch.nn.Module, bool]:
+    """Build a model and load shipped weights if present and valid, else train it.
+
+    Args:
+        name: file stem of the weights, e.g. ``"vae_digits_2d"``.
+        build: returns a fresh, untrained model.
+        train: trains the model in place (its return value is ignored).
+        directory: where weights live; the package's ``weights/`` by default.
+        save: after training, save the weights (and checksum) to ``directory``.
+
+    Returns:
+        ``(model in eval mode, loaded)``: ``loaded`` is True when weights came from disk.
+        A file that exists but is corrupted or mismatched raises :class:`CheckpointError`,
+        never a silently wrong model. ``GENZOO_RETRAIN=1`` forces training.
+    """
+    model = build()
+    path = Path(directory) / f"{name}.safetensors"
+    if path.exists() and not retrain_requested():
+        load_weights(model, name, directory)
+        return model.eval(), True
+    train(model)
+    if save:
+        save_weights(model, name, directory)
+    return model.eval(), False

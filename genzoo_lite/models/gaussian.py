@@ -1,0 +1,131 @@
+"""Gaussian maximum likelihood and a mixture of Gaussians fitted by EM.
+
+Taught in notebooks/01_gaussian_mle ("Maximum likelihood for a Gaussian", "A mixture of
+Gaussians by EM"); the GMM is the baseline of notebook 02 and the latent-variable bridge to 03.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch.distributions import MultivariateNormal
+
+__all__ = ["fit_gaussian", "gaussian_log_prob", "GMM", "fit_gmm"]
+
+
+def _check_points(x: torch.Tensor) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor of shape (N, D), got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"x must be floating point (float32/float64), got {x.dtype}; "
+                        "convert integer images with x.float()")
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError(f"x must have shape (N, D) with N >= 1, got {tuple(x.shape)}")
+
+
+def fit_gaussian(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Maximum-likelihood Gaussian: mu = mean(x), cov = mean((x - mu)(x - mu)^T).
+
+    Note the 1/N of maximum likelihood, not the unbiased 1/(N - 1).
+
+    Args:
+        x: float tensor (N, D).
+
+    Returns:
+        ``mu`` (D,) and ``cov`` (D, D), in x's dtype.
+    """
+    _check_points(x)
+    mu = x.mean(dim=0)
+    centred = x - mu  # (N, D)
+    cov = centred.T @ centred / x.shape[0]
+    return mu, cov
+
+
+def gaussian_log_prob(x: torch.Tensor, mu: torch.Tensor, cov: torch.Tensor) -> torch.Tensor:
+    """log N(x; mu, cov) of each row of x (N, D): a tensor (N,) in nats."""
+    _check_points(x)
+    if mu.shape != (x.shape[1],) or cov.shape != (x.shape[1], x.shape[1]):
+        raise ValueError(f"mu {tuple(mu.shape)} / cov {tuple(cov.shape)} do not fit "
+                         f"D = {x.shape[1]}: expected ({x.shape[1]},) and {(x.shape[1],) * 2}")
+    return MultivariateNormal(mu, covariance_matrix=cov).log_prob(x)
+
+
+@dataclass
+class GMM:
+    """A fitted mixture p(x) = sum_k w_k N(x; mu_k, Sigma_k)."""
+
+    weights: torch.Tensor  # (K,)
+    means: torch.Tensor  # (K, D)
+    covs: torch.Tensor  # (K, D, D)
+    log_likelihoods: list[float] = field(default_factory=list)  # mean log p(x) after each iteration
+
+    def log_joint(self, x: torch.Tensor) -> torch.Tensor:
+        """log w_k + log N(x_n; mu_k, Sigma_k) for every point and component: (N, K)."""
+        _check_points(x)
+        x = x.to(self.means.dtype)
+        components = MultivariateNormal(self.means, covariance_matrix=self.covs)
+        return self.weights.log() + components.log_prob(x[:, None, :])
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) of each row of x (N, D): a tensor (N,) in nats."""
+        return torch.logsumexp(self.log_joint(x), dim=1)
+
+    def responsibilities(self, x: torch.Tensor) -> torch.Tensor:
+        """The E-step: p(component k | x_n), rows sum to 1: (N, K)."""
+        return torch.softmax(self.log_joint(x), dim=1)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw n points: pick a component by its weight, then sample its Gaussian. (n, D)."""
+        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        eps = torch.randn(n, self.means.shape[1], generator=generator, dtype=self.means.dtype)
+        chol = torch.linalg.cholesky(self.covs)  # (K, D, D)
+        return self.means[k] + (chol[k] @ eps[:, :, None])[:, :, 0]
+
+
+def fit_gmm(x: torch.Tensor, k: int, n_iter: int = 100, seed: int = 0,
+            reg_covar: float = 1e-6) -> GMM:
+    """Fit a K-component GMM to x (N, D) by expectation-maximisation.
+
+    Starts from k distinct data points as means (chosen with ``seed``), the data covariance for
+    every component and equal weights. Computes in float64.
+
+    Args:
+        x: float tensor (N, D).
+        k: number of components, 1 <= k <= N.
+        n_iter: EM iterations (each one E-step and one M-step).
+        seed: seeds the choice of initial means.
+        reg_covar: added to each covariance's diagonal so no component collapses onto a point.
+
+    Returns:
+        A :class:`GMM` whose ``log_likelihoods[i]`` is the mean log-likelihood after iteration i.
+    """
+    _check_points(x)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= x.shape[0]:
+        raise ValueError(f"k must be an int in [1, N={x.shape[0]}], got {k!r}")
+    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
+        raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
+    if not reg_covar >= 0:
+        raise ValueError(f"reg_covar must be >= 0, got {reg_covar!r}")
+    x = x.double()
+    n, d = x.shape
+    eye = torch.eye(d, dtype=x.dtype)
+    first = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:k]
+    _, data_cov = fit_gaussian(x)
+    gmm = GMM(weights=torch.full((k,), 1.0 / k, dtype=x.dtype), means=x[first].clone(),
+              covs=(data_cov + reg_covar * eye).expand(k, d, d).clone())
+    log_joint = gmm.log_joint(x)
+    for _ in range(n_iter):
+        resp = torch.softmax(log_joint, dim=1)  # E-step: (N, K)
+        counts = resp.sum(dim=0) + 10 * torch.finfo(x.dtype).tiny  # (K,)
+        gmm.weights = counts / n  # M-step: closed-form weighted MLE
+        gmm.means = resp.T @ x / counts[:, None]
+        centred = x[None, :, :] - gmm.means[:, None, :]  # (K, N, D)
+        gmm.covs = torch.einsum("nk,kni,knj->kij", resp, centred, centred) / counts[:, None, None]
+        gmm.covs = gmm.covs + reg_covar * eye
+        log_joint = gmm.log_joint(x)
+        gmm.log_likelihoods.append(torch.logsumexp(log_joint, dim=1).mean().item())
+    if not math.isfinite(gmm.log_likelihoods[-1]):
+        raise FloatingPointError(f"EM diverged (log-likelihood {gmm.log_likelihoods[-1]}); "
+                                 "raise reg_covar or use fewer components")
+    return gmm
