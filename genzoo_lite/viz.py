@@ -61,8 +61,7 @@ def image_grid(x: torch.Tensor | np.ndarray, nrow: int | None = None, ax: plt.Ax
         canvas[pad + r * (h + pad):pad + r * (h + pad) + h,
                pad + c * (w + pad):pad + c * (w + pad) + w] = img
     ax = ax or plt.gca()
-    cm = plt.get_cmap(cmap).copy()
-    cm.set_bad("#c8d0e0")  # the padding between images
+    cm = plt.get_cmap(cmap).with_extremes(bad="#c8d0e0")  # NaN padding between images
     ax.imshow(canvas, cmap=cm, vmin=0, vmax=vmax if vmax is not None else np.nanmax(canvas),
               interpolation="nearest")
     ax.set_axis_off()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 from torch.distributions import MultivariateNormal
 
-__all__ = ["fit_gaussian", "gaussian_log_prob", "GMM", "fit_gmm"]
+__all__ = ["fit_gaussian", "gaussian_log_prob", "GMM", "init_gmm", "em_step", "fit_gmm"]
 
 
 def _check_points(x: torch.Tensor) -> None:
@@ -83,48 +83,61 @@ class GMM:
         return self.means[k] + (chol[k] @ eps[:, :, None])[:, :, 0]
 
 
+def init_gmm(x: torch.Tensor, k: int, seed: int = 0, reg_covar: float = 1e-6) -> GMM:
+    """EM's starting point: k distinct data points (chosen with ``seed``) as means, the data
+    covariance for every component, equal weights. Float64."""
+    _check_points(x)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= x.shape[0]:
+        raise ValueError(f"k must be an int in [1, N={x.shape[0]}], got {k!r}")
+    if not reg_covar >= 0:
+        raise ValueError(f"reg_covar must be >= 0, got {reg_covar!r}")
+    x = x.double()
+    n, d = x.shape
+    first = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:k]
+    _, data_cov = fit_gaussian(x)
+    covs = (data_cov + reg_covar * torch.eye(d, dtype=x.dtype)).expand(k, d, d).clone()
+    return GMM(weights=torch.full((k,), 1.0 / k, dtype=x.dtype), means=x[first].clone(),
+               covs=covs)
+
+
+def em_step(gmm: GMM, x: torch.Tensor, reg_covar: float = 1e-6) -> GMM:
+    """One EM iteration: the E-step's responsibilities, then the M-step's weighted MLE.
+
+    Returns a new :class:`GMM` (``gmm`` is not modified) whose ``log_likelihoods`` extends the
+    old list by the mean log-likelihood of x under the new parameters.
+    """
+    x = x.double()
+    n, d = x.shape
+    resp = gmm.responsibilities(x)  # E-step: r_nk = p(k | x_n), (N, K)
+    counts = resp.sum(dim=0) + 10 * torch.finfo(x.dtype).tiny  # N_k, (K,)
+    means = resp.T @ x / counts[:, None]  # M-step: (K, D)
+    centred = x[None, :, :] - means[:, None, :]  # (K, N, D)
+    covs = torch.einsum("nk,kni,knj->kij", resp, centred, centred) / counts[:, None, None]
+    new = GMM(weights=counts / n, means=means,
+              covs=covs + reg_covar * torch.eye(d, dtype=x.dtype))
+    new.log_likelihoods = [*gmm.log_likelihoods, new.log_prob(x).mean().item()]
+    return new
+
+
 def fit_gmm(x: torch.Tensor, k: int, n_iter: int = 100, seed: int = 0,
             reg_covar: float = 1e-6) -> GMM:
-    """Fit a K-component GMM to x (N, D) by expectation-maximisation.
-
-    Starts from k distinct data points as means (chosen with ``seed``), the data covariance for
-    every component and equal weights. Computes in float64.
+    """Fit a K-component GMM to x (N, D) by expectation-maximisation, in float64.
 
     Args:
         x: float tensor (N, D).
         k: number of components, 1 <= k <= N.
-        n_iter: EM iterations (each one E-step and one M-step).
+        n_iter: EM iterations (each one E-step and one M-step), from :func:`init_gmm`.
         seed: seeds the choice of initial means.
         reg_covar: added to each covariance's diagonal so no component collapses onto a point.
 
     Returns:
         A :class:`GMM` whose ``log_likelihoods[i]`` is the mean log-likelihood after iteration i.
     """
-    _check_points(x)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= x.shape[0]:
-        raise ValueError(f"k must be an int in [1, N={x.shape[0]}], got {k!r}")
     if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
         raise ValueError(f"n_iter must be a positive int, got {n_iter!r}")
-    if not reg_covar >= 0:
-        raise ValueError(f"reg_covar must be >= 0, got {reg_covar!r}")
-    x = x.double()
-    n, d = x.shape
-    eye = torch.eye(d, dtype=x.dtype)
-    first = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:k]
-    _, data_cov = fit_gaussian(x)
-    gmm = GMM(weights=torch.full((k,), 1.0 / k, dtype=x.dtype), means=x[first].clone(),
-              covs=(data_cov + reg_covar * eye).expand(k, d, d).clone())
-    log_joint = gmm.log_joint(x)
+    gmm = init_gmm(x, k, seed=seed, reg_covar=reg_covar)
     for _ in range(n_iter):
-        resp = torch.softmax(log_joint, dim=1)  # E-step: (N, K)
-        counts = resp.sum(dim=0) + 10 * torch.finfo(x.dtype).tiny  # (K,)
-        gmm.weights = counts / n  # M-step: closed-form weighted MLE
-        gmm.means = resp.T @ x / counts[:, None]
-        centred = x[None, :, :] - gmm.means[:, None, :]  # (K, N, D)
-        gmm.covs = torch.einsum("nk,kni,knj->kij", resp, centred, centred) / counts[:, None, None]
-        gmm.covs = gmm.covs + reg_covar * eye
-        log_joint = gmm.log_joint(x)
-        gmm.log_likelihoods.append(torch.logsumexp(log_joint, dim=1).mean().item())
+        gmm = em_step(gmm, x, reg_covar=reg_covar)
     if not math.isfinite(gmm.log_likelihoods[-1]):
         raise FloatingPointError(f"EM diverged (log-likelihood {gmm.log_likelihoods[-1]}); "
                                  "raise reg_covar or use fewer components")

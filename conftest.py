@@ -1,0 +1,26 @@
+"""Test-suite set-up shared by the unit tests (tests/) and nbval (notebooks/).
+
+* The network is blocked for the whole run, in this process and in every notebook kernel.
+* Notebooks write their figures to a temporary folder, never over the committed figures/.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+NETGUARD = ROOT / "tools" / "netguard"
+
+
+def pytest_configure(config) -> None:
+    os.environ["GENZOO_NO_NETWORK"] = "1"
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(NETGUARD), os.environ.get("PYTHONPATH", "")) if p)
+    os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-figures-"))
+    os.environ.setdefault("MPLBACKEND", "agg")
+    sys.path.insert(0, str(NETGUARD))
+    import netguard
+
+    netguard.install()

@@ -1,0 +1,430 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · Explicit densities: the Gaussian, maximum likelihood and the mixture of Gaussians
+#
+# *Generative Model Zoo, part II: "Explicit Density Models" and "Case study #1: Fitting a
+# Gaussian to data".*
+#
+# **You will learn**
+# 1. what an explicit density model $p_\theta: \mathcal{X} \to [0, \infty)$ is, normalized or not;
+# 2. maximum likelihood, $\max_\theta \mathbb{E}_{x \sim p_\text{data}}[\log p_\theta(x)]$, and
+#    its closed-form optimum for a Gaussian, derived and checked by gradient ascent;
+# 3. what the likelihood landscape looks like (sliders);
+# 4. the mixture of Gaussians fitted by EM: the first latent-variable model (the VAE, notebook 03,
+#    picks it up);
+# 5. how a density detects unlikely events (outlier digits);
+# 6. explicit against implicit models (the GAN).
+#
+# Every cell runs in seconds on a laptop CPU.
+
+# %% [markdown]
+# ## Setup
+# The only setup cell: imports, a fixed seed, the device.
+
+# %%
+# %matplotlib inline
+import math
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from sklearn.metrics import roc_auc_score
+
+from genzoo_lite import density_contour, get_device, image_grid, load_digits, savefig
+from genzoo_lite import set_seed, toy2d
+from genzoo_lite.exercises import gaussian_mle as checks
+from genzoo_lite.models.gaussian import GMM, em_step, fit_gaussian, fit_gmm, init_gmm
+from genzoo_lite.models.gaussian import gaussian_log_prob
+from genzoo_lite.widgets import LiveFigure
+
+set_seed(0)
+device = get_device()  # everything here is small enough for the CPU
+plt.rcParams["figure.dpi"] = 80
+
+# %% [markdown]
+# ## 1. Explicit density models
+#
+# An explicit density model assigns every point $x$ a number $p_\theta(x) \ge 0$.
+# A **normalized** density integrates to one, $\int p_\theta(x)\,dx = 1$, so it can be compared
+# across models. Some models only output an **unnormalized** score, an *energy* $E_\theta(x)$ with
+# $\tilde p_\theta(x) = e^{-E_\theta(x)}$; turning it into a density needs the normalizer
+# $Z(\theta) = \int e^{-E_\theta(x)}dx$ (notebook 02 is about that integral).
+#
+# In one dimension we can check both numerically on a grid.
+
+# %%
+x_grid = torch.linspace(-6, 6, 2001, dtype=torch.float64)
+dx = (x_grid[1] - x_grid[0]).item()
+gauss = torch.distributions.Normal(0.0, 1.0).log_prob(x_grid).exp()
+energy = x_grid**4 / 4 - x_grid**2  # a double well
+unnormalized = torch.exp(-energy)
+Z = unnormalized.sum().item() * dx
+print(f"integral of N(x; 0, 1)   = {gauss.sum().item() * dx:.4f}")
+print(f"integral of exp(-E(x))   = Z = {Z:.4f}   (not 1: unnormalized)")
+
+fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
+axes[0].plot(x_grid, gauss)
+axes[0].set_title("normalized: N(x; 0, 1)")
+axes[1].plot(x_grid, unnormalized, label="exp(-E(x))")
+axes[1].plot(x_grid, unnormalized / Z, label="exp(-E(x)) / Z")
+axes[1].set_title("unnormalized energy model")
+axes[1].legend()
+for ax in axes:
+    ax.set_xlim(-3.5, 3.5)
+plt.show()
+
+# %% [markdown]
+# Dividing by $Z$ makes the double well a proper density. Here $Z$ took a sum over 2001 grid
+# points; in 64 dimensions (an 8x8 image) the same grid would need $2001^{64}$ points.
+
+# %% [markdown]
+# ## 2. Case study 1: fitting a Gaussian by maximum likelihood
+#
+# Our 1-D data: the **amount of ink** of each training digit (mean pixel value, 0 = blank, 1 =
+# all black). The digits are scikit-learn's bundled 8x8 images with 17 gray levels.
+
+# %%
+images, labels = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
+ink = images.double().mean(dim=(1, 2, 3)) / 16  # (1000,)
+print(f"{len(ink)} training digits, ink between {ink.min():.3f} and {ink.max():.3f}")
+
+fig, axes = plt.subplots(1, 2, figsize=(9, 2.6), gridspec_kw={"width_ratios": [1, 1.4]})
+image_grid(images[:24], nrow=12, ax=axes[0], title="training digits")
+axes[1].hist(ink.numpy(), bins=40, density=True, color="#9ab")
+axes[1].set_xlabel("ink")
+plt.show()
+
+# %% [markdown]
+# We only consider Gaussian fits, $p_\theta(x) = \mathcal{N}(x; \mu, \sigma^2)$ with
+# $\theta = [\mu, \sigma]$, and maximize the average log-likelihood of the $N$ data points
+#
+# $$\mathcal{L}(\mu, \sigma) = \frac{1}{N}\sum_{i=1}^N \log \mathcal{N}(x_i; \mu, \sigma^2)
+#   = -\tfrac12 \log(2\pi\sigma^2) - \frac{1}{2\sigma^2}\,\frac{1}{N}\sum_{i=1}^N (x_i - \mu)^2 .$$
+#
+# Setting the derivatives to zero:
+#
+# $$\frac{\partial \mathcal{L}}{\partial \mu} = \frac{1}{\sigma^2}\,\frac1N\sum_i (x_i - \mu) = 0
+#   \;\Rightarrow\; \mu = \frac{1}{N}\sum_{i=1}^{N} x_i ,
+# \qquad
+# \frac{\partial \mathcal{L}}{\partial \sigma} = -\frac{1}{\sigma} + \frac{1}{\sigma^3}\,\frac1N
+#   \sum_i (x_i - \mu)^2 = 0
+#   \;\Rightarrow\; \sigma^2 = \frac{1}{N}\sum_{i=1}^{N} (x_i - \mu)^2 .$$
+#
+# The mean and the mean squared deviation: note the $1/N$, not the $1/(N-1)$ of the unbiased
+# estimator.
+
+# %%
+def avg_log_lik(x, mu, sigma):
+    """L(mu, sigma): the average Gaussian log-likelihood of the data x (the equation above)."""
+    return (-0.5 * torch.log(2 * math.pi * sigma**2) - (x - mu) ** 2 / (2 * sigma**2)).mean()
+
+
+mu_hat = ink.mean()
+sigma_hat = ((ink - mu_hat) ** 2).mean().sqrt()
+best = avg_log_lik(ink, mu_hat, sigma_hat).item()
+print(f"closed form: mu = {mu_hat:.4f}, sigma = {sigma_hat:.4f}, L = {best:.4f} nats")
+
+mu_lib, cov_lib = fit_gaussian(ink[:, None])  # the library's version, for D dimensions
+torch.testing.assert_close(mu_lib[0], mu_hat)
+torch.testing.assert_close(cov_lib[0, 0], sigma_hat**2)
+
+# %% [markdown]
+# ### Gradient ascent reaches the closed form
+# Most models have no closed form, so they climb $\mathcal{L}$ by gradient ascent. We do the same
+# here, where we know the answer. We optimize $\log\sigma$ instead of $\sigma$ so that $\sigma$
+# stays positive whatever the step.
+
+# %%
+mu = torch.tensor(0.42, dtype=torch.float64, requires_grad=True)
+log_sigma = torch.tensor(math.log(0.1), dtype=torch.float64, requires_grad=True)
+optimizer = torch.optim.Adam([mu, log_sigma], lr=0.005)
+path = []
+for step in range(600):
+    loss = -avg_log_lik(ink, mu, log_sigma.exp())  # ascent on L = descent on -L
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    path.append((mu.item(), log_sigma.exp().item(), -loss.item()))
+path = np.array(path)
+print(f"gradient ascent after 600 steps: mu = {path[-1, 0]:.4f}, sigma = {path[-1, 1]:.4f}")
+assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.item()) < 1e-3
+
+# %%
+mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
+sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
+landscape = torch.stack([torch.stack([avg_log_lik(ink, m, s) for m in mus]) for s in sigmas])
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+contours = axes[0].contourf(mus, sigmas, landscape.clamp(min=-1), levels=30, cmap="viridis")
+fig.colorbar(contours, ax=axes[0], label="L (nats, clipped at -1)")
+axes[0].plot(path[:, 0], path[:, 1], "w.-", ms=2, lw=1, label="gradient ascent")
+axes[0].plot(mu_hat, sigma_hat, "r*", ms=14, label="closed form")
+axes[0].set_xlabel("mu")
+axes[0].set_ylabel("sigma")
+axes[0].legend(loc="upper right")
+axes[1].plot(path[:, 2], label="gradient ascent")
+axes[1].axhline(best, color="r", ls="--", label="closed-form maximum")
+axes[1].set_xlabel("step")
+axes[1].set_ylabel("L (nats)")
+axes[1].set_ylim(-1, best + 0.3)
+axes[1].legend()
+savefig(fig, "01_gaussian_mle")
+plt.show()
+
+# %% [markdown]
+# The ascent ends on the red star: maximum likelihood by calculus and by gradients agree.
+
+# %% [markdown]
+# ### The likelihood landscape, live
+# Move $\mu$ and $\sigma$: the curve is $\mathcal{N}(x; \mu, \sigma^2)$ over the data histogram,
+# the title its average log-likelihood against the maximum. Too narrow a $\sigma$ punishes the
+# points in the tails; too wide spreads the probability thin. (Without a widget front end, this
+# cell shows a static image of the starting state.)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+live_fig = Figure(figsize=(6, 2.8))
+live_ax = live_fig.add_subplot()
+live_ax.hist(ink.numpy(), bins=40, density=True, color="#9ab")
+xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
+(curve,) = live_ax.plot(xs, xs * 0, "C3", lw=2)
+live_ax.set_xlim(0.15, 0.5)
+live_ax.set_ylim(0, 28)
+live_ax.set_xlabel("ink")
+live_fig.tight_layout()
+
+
+def draw_gaussian(mu, sigma):
+    curve.set_ydata(torch.distributions.Normal(mu, sigma).log_prob(xs).exp())
+    live_ax.set_title(f"L = {avg_log_lik(ink, mu, torch.tensor(sigma)).item():.3f} nats"
+                      f"  (maximum {best:.3f})")
+
+
+likelihood_view = LiveFigure(live_fig, draw_gaussian, {
+    "mu": widgets.FloatSlider(value=0.38, min=0.2, max=0.45, step=0.002, description="mu"),
+    "sigma": widgets.FloatSlider(value=0.015, min=0.01, max=0.12, step=0.001, description="sigma"),
+})
+likelihood_view
+
+# %% [markdown]
+# ## 3. A 2-D Gaussian on toy data
+# The same estimator in $D$ dimensions: $\mu = \frac1N\sum_i x_i$ and
+# $\Sigma = \frac1N\sum_i (x_i-\mu)(x_i-\mu)^\top$ (`fit_gaussian`). On two moons it finds the
+# right mean and spread, but one ellipse cannot follow two curved arms.
+
+# %%
+moons = toy2d("two_moons", 1000, seed=0)
+moons_val = toy2d("two_moons", 1000, seed=1)  # held out: a fresh sample
+mu2, cov2 = fit_gaussian(moons)
+gauss_val = gaussian_log_prob(moons_val, mu2, cov2).mean().item()
+print(f"mu = {mu2.numpy().round(3)}, held-out log-likelihood {gauss_val:.3f} nats/point")
+
+fig, ax = plt.subplots(figsize=(3.6, 3.6))
+density_contour(lambda p: gaussian_log_prob(p, mu2, cov2), ax=ax, data=moons, title="one Gaussian")
+plt.show()
+
+# %% [markdown]
+# ## 4. A mixture of Gaussians, fitted by EM
+# $$p_\theta(x) = \sum_{i=1}^{k} w_i\, \mathcal{N}(x; u_i, \Sigma_i), \qquad w_i \ge 0,\ \sum_i w_i = 1.$$
+#
+# Read it as a **latent-variable model**: first draw a hidden label $z \sim \text{Cat}(w)$, then
+# $x \sim \mathcal{N}(u_z, \Sigma_z)$, so $p(x) = \sum_z p(z)\,p(x \mid z)$. The log of a sum has
+# no closed-form maximum, but **expectation-maximization** climbs it by alternating two closed
+# forms:
+#
+# * **E-step**: how responsible is component $k$ for point $n$?
+#   $\;r_{nk} = \dfrac{w_k \mathcal{N}(x_n; u_k, \Sigma_k)}{\sum_j w_j \mathcal{N}(x_n; u_j, \Sigma_j)}$
+# * **M-step**: the Gaussian MLE of section 2, with each point weighted by $r_{nk}$
+#   ($N_k = \sum_n r_{nk}$): $\;w_k = \frac{N_k}{N},\; u_k = \frac{1}{N_k}\sum_n r_{nk} x_n,\;
+#   \Sigma_k = \frac{1}{N_k}\sum_n r_{nk}(x_n - u_k)(x_n - u_k)^\top$.
+#
+# Here is one EM step written out, checked against the library's `em_step`.
+
+# %%
+gmm0 = init_gmm(moons, k=8, seed=0)  # 8 data points as means, the data covariance for all
+x64 = moons.double()
+log_joint = gmm0.weights.log() + torch.stack(
+    [gaussian_log_prob(x64, gmm0.means[k], gmm0.covs[k]) for k in range(8)], dim=1)  # (N, K)
+r = torch.softmax(log_joint, dim=1)  # E-step: normalize over k
+N_k = r.sum(dim=0)  # (K,)
+w = N_k / len(x64)  # M-step
+u = r.T @ x64 / N_k[:, None]  # (K, D)
+Sigma = torch.stack([(r[:, k, None] * (x64 - u[k])).T @ (x64 - u[k]) / N_k[k] for k in range(8)])
+
+gmm1 = em_step(gmm0, moons)
+torch.testing.assert_close(w, gmm1.weights)
+torch.testing.assert_close(u, gmm1.means)
+torch.testing.assert_close(Sigma + 1e-6 * torch.eye(2, dtype=torch.float64), gmm1.covs)
+print("one EM step by hand == genzoo_lite's em_step")
+
+# %% [markdown]
+# `fit_gmm` repeats that step. EM never lowers the log-likelihood (each step maximizes a lower
+# bound that touches it: the same bound the VAE's ELBO generalizes), which the curve shows.
+
+# %%
+gmm = fit_gmm(moons, k=8, n_iter=100, seed=0)
+lls = np.array(gmm.log_likelihoods)
+print(f"log-likelihood: iteration 1 {lls[0]:.3f}, iteration 100 {lls[-1]:.3f} nats/point")
+print(f"largest decrease between iterations: {max(0.0, -np.diff(lls).min()):.1e}")
+
+snapshots = [1, 5, 20, 100]
+fig, axes = plt.subplots(1, 5, figsize=(15, 3.2))
+axes[0].plot(np.arange(1, 101), lls)
+axes[0].set_xlabel("EM iteration")
+axes[0].set_ylabel("mean log-likelihood")
+for ax, it in zip(axes[1:], snapshots):
+    snap = fit_gmm(moons, k=8, n_iter=it, seed=0)
+    density_contour(snap.log_prob, ax=ax, data=moons, title=f"after {it} iterations")
+    ax.plot(snap.means[:, 0], snap.means[:, 1], "r+", ms=8)
+savefig(fig, "01_gmm_em")
+plt.show()
+
+# %% [markdown]
+# How many components? More always fit the training points better; held-out points tell when
+# the extra components start to memorize.
+
+# %%
+print(" k   train LL   held-out LL  (nats/point)")
+for k in [1, 2, 4, 8, 16, 32]:
+    g = fit_gmm(moons, k=k, n_iter=100, seed=0)
+    print(f"{k:2d}   {g.log_likelihoods[-1]:7.3f}   {g.log_prob(moons_val).mean().item():9.3f}")
+
+# %% [markdown]
+# The model is generative: sample $z$, then $x \mid z$. Swap the discrete $z$ for a continuous
+# one and the table of means $u_z$ for a neural network $G_\theta(z)$, and you have the VAE of
+# notebook 03.
+
+# %%
+gen = torch.Generator().manual_seed(0)
+samples = gmm.sample(1000, generator=gen)
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), sharex=True, sharey=True)
+axes[0].scatter(*moons.T, s=2)
+axes[0].set_title("data")
+axes[1].scatter(*samples.T, s=2, c="C1")
+axes[1].set_title("GMM samples (k = 8)")
+for ax in axes:
+    ax.set_aspect("equal")
+plt.show()
+
+# %% [markdown]
+# ## 5. Abnormality detection: detect unlikely events
+# A normalized density says how surprising a new point is. Fit a 10-component GMM to the 64
+# pixels of the training digits (a small `reg_covar` keeps the always-blank corner pixels from
+# giving a zero variance), then rank the test digits by $\log p(x)$.
+
+# %%
+x_train = images.flatten(1).double() / 16  # (1000, 64) in [0, 1]
+test_images, _ = load_digits("test")
+x_test = test_images.flatten(1).double() / 16
+digit_gmm = fit_gmm(x_train, k=10, n_iter=50, seed=0, reg_covar=0.01)
+test_ll = digit_gmm.log_prob(x_test)
+order = test_ll.argsort()
+print(f"test log p(x): median {test_ll.median():.1f}, min {test_ll.min():.1f} nats")
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 2.2))
+image_grid(test_images[order[:10]], nrow=10, ax=axes[0], title="least likely test digits")
+image_grid(test_images[order[-10:]], nrow=10, ax=axes[1], title="most likely test digits")
+savefig(fig, "01_outliers")
+plt.show()
+
+# %% [markdown]
+# The least likely digits are written unusually (thick, shifted, odd shapes). Now genuinely
+# abnormal inputs: the same test digits turned upside down, and random noise with the same ink.
+# How well does $\log p(x)$ separate them from normal digits? (AUROC 1 = perfectly.)
+
+# %%
+flipped = x_test.reshape(-1, 8, 8).flip(1).reshape(-1, 64)
+noise = torch.rand(len(x_test), 64, generator=gen, dtype=torch.float64) * 2 * x_test.mean()
+for name, odd in [("upside-down digits", flipped), ("noise", noise)]:
+    odd_ll = digit_gmm.log_prob(odd)
+    scores = torch.cat([test_ll, odd_ll]).numpy()
+    is_odd = np.r_[np.zeros(len(test_ll)), np.ones(len(odd_ll))]
+    auroc = roc_auc_score(is_odd, -scores)
+    print(f"{name:18s} median log p = {odd_ll.median():9.1f}   AUROC = {auroc:.3f}")
+
+# %% [markdown]
+# Noise is spotted perfectly; upside-down digits are harder, since some (0, 1, 8) look normal
+# upside down.
+#
+# ## 6. Explicit versus implicit models
+# Everything above **represents the density directly**: we can evaluate $p_\theta(x)$. An
+# **implicit** model represents the data-generating process instead: a sampler
+# $x = G_\theta(z)$, $z \sim \mathcal{N}(0, I)$ (case study 2 of the lecture, the GAN). Sampling
+# is one function call, but $p_\theta(x)$ is nowhere written down. In the toy generator below
+# all mass lies on a curve, so $p(x)$ is not even a finite function of $x$; a GAN trains
+# $G_\theta$ through a discriminator instead of a likelihood (notebook 00 trains one).
+
+# %%
+z = torch.randn(1000, 1, generator=gen)
+G = lambda z: torch.cat([torch.sin(2 * z), z * torch.cos(2 * z)], dim=1)  # a fixed "generator"
+x_fake = G(z)
+fig, ax = plt.subplots(figsize=(3.4, 3.4))
+ax.scatter(*x_fake.T, s=2)
+ax.set_title("implicit: samples of G(z), no p(x)")
+ax.set_aspect("equal")
+plt.show()
+
+# %% [markdown]
+# ## Summary
+# * An explicit density model outputs $p_\theta(x)$; normalized models integrate to one, energy
+#   models need $Z(\theta)$.
+# * Maximum likelihood maximizes $\mathbb{E}_{p_\text{data}}[\log p_\theta(x)]$. For a Gaussian
+#   the optimum is the sample mean and the $1/N$ variance, and gradient ascent finds the same.
+# * A mixture of Gaussians is a latent-variable model; EM fits it with closed-form steps that never
+#   lower the likelihood.
+# * A density ranks events by how likely they are: outlier detection.
+# * Implicit models (GANs) sample without a density.
+#
+# ## Exercises
+# Each exercise has a cell to edit and a self-check that says what is wrong.
+#
+# **Exercise 1.** Write the maximum-likelihood variance of a 1-D tensor.
+
+# %%
+def mle_sigma2(x):
+    raise NotImplementedError  # your code: return sigma^2 as in section 2
+
+
+checks.check_mle_variance(mle_sigma2)
+
+# %% [markdown]
+# **Exercise 2.** Write $\log \mathcal{N}(x; \mu, \sigma^2)$ elementwise, without
+# `torch.distributions`.
+
+# %%
+def log_normal(x, mu, sigma):
+    raise NotImplementedError  # your code
+
+
+checks.check_log_density(log_normal)
+
+# %% [markdown]
+# **Exercise 3.** Write the E-step: the responsibilities $r_{nk}$ of a fitted `GMM` (use
+# `gmm.weights`, `gmm.means`, `gmm.covs`, and `gaussian_log_prob`).
+
+# %%
+def e_step(x, gmm: GMM):
+    raise NotImplementedError  # your code: a (N, K) tensor whose rows sum to 1
+
+
+checks.check_responsibilities(e_step, gmm, moons_val[:50])
+
+# %% [markdown]
+# **Exercise 4 (no check).** Fit `fit_gmm` on `toy2d("rings", 1000)` with k = 2, 8, 32. How many
+# components does a ring need, and what does the held-out log-likelihood say?

@@ -1,0 +1,69 @@
+import json
+
+import pytest
+import torch
+
+from genzoo_lite.checkpoints import (CheckpointError, load_or_train, load_weights, save_weights)
+
+
+def small_model(seed=0):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+
+
+def test_round_trip_is_exact(tmp_path):
+    model = small_model(0)
+    path = save_weights(model, "net", tmp_path)
+    assert path.read_bytes()[:8] != b"\x80\x04\x95"  # not a pickle
+    other = small_model(1)
+    load_weights(other, "net", tmp_path)
+    for (k, a), (_, b) in zip(model.state_dict().items(), other.state_dict().items()):
+        assert torch.equal(a, b), k
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest) == {"net.safetensors"} and len(manifest["net.safetensors"]) == 64
+
+
+def test_tampered_file_is_rejected_by_name(tmp_path):
+    path = save_weights(small_model(), "net", tmp_path)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF  # flip bits of the last weight
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=r"net\.safetensors is corrupted"):
+        load_weights(small_model(), "net", tmp_path)
+
+
+def test_file_missing_from_manifest_is_rejected(tmp_path):
+    save_weights(small_model(), "net", tmp_path)
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(CheckpointError, match="not listed"):
+        load_weights(small_model(), "net", tmp_path)
+
+
+def test_mismatched_architecture_names_the_tensors(tmp_path):
+    save_weights(small_model(), "net", tmp_path)
+    wider = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
+    with pytest.raises(CheckpointError, match=r"0\.weight: file \(4, 3\) vs model \(5, 3\)"):
+        load_weights(wider, "net", tmp_path)
+
+
+def test_load_or_train_trains_once_then_loads(tmp_path, monkeypatch):
+    monkeypatch.delenv("GENZOO_RETRAIN", raising=False)
+    calls = []
+
+    def train(model):
+        calls.append(1)
+        with torch.no_grad():
+            model[0].weight.fill_(0.5)
+
+    model, loaded = load_or_train("net", small_model, train, tmp_path, save=True)
+    assert not loaded and calls == [1]
+    again, loaded = load_or_train("net", small_model, train, tmp_path)
+    assert loaded and calls == [1] and torch.all(again[0].weight == 0.5)
+    monkeypatch.setenv("GENZOO_RETRAIN", "1")
+    _, loaded = load_or_train("net", small_model, train, tmp_path)
+    assert not loaded and calls == [1, 1]
+
+
+def test_bad_names_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match="plain file stem"):
+        save_weights(small_model(), "../evil", tmp_path)
