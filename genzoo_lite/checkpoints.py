@@ -5,6 +5,7 @@ and every file is checked against ``manifest.json`` before a single tensor is us
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 from collections.abc import Callable
@@ -63,9 +64,12 @@ def save_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIG
     # contiguous copies: safetensors refuses views and shared storage
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     save_file(state, str(path), metadata={"name": name})
-    manifest = _read_manifest(directory)
-    manifest[path.name] = sha256_of(path)
-    (directory / MANIFEST).write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    with open(directory / ".manifest.lock", "w") as lock:  # several trainings may save at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = _read_manifest(directory)
+        manifest[path.name] = sha256_of(path)
+        text = json.dumps(dict(sorted(manifest.items())), indent=2) + "\n"
+        (directory / MANIFEST).write_text(text)
     return path
 
 
