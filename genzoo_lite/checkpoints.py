@@ -5,7 +5,6 @@ and every file is checked against ``manifest.json`` before a single tensor is us
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 from collections.abc import Callable
@@ -13,6 +12,11 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
+
+try:
+    import fcntl  # POSIX; on Windows saves are simply not locked
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 from .utils import retrain_requested
 
@@ -65,7 +69,8 @@ def save_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIG
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     save_file(state, str(path), metadata={"name": name})
     with open(directory / ".manifest.lock", "w") as lock:  # several trainings may save at once
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = _read_manifest(directory)
         manifest[path.name] = sha256_of(path)
         text = json.dumps(dict(sorted(manifest.items())), indent=2) + "\n"
