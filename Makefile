@@ -7,12 +7,13 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab test unit nbval notebooks clean
+.PHONY: help venv lab test unit nbval notebooks bench clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
 	@echo "make test       unit tests + nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook in place (refreshes outputs and figures/)"
+	@echo "make bench      measure run times and model figures into benchmarks/"
 
 venv: $(STAMP)
 
@@ -42,3 +43,7 @@ notebooks: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# Measure run times, slider latency and model figures; writes benchmarks/results.json + RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py

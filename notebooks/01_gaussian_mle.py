@@ -198,7 +198,6 @@ plt.show()
 # cell shows a static image of the starting state.)
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 live_fig = Figure(figsize=(6, 2.8))
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#9ab")
