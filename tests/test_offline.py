@@ -19,8 +19,10 @@ def test_loopback_still_works():
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    threading.Thread(target=lambda: server.accept()[0].close(), daemon=True).start()
-    socket.create_connection(server.getsockname(), timeout=2).close()
+    accepter = threading.Thread(target=lambda: server.accept()[0].close(), daemon=True)
+    accepter.start()
+    socket.create_connection(server.getsockname(), timeout=5).close()
+    accepter.join(timeout=5)
     server.close()
 
 
