@@ -7,12 +7,14 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab test unit nbval notebooks bench clean
+.PHONY: help venv lab test unit nbval notebooks slides html bench clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
 	@echo "make test       unit tests + nbval on every notebook"
 	@echo "make notebooks  re-execute every notebook in place (refreshes outputs and figures/)"
+	@echo "make slides     offline reveal.js deck per notebook in _build/slides (npm fetches reveal.js once)"
+	@echo "make html       offline HTML page per notebook in _build/html"
 	@echo "make bench      measure run times and model figures into benchmarks/"
 
 venv: $(STAMP)
@@ -42,7 +44,14 @@ notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info _build
+
+# Offline reveal.js decks and HTML pages of the executed notebooks in _build/ (needs npm once).
+slides: $(STAMP)
+	$(BIN)/python tools/build_site.py slides
+
+html: $(STAMP)
+	$(BIN)/python tools/build_site.py html
 
 # Measure run times, slider latency and model figures; writes benchmarks/results.json + RESULTS.md.
 bench: $(STAMP)

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 01 · Explicit densities: the Gaussian, maximum likelihood and the mixture of Gaussians
 #
 # *Generative Model Zoo, part II: "Explicit Density Models" and "Case study #1: Fitting a
@@ -31,11 +31,11 @@
 #
 # Every cell runs in seconds on a laptop CPU.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports, a fixed seed, the device.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
 import math
 
@@ -57,7 +57,7 @@ set_seed(0)
 device = get_device()  # everything here is small enough for the CPU
 plt.rcParams["figure.dpi"] = 80
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Explicit density models
 #
 # An explicit density model assigns every point $x$ a number $p_\theta(x) \ge 0$.
@@ -68,7 +68,7 @@ plt.rcParams["figure.dpi"] = 80
 #
 # In one dimension we can check both numerically on a grid.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 x_grid = torch.linspace(-6, 6, 2001, dtype=torch.float64)
 dx = (x_grid[1] - x_grid[0]).item()
 gauss = torch.distributions.Normal(0.0, 1.0).log_prob(x_grid).exp()
@@ -89,17 +89,17 @@ for ax in axes:
     ax.set_xlim(-3.5, 3.5)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Dividing by $Z$ makes the double well a proper density. Here $Z$ took a sum over 2001 grid
 # points; in 64 dimensions (an 8x8 image) the same grid would need $2001^{64}$ points.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Case study 1: fitting a Gaussian by maximum likelihood
 #
 # Our 1-D data: the **amount of ink** of each training digit (mean pixel value, 0 = blank, 1 =
 # all black). The digits are scikit-learn's bundled 8x8 images with 17 gray levels.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 images, labels = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
 ink = images.double().mean(dim=(1, 2, 3)) / 16  # (1000,)
 print(f"{len(ink)} training digits, ink between {ink.min():.3f} and {ink.max():.3f}")
@@ -110,7 +110,7 @@ axes[1].hist(ink.numpy(), bins=40, density=True, color="#9ab")
 axes[1].set_xlabel("ink")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # We only consider Gaussian fits, $p_\theta(x) = \mathcal{N}(x; \mu, \sigma^2)$ with
 # $\theta = [\mu, \sigma]$, and maximize the average log-likelihood of the $N$ data points
 #
@@ -129,7 +129,7 @@ plt.show()
 # The mean and the mean squared deviation: note the $1/N$, not the $1/(N-1)$ of the unbiased
 # estimator.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def avg_log_lik(x, mu, sigma):
     """L(mu, sigma): the average Gaussian log-likelihood of the data x (the equation above)."""
     return (-0.5 * torch.log(2 * math.pi * sigma**2) - (x - mu) ** 2 / (2 * sigma**2)).mean()
@@ -144,13 +144,13 @@ mu_lib, cov_lib = fit_gaussian(ink[:, None])  # the library's version, for D dim
 torch.testing.assert_close(mu_lib[0], mu_hat)
 torch.testing.assert_close(cov_lib[0, 0], sigma_hat**2)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Gradient ascent reaches the closed form
 # Most models have no closed form, so they climb $\mathcal{L}$ by gradient ascent. We do the same
 # here, where we know the answer. We optimize $\log\sigma$ instead of $\sigma$ so that $\sigma$
 # stays positive whatever the step.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 mu = torch.tensor(0.42, dtype=torch.float64, requires_grad=True)
 log_sigma = torch.tensor(math.log(0.1), dtype=torch.float64, requires_grad=True)
 optimizer = torch.optim.Adam([mu, log_sigma], lr=0.005)
@@ -165,7 +165,7 @@ path = np.array(path)
 print(f"gradient ascent after 600 steps: mu = {path[-1, 0]:.4f}, sigma = {path[-1, 1]:.4f}")
 assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.item()) < 1e-3
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
 landscape = torch.stack([torch.stack([avg_log_lik(ink, m, s) for m in mus]) for s in sigmas])
@@ -187,17 +187,17 @@ axes[1].legend()
 savefig(fig, "01_gaussian_mle")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The ascent ends on the red star: maximum likelihood by calculus and by gradients agree.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The likelihood landscape, live
 # Move $\mu$ and $\sigma$: the curve is $\mathcal{N}(x; \mu, \sigma^2)$ over the data histogram,
 # the title its average log-likelihood against the maximum. Too narrow a $\sigma$ punishes the
 # points in the tails; too wide spreads the probability thin. (Without a widget front end, this
 # cell shows a static image of the starting state.)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 live_fig = Figure(figsize=(6, 2.8))
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#9ab")
@@ -221,13 +221,13 @@ likelihood_view = LiveFigure(live_fig, draw_gaussian, {
 })
 likelihood_view
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. A 2-D Gaussian on toy data
 # The same estimator in $D$ dimensions: $\mu = \frac1N\sum_i x_i$ and
 # $\Sigma = \frac1N\sum_i (x_i-\mu)(x_i-\mu)^\top$ (`fit_gaussian`). On two moons it finds the
 # right mean and spread, but one ellipse cannot follow two curved arms.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 moons = toy2d("two_moons", 1000, seed=0)
 moons_val = toy2d("two_moons", 1000, seed=1)  # held out: a fresh sample
 mu2, cov2 = fit_gaussian(moons)
@@ -238,7 +238,7 @@ fig, ax = plt.subplots(figsize=(3.6, 3.6))
 density_contour(lambda p: gaussian_log_prob(p, mu2, cov2), ax=ax, data=moons, title="one Gaussian")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. A mixture of Gaussians, fitted by EM
 # $$p_\theta(x) = \sum_{i=1}^{k} w_i\, \mathcal{N}(x; u_i, \Sigma_i), \qquad w_i \ge 0,\ \sum_i w_i = 1.$$
 #
@@ -255,7 +255,7 @@ plt.show()
 #
 # Here is one EM step written out, checked against the library's `em_step`.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 gmm0 = init_gmm(moons, k=8, seed=0)  # 8 data points as means, the data covariance for all
 x64 = moons.double()
 log_joint = gmm0.weights.log() + torch.stack(
@@ -272,11 +272,11 @@ torch.testing.assert_close(u, gmm1.means)
 torch.testing.assert_close(Sigma + 1e-6 * torch.eye(2, dtype=torch.float64), gmm1.covs)
 print("one EM step by hand == genzoo_lite's em_step")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # `fit_gmm` repeats that step. EM never lowers the log-likelihood (each step maximizes a lower
 # bound that touches it: the same bound the VAE's ELBO generalizes), which the curve shows.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 gmm = fit_gmm(moons, k=8, n_iter=100, seed=0)
 lls = np.array(gmm.log_likelihoods)
 print(f"log-likelihood: iteration 1 {lls[0]:.3f}, iteration 100 {lls[-1]:.3f} nats/point")
@@ -294,22 +294,22 @@ for ax, it in zip(axes[1:], snapshots):
 savefig(fig, "01_gmm_em")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # How many components? More always fit the training points better; held-out points tell when
 # the extra components start to memorize.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 print(" k   train LL   held-out LL  (nats/point)")
 for k in [1, 2, 4, 8, 16, 32]:
     g = fit_gmm(moons, k=k, n_iter=100, seed=0)
     print(f"{k:2d}   {g.log_likelihoods[-1]:7.3f}   {g.log_prob(moons_val).mean().item():9.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The model is generative: sample $z$, then $x \mid z$. Swap the discrete $z$ for a continuous
 # one and the table of means $u_z$ for a neural network $G_\theta(z)$, and you have the VAE of
 # notebook 03.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 gen = torch.Generator().manual_seed(0)
 samples = gmm.sample(1000, generator=gen)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), sharex=True, sharey=True)
@@ -321,13 +321,13 @@ for ax in axes:
     ax.set_aspect("equal")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Abnormality detection: detect unlikely events
 # A normalized density says how surprising a new point is. Fit a 10-component GMM to the 64
 # pixels of the training digits (a small `reg_covar` keeps the always-blank corner pixels from
 # giving a zero variance), then rank the test digits by $\log p(x)$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 x_train = images.flatten(1).double() / 16  # (1000, 64) in [0, 1]
 test_images, _ = load_digits("test")
 x_test = test_images.flatten(1).double() / 16
@@ -342,12 +342,12 @@ image_grid(test_images[order[-10:]], nrow=10, ax=axes[1], title="most likely tes
 savefig(fig, "01_outliers")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The least likely digits are written unusually (thick, shifted, odd shapes). Now genuinely
 # abnormal inputs: the same test digits turned upside down, and random noise with the same ink.
 # How well does $\log p(x)$ separate them from normal digits? (AUROC 1 = perfectly.)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 flipped = x_test.reshape(-1, 8, 8).flip(1).reshape(-1, 64)
 noise = torch.rand(len(x_test), 64, generator=gen, dtype=torch.float64) * 2 * x_test.mean()
 for name, odd in [("upside-down digits", flipped), ("noise", noise)]:
@@ -357,7 +357,7 @@ for name, odd in [("upside-down digits", flipped), ("noise", noise)]:
     auroc = roc_auc_score(is_odd, -scores)
     print(f"{name:18s} median log p = {odd_ll.median():9.1f}   AUROC = {auroc:.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Noise is spotted perfectly; upside-down digits are harder, since some (0, 1, 8) look normal
 # upside down.
 #
@@ -369,7 +369,7 @@ for name, odd in [("upside-down digits", flipped), ("noise", noise)]:
 # all mass lies on a curve, so $p(x)$ is not even a finite function of $x$; a GAN trains
 # $G_\theta$ through a discriminator instead of a likelihood (notebook 00 trains one).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 z = torch.randn(1000, 1, generator=gen)
 G = lambda z: torch.cat([torch.sin(2 * z), z * torch.cos(2 * z)], dim=1)  # a fixed "generator"
 x_fake = G(z)
@@ -379,7 +379,7 @@ ax.set_title("implicit: samples of G(z), no p(x)")
 ax.set_aspect("equal")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * An explicit density model outputs $p_\theta(x)$; normalized models integrate to one, energy
 #   models need $Z(\theta)$.
@@ -395,35 +395,35 @@ plt.show()
 #
 # **Exercise 1.** Write the maximum-likelihood variance of a 1-D tensor.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def mle_sigma2(x):
     raise NotImplementedError  # your code: return sigma^2 as in section 2
 
 
 checks.check_mle_variance(mle_sigma2)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 2.** Write $\log \mathcal{N}(x; \mu, \sigma^2)$ elementwise, without
 # `torch.distributions`.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def log_normal(x, mu, sigma):
     raise NotImplementedError  # your code
 
 
 checks.check_log_density(log_normal)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 3.** Write the E-step: the responsibilities $r_{nk}$ of a fitted `GMM` (use
 # `gmm.weights`, `gmm.means`, `gmm.covs`, and `gaussian_log_prob`).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def e_step(x, gmm: GMM):
     raise NotImplementedError  # your code: a (N, K) tensor whose rows sum to 1
 
 
 checks.check_responsibilities(e_step, gmm, moons_val[:50])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 4 (no check).** Fit `fit_gmm` on `toy2d("rings", 1000)` with k = 2, 8, 32. How many
 # components does a ring need, and what does the held-out log-likelihood say?

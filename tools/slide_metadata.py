@@ -1,0 +1,73 @@
+"""Give every notebook cell RISE / reveal.js slide metadata, by a few readable rules.
+
+Usage: python tools/slide_metadata.py [--force] notebooks/NN_name.py [...]
+
+Rules (a cell that already has a slide type keeps it unless --force):
+* the title cell and every "## " section start a slide; "### " starts a subslide;
+* the "## Setup" heading and the setup code cell are skipped (run, never shown);
+* a longer markdown cell without a heading starts a subslide (a new idea), a short one (one
+  sentence interpreting the output above) is a fragment of the current slide;
+* a code cell is a fragment: it appears, with its output, after the text it implements.
+The .py source and its .ipynb (if the cells match) both get the metadata.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+SHORT = 300  # characters: a markdown cell this short interprets rather than introduces
+
+
+def slide_type(cell, previous_heading: str) -> str:
+    text = cell.source.lstrip()
+    if cell.cell_type == "markdown":
+        if text.startswith("# ") or text.startswith("## "):
+            return "skip" if text.startswith("## Setup") else "slide"
+        if text.startswith("### "):
+            return "subslide"
+        return "fragment" if len(text) < SHORT else "subslide"
+    return "skip" if previous_heading.startswith("## Setup") else "fragment"
+
+
+def assign(notebook, force: bool) -> int:
+    """Set ``metadata.slideshow.slide_type`` on each cell; returns how many changed."""
+    changed, heading = 0, ""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            heading = cell.source.lstrip()
+        current = cell.metadata.get("slideshow", {}).get("slide_type")
+        wanted = slide_type(cell, heading)
+        if current is None or (force and current != wanted):
+            cell.metadata["slideshow"] = {"slide_type": wanted}
+            changed += 1
+    return changed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="overwrite existing slide types")
+    parser.add_argument("sources", nargs="+", type=Path)
+    args = parser.parse_args()
+    for source in args.sources:
+        notebook = jupytext.read(source)
+        changed = assign(notebook, args.force)
+        jupytext.write(notebook, source, fmt="py:percent")
+        paired = source.with_suffix(".ipynb")
+        if paired.exists():
+            executed = nbformat.read(paired, as_version=4)
+            if [c.source for c in executed.cells] == [c.source for c in notebook.cells]:
+                for mine, theirs in zip(notebook.cells, executed.cells):
+                    theirs.metadata["slideshow"] = mine.metadata["slideshow"]
+                nbformat.write(executed, paired)
+            else:
+                print(f"{paired.name}: cells differ from the source; run `make notebooks`")
+        print(f"{source.name}: {changed} cells given a slide type")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
