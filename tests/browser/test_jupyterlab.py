@@ -1,0 +1,117 @@
+"""In a real browser: notebooks run in JupyterLab, their sliders redraw, RISE shows slides.
+
+Each test opens a notebook of a temporary copy, runs all cells, moves a slider with the keyboard
+and waits for the widget's image to change; the time from key press to new image is reported
+(test-artifacts/browser/measured.json), not asserted.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+
+# notebook -> the slider to move (its description, as shown on the page)
+SLIDERS = {"03_vae": None, "01_gaussian_mle": "mu"}
+
+KERNEL_STATE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.sessionContext.session) return 'starting';
+  const kernel = panel.sessionContext.session.kernel;
+  if (!kernel) return 'starting';
+  if (kernel.status === 'dead' || kernel.status === 'autorestarting') return 'dead';
+  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+  const done = cells.every(c => c.model.executionCount !== null && !c.node.querySelector(
+      '.jp-InputArea-prompt').textContent.includes('*'));
+  return kernel.status === 'idle' && done ? 'done' : 'running';
+}"""
+
+
+def open_and_run_all(page, lab, notebook: str, timeout_s: float = 150) -> None:
+    page.goto(lab.page_url(f"lab/tree/{notebook}.ipynb"))
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
+    page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
+        return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }""",
+                           timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    deadline = time.monotonic() + timeout_s
+    state = "running"
+    while time.monotonic() < deadline:
+        state = page.evaluate(KERNEL_STATE)
+        if state in ("done", "dead"):
+            break
+        page.wait_for_timeout(500)
+    if state == "dead":
+        pytest.fail(f"the kernel of {notebook} died while running all cells "
+                    f"(out of memory? see the server log {lab.log_path})")
+    if state != "done":
+        pytest.fail(f"{notebook}: cells still running after {timeout_s:.0f} s")
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                          ).filter(has_text="Traceback")
+    if errors.count():
+        pytest.fail(f"{notebook} raised: {errors.first.inner_text()[:500]}")
+
+
+def find_live_view(page, notebook: str, description: str | None):
+    """The rendered widget holding the slider and its image; fail clearly if not live."""
+    views = page.locator(".jp-OutputArea-output .widget-vbox").filter(
+        has=page.locator(".widget-slider")).filter(has=page.locator("img"))
+    if views.count() == 0:
+        fallback = page.locator(".jp-OutputArea-output").filter(has_text="VBox(children")
+        if fallback.count() or page.locator(".jp-OutputArea-output img").count():
+            pytest.fail(f"{notebook}: the widget front end is missing: outputs show the static "
+                        "fallback instead of live sliders (is ipywidgets' lab extension installed "
+                        "in the environment that runs JupyterLab?)")
+        pytest.fail(f"{notebook}: no live slider with an image found after running all cells")
+    view = views.first
+    view.scroll_into_view_if_needed()
+    if description is None:
+        return view, view.locator(".widget-slider").first
+    slider = view.locator(".widget-slider").filter(has_text=description).first
+    return view, slider
+
+
+def image_src(view) -> str:
+    return view.locator("img").last.get_attribute("src") or ""
+
+
+@pytest.mark.parametrize("notebook", list(SLIDERS))
+def test_slider_redraws_image(page, lab, notebook, measured):
+    if not (lab.root / f"{notebook}.ipynb").exists():
+        pytest.skip(f"{notebook} is not in this checkout")
+    open_and_run_all(page, lab, notebook)
+    view, slider = find_live_view(page, notebook, SLIDERS[notebook])
+    handle = slider.locator(".noUi-handle").first
+    handle.focus()
+    latencies = []
+    for _ in range(5):
+        before = image_src(view)
+        start = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([el, old]) => el.src && el.src !== old",
+            arg=[view.locator("img").last.element_handle(), before], timeout=10_000)
+        latencies.append(1000 * (time.perf_counter() - start))
+        page.wait_for_timeout(100)
+    assert image_src(view) != ""
+    measured[f"{notebook}_slider_to_image_ms_median"] = round(statistics.median(latencies), 1)
+    measured[f"{notebook}_slider_to_image_ms_all"] = [round(v, 1) for v in latencies]
+
+
+def test_rise_shows_the_next_slide(page, lab):
+    page.goto(lab.page_url("rise/01_gaussian_mle.ipynb"))
+    present = ".reveal .slides > section.present"
+    page.wait_for_selector(present, timeout=90_000)
+    page.wait_for_selector(".reveal.ready", timeout=60_000)
+    first = page.locator(present).first.inner_text()[:200]
+    indices = "() => [...document.querySelectorAll('.reveal .slides > section')].findIndex(" \
+              "s => s.classList.contains('present'))"
+    before = page.evaluate(indices)
+    page.locator(".reveal .controls .navigate-right").click()  # the presenter's "next" arrow
+    page.wait_for_function(f"(old) => ({indices})() !== old", arg=before, timeout=10_000)
+    second = page.locator(present).first.inner_text()[:200]
+    assert first.startswith("01 · Explicit densities")
+    # the setup cells are skipped: the next slide is the first section, not the imports
+    assert second.startswith("1. Explicit density models"), second
