@@ -4,6 +4,7 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from genzoo_lite.data import load_texture
+from genzoo_lite.exercises import efros_leung as ex
 from genzoo_lite.models.texture import (candidate_mask, efros_leung, efros_leung_reference,
                                         gaussian_weights, patch_distances)
 
@@ -194,3 +195,46 @@ def test_bad_image_and_mask_are_rejected():
     spoiled[0, 0] = np.nan  # a NaN under a *known* pixel is an error, under the hole it is not
     with pytest.raises(ValueError, match="image \\(known pixels\\) contains 1 NaN"):
         efros_leung(sample, None, 5, image=spoiled, mask=mask)
+
+
+# The notebook's self-checks accept right answers and name the usual mistakes.
+
+def todo(*_):
+    raise NotImplementedError
+
+
+def test_weighted_ssd_check(capsys):
+    def right(t, m, s):
+        g = gaussian_weights(len(t)) * m
+        return np.sum(g * np.where(m, t - s, 0) ** 2) / g.sum()
+
+    assert ex.check_weighted_ssd(right).ok
+    assert "✓ Exercise 1" in capsys.readouterr().out
+    assert "unknown pixels changed" in ex.check_weighted_ssd(
+        lambda t, m, s: np.sum(gaussian_weights(len(t)) * (t - s) ** 2)).message
+    assert "total weight" in ex.check_weighted_ssd(
+        lambda t, m, s: np.sum(gaussian_weights(len(t)) * m * np.where(m, t - s, 0) ** 2)).message
+    assert "plain mean" in ex.check_weighted_ssd(lambda t, m, s: np.mean((t - s)[m] ** 2)).message
+    assert "not attempted" in ex.check_weighted_ssd(todo).message
+
+
+def test_candidates_check():
+    assert ex.check_candidates(lambda d, e: d <= (1 + e) * d.min()).ok
+    assert "(1 + error_threshold)" in ex.check_candidates(lambda d, e: d <= e * d.min()).message
+    assert "use <=" in ex.check_candidates(lambda d, e: d < (1 + e) * d.min()).message
+    assert "only the best" in ex.check_candidates(lambda d, e: d == d.min()).message
+    assert "bool mask" in ex.check_candidates(lambda d, e: np.flatnonzero(d <= d.min())).message
+
+
+def test_next_pixel_check():
+    def right(filled, window):
+        counts = sliding_window_view(np.pad(filled, window // 2), (window, window)).sum((2, 3))
+        return np.unravel_index(np.where(filled, -1, counts).argmax(), filled.shape)
+
+    def three_by_three(filled, window):
+        return right(filled, 3)
+
+    assert ex.check_next_pixel(right).ok
+    assert "3x3" in ex.check_next_pixel(three_by_three).message
+    assert "already filled" in ex.check_next_pixel(lambda f, w: (0, 0)).message
+    assert "ZeroDivisionError" in ex.check_next_pixel(lambda f, w: 1 / 0).message
