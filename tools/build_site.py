@@ -10,6 +10,7 @@ Usage: python tools/build_site.py {slides,html} [notebooks/NN_name.ipynb ...]
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import shutil
 import subprocess
@@ -80,19 +81,26 @@ def exporter(kind: str, assets: str = "assets") -> HTMLExporter:
     return HTMLExporter(config=c)
 
 
-def convert(notebook_path: Path, kind: str, out: Path) -> Path:
-    """Write one notebook's HTML into ``out`` and check it references nothing remote."""
-    notebook = nbformat.read(notebook_path, as_version=4)
+def render(notebook: nbformat.NotebookNode, kind: str, name: str = "notebook") -> str:
+    """One notebook as an offline HTML page or deck; raises if it still references a CDN."""
+    notebook = copy.deepcopy(notebook)
     # Without a kernel the sliders cannot move; drop their saved state so each widget cell
-    # shows its static PNG (see genzoo_lite/widgets.py) instead of a dead control.
+    # shows its static PNG (see genzoo_lite/widgets.py) instead of a dead control, and no
+    # widget manager is fetched from unpkg.
     notebook.metadata.pop("widgets", None)
     body, _ = exporter(kind).from_notebook_node(notebook)
     remote = sorted(set(REMOTE.findall(body)))
     if remote:
-        raise RuntimeError(f"{notebook_path.name}: output still loads remote URLs: {remote}")
+        raise RuntimeError(f"{name}: output still loads remote URLs: {remote}")
+    return body
+
+
+def convert(notebook_path: Path, kind: str, out: Path) -> Path:
+    """Write one notebook's offline HTML into ``out``."""
+    notebook = nbformat.read(notebook_path, as_version=4)
     suffix = ".slides.html" if kind == "slides" else ".html"
     target = out / f"{notebook_path.stem}{suffix}"
-    target.write_text(body, encoding="utf-8")
+    target.write_text(render(notebook, kind, notebook_path.name), encoding="utf-8")
     return target
 
 

@@ -1,0 +1,60 @@
+"""Slides and offline HTML: every cell has a slide type, and exports point at no CDN."""
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import build_site  # noqa: E402
+import slide_metadata  # noqa: E402
+
+SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+ALLOWED = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_every_cell_has_a_slide_type_and_setup_is_skipped(source):
+    notebook = jupytext.read(source)
+    types = [c.metadata.get("slideshow", {}).get("slide_type") for c in notebook.cells]
+    assert None not in types, f"run `python tools/slide_metadata.py {source.relative_to(ROOT)}`"
+    assert set(types) <= ALLOWED and types[0] == "slide"
+    setup = [c for c in notebook.cells if c.cell_type == "code"][0]
+    assert setup.metadata["slideshow"]["slide_type"] == "skip", "the setup cell is not a slide"
+    assert types.count("slide") >= 4, "a deck needs more than a title slide"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_executed_notebook_carries_the_same_slide_types(source):
+    executed = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    text = jupytext.read(source)
+    assert ([c.metadata.get("slideshow") for c in text.cells]
+            == [c.metadata.get("slideshow") for c in executed.cells])
+
+
+def test_slide_rules():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook(cells=[
+        md("# Title"), md("## Setup"), code("import torch"), md("## 1. Idea"), code("x = 1"),
+        md("It worked."), md("### Detail"), md("A long explanation. " * 30)])
+    slide_metadata.assign(notebook, force=False)
+    assert [c.metadata.slideshow["slide_type"] for c in notebook.cells] == [
+        "slide", "skip", "skip", "slide", "fragment", "fragment", "subslide", "subslide"]
+
+
+@pytest.mark.parametrize("kind", ["slides", "html"])
+def test_exports_load_nothing_from_a_cdn(kind):
+    notebook = nbformat.read(ROOT / "notebooks" / "01_gaussian_mle.ipynb", as_version=4)
+    body = build_site.render(notebook, kind)  # raises if anything remote is left
+    assert 'src="assets/mathjax/MathJax.js' in body and "widget-view" not in body
+
+
+def test_render_refuses_output_that_loads_a_cdn(monkeypatch):
+    notebook = nbformat.read(ROOT / "notebooks" / "01_gaussian_mle.ipynb", as_version=4)
+    # nbconvert's defaults load MathJax and require.js from cdnjs: render must refuse them
+    monkeypatch.setattr(build_site, "exporter", lambda kind: HTMLExporter())
+    with pytest.raises(RuntimeError, match=r"remote URLs.*cdnjs"):
+        build_site.render(notebook, "html", "01_gaussian_mle.ipynb")
