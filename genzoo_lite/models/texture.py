@@ -19,7 +19,7 @@ __all__ = ["efros_leung", "efros_leung_reference", "gaussian_weights", "patch_di
            "candidate_mask"]
 
 #: Distances that agree up to rounding count as ties. Distances are computed on the sample
-#: rescaled to [0, 1]; the smallest genuine non-zero distance of 8-bit data is far larger.
+#: rescaled to a range of 1; the smallest genuine non-zero distance of 8-bit data is far larger.
 TIE_TOLERANCE = 1e-12
 #: Side of the random seed patch the unconstrained synthesis grows from (3x3, as in the paper).
 SEED_SIZE = 3
@@ -119,7 +119,7 @@ class _Synthesis:
     """The state both implementations share; coordinates in ``canvas`` are padded by window//2."""
 
     sample: np.ndarray  # (Hs, Ws, C) the original values, copied into the output
-    scaled: np.ndarray  # (Hs, Ws, C) float64 in [0, 1]: distances are computed on these
+    scaled: np.ndarray  # (Hs, Ws, C) float64 in [-1/2, 1/2]: distances are computed on these
     window: int
     error_threshold: float
     rng: np.random.Generator
@@ -154,15 +154,18 @@ def _setup(sample, out_shape, window, error_threshold, seed, image, mask) -> _Sy
     if (image is None) != (mask is None):
         raise ValueError("pass image and mask together (constrained synthesis) or neither")
     if image is not None:
+        mask = np.asarray(mask)
         known_image = _check_constrained(image, mask, out_shape, raw.ndim, channels)
         out_shape = known_image.shape[:2]
     out_shape = _check_out_shape(out_shape)
     rng = seed if isinstance(seed, np.random.Generator) else _rng(seed)
 
-    # Rescaling all values by one affine map leaves every candidate set unchanged (each distance
-    # is multiplied by the same factor) and makes the tie tolerance independent of the units.
+    # Mapping all values to [-1/2, 1/2] by one affine map leaves every candidate set unchanged
+    # (each distance is multiplied by the same factor), makes the tie tolerance independent of
+    # the units, and keeps the fast version's float32 screen small (see efros_leung).
     lo, hi = values.min(), values.max()
     scale = hi - lo if hi > lo else 1.0
+    lo = lo + scale / 2
     h, w = out_shape
     p = window // 2
     dtype = raw.dtype if image is None else np.result_type(raw.dtype, np.asarray(image).dtype)
@@ -208,10 +211,10 @@ def _check_out_shape(out_shape: object) -> tuple[int, int]:
     return int(h), int(w)
 
 
-def _check_constrained(image, mask, out_shape, sample_ndim: int, channels: int) -> np.ndarray:
+def _check_constrained(image, mask: np.ndarray, out_shape, sample_ndim: int, channels: int
+                       ) -> np.ndarray:
     """Validate image/mask; return the image as float64 (H, W, C) with 0 under the hole."""
     image = np.asarray(image)
-    mask = np.asarray(mask)
     if image.ndim != sample_ndim or (image.ndim == 3 and image.shape[2] != channels):
         layout = "(H, W)" if sample_ndim == 2 else f"(H, W, {channels})"
         raise ValueError(f"image must have the sample's layout {layout}, got shape {image.shape}")
@@ -307,7 +310,8 @@ def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: i
         pixels are kept. Its dtype is the sample's (or the common type of sample and image).
 
     Cost: one matrix-vector product with all sample windows per pixel, so time grows with
-    (sample windows) x window^2 x output pixels; memory holds every sample window twice.
+    (sample windows) x window^2 x output pixels; memory takes 16 bytes x window^2 x C per
+    sample window (about 0.5 GB for a whole 512x512 texture with window 11: use a crop).
     """
     s = _setup(sample, out_shape, window, error_threshold, seed, image, mask)
     h, w, channels = s.out.shape
@@ -324,8 +328,8 @@ def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: i
     # size, and on a busy machine waiting for them costs ten times the product itself.
     screen = torch.from_numpy(np.concatenate([rows * rows, rows], axis=1).astype(np.float32))
     gauss = np.repeat(gaussian_weights(window).reshape(-1), channels)  # (k,)
-    # Bound on the float32 error of the screen, relative to sum |v| (2k-term dot products of
-    # values in [0, 1]), with a factor 2 of headroom.
+    # Bound on the float32 error of the screen: 2k-term dot products whose terms are at most
+    # |v_j| times 1/4 (the S^2 columns) or 1/2 (the S columns), with a factor 2 of headroom.
     rel_error = 2 * (2 * k + 2) * float(np.finfo(np.float32).eps)
 
     counts = sliding_window_view(s.filled, (window, window)).sum(axis=(2, 3))
@@ -336,21 +340,25 @@ def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: i
     v_t, approx_t = torch.from_numpy(v), torch.from_numpy(approx)  # views of the same memory
     for step in range(int((~inside).sum())):
         y, x = divmod(int(priority.argmax()), w)
-        known = s.filled[y:y + window, x:x + window, None].repeat(channels, axis=2).ravel()
+        known = s.filled[y:y + window, x:x + window].ravel()
+        if channels > 1:
+            known = known.repeat(channels)  # (k,)
         template = s.canvas[y:y + window, x:x + window].ravel()  # (k,)
         weights = gauss * known
         weights /= weights.sum()
+        weighted = weights * template
         v[:k] = weights
-        v[k:] = -2 * weights * template
+        np.multiply(weighted, -2, out=v[k:], casting="same_kind")
         torch.mv(screen, v_t, out=approx_t)
-        offset = float(weights @ (template * template))
-        slack = rel_error * (1 + 2 * float(weights @ np.abs(template)))  # rel_error * sum |v|
+        offset = float(weighted @ template)
+        slack = rel_error * (0.25 + float(np.abs(weighted).sum()))  # sum_j |v_j| max_i |S_ij|
         best = float(approx.min()) + offset
         short = np.flatnonzero(approx <= (1 + s.error_threshold) * (best + slack) + slack
                                + TIE_TOLERANCE - offset)
-        cols = np.flatnonzero(known)
-        diff = rows[short][:, cols] - template[cols]
-        exact = np.einsum("ij,ij,j->i", diff, diff, weights[cols])  # no BLAS threads
+        diff = np.take(rows, short, axis=0)  # (len(short), k): exact distances, float64
+        diff -= template
+        diff *= diff
+        exact = np.einsum("ij,j->i", diff, weights)  # a plain loop: BLAS would start threads
         candidates = short[candidate_mask(exact, s.error_threshold)]
         i, j = divmod(int(candidates[s.rng.integers(len(candidates))]), n_cols)
         s.fill(y, x, i + p, j + p, step)
