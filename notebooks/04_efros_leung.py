@@ -1,0 +1,569 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · Autoregressive synthesis without a network: Efros-Leung texture synthesis
+#
+# *Generative Model Zoo, part II: "Texture synthesis by non-parametric sampling [Efros & Leung
+# 1999]" and "Synthesizing a pixel: models P(p | N(p))".*
+#
+# **You will learn**
+# 1. how to model $P(p \mid N(p))$, a pixel given its neighbourhood, with no parameters at all:
+#    the example texture itself is the model;
+# 2. one pixel synthesized step by step: its neighbourhood, its matches in the sample, the
+#    distribution it is drawn from;
+# 3. the whole growing loop, on four textures, and what the window size does;
+# 4. hole filling (the completions PixelCNN makes in notebook 05);
+# 5. why this *is* an autoregressive model, and how its filling order differs from raster order;
+# 6. what it costs, and how comparing with all sample windows at once makes it tens of times
+#    faster.
+#
+# Every cell runs in seconds on a laptop CPU.
+
+# %% [markdown]
+# ## Setup
+# The only setup cell: imports and a fixed seed. Everything here runs on the CPU.
+
+# %%
+# %matplotlib inline
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from genzoo_lite import load_texture, savefig, set_seed
+from genzoo_lite.exercises import efros_leung as checks
+from genzoo_lite.models.texture import (candidate_mask, efros_leung, efros_leung_reference,
+                                        gaussian_weights, patch_distances)
+from genzoo_lite.widgets import LiveFigure
+
+set_seed(0)
+plt.rcParams["figure.dpi"] = 80
+gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN) in light blue
+
+# %% [markdown]
+# ## 1. The idea: the sample is the model
+#
+# A texture is stationary (every region looks like every other) and local (a pixel depends
+# mostly on its neighbours). So model each pixel $p$ by its conditional given the already
+# synthesized pixels around it, $P(p \mid N(p))$, where $N(p)$ is a $w \times w$ window
+# centred on $p$.
+#
+# Efros and Leung estimate that conditional **without parameters**: find every window
+# $\omega$ of the example image (the *sample*) that looks like $N(p)$, and draw $p$ from
+# their centre pixels. How alike is measured by a Gaussian-weighted sum of squared differences
+# over the part of the window that is already filled ($m_k = 1$ there, $0$ elsewhere):
+#
+# $$d\big(N(p), \omega\big) = \frac{\sum_k G_k\, m_k\, \big(N(p)_k - \omega_k\big)^2}
+#   {\sum_k G_k\, m_k}, \qquad G_k \propto \exp\!\Big(-\frac{\|k\|^2}{2\sigma^2}\Big),\;
+#   \sigma = \frac{w}{6.4}.$$
+#
+# With $d_\text{min}$ the best distance, the candidates are the windows within a factor
+# $1 + \epsilon$ of it ($\epsilon = 0.1$ in the paper), and $p$ takes the centre value of one of
+# them, chosen uniformly:
+#
+# $$P\big(p = v \mid N(p)\big) = \frac{\big|\{\omega : d(N(p), \omega) \le (1 + \epsilon)\,
+#   d_\text{min},\ \text{centre}(\omega) = v\}\big|}
+#   {\big|\{\omega : d(N(p), \omega) \le (1 + \epsilon)\, d_\text{min}\}\big|}.$$
+#
+# A histogram of the centres of near-matching windows: that is the whole model.
+#
+# Our samples are the bundled grayscale textures, shrunk so that a 64x64 crop holds several
+# texels (bricks, stones, letters).
+
+# %%
+def shrink(image, factor):
+    """Average factor x factor blocks of a (H, W) image."""
+    h, w = image.shape[0] // factor * factor, image.shape[1] // factor * factor
+    return image[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
+
+
+brick_big = shrink(load_texture("brick"), 4)  # (128, 128)
+samples = {
+    "brick": brick_big[:64, :64],
+    "grass": shrink(load_texture("grass"), 4)[:64, :64],
+    "gravel": shrink(load_texture("gravel"), 4)[:64, :64],
+    "text": shrink(load_texture("text"), 2)[:64, :64],
+}
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+for ax, (name, sample) in zip(axes, samples.items()):
+    ax.imshow(sample, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"{name} {sample.shape[0]}x{sample.shape[1]}")
+    ax.set_axis_off()
+plt.show()
+
+# %% [markdown]
+# ## 2. One pixel, step by step
+#
+# Let the library grow a 32x32 brick texture and look back at one of its steps:
+# `return_order=True` also returns the step at which each pixel was filled ($-1$ for the seed
+# patch it started from), so `order < t` is the image as it was before step $t$.
+#
+# **The neighbourhood $N(p)$** of the pixel filled at step $t$: pad the image by $w//2$ so every
+# window exists; outside the image and at unfilled places the mask $m$ is 0, and those values
+# are never used.
+
+# %%
+sample = samples["brick"]
+window, p = 11, 11 // 2
+x_hat, order = efros_leung(sample, (32, 32), window=window, seed=0, return_order=True)
+
+
+def neighbourhood(t):
+    """(y, x) of the pixel filled at step t, its window N(p) then, and the mask m."""
+    filled = order < t
+    y, x = np.argwhere(order == t)[0]
+    canvas = np.pad(np.where(filled, x_hat, 0.0), p)  # (32 + 2p, 32 + 2p)
+    return y, x, canvas[y:y + window, x:x + window], np.pad(filled, p)[y:y + window, x:x + window]
+
+
+step = 760
+y, x, template, known = neighbourhood(step)
+G = gaussian_weights(window)
+weights = G * known / (G * known).sum()  # G_k m_k / sum_k G_k m_k
+print(f"step {step} fills ({y}, {x}); {known.sum()} of the {window * window} pixels in its "
+      "window are known")
+
+# %% [markdown]
+# **Its matches in the sample.** The distance $d$ of section 1 to every window of the sample,
+# written as the plain double loop; `patch_distances` is the library's vectorized copy.
+
+# %%
+n_i, n_j = sample.shape[0] - window + 1, sample.shape[1] - window + 1
+d = np.empty((n_i, n_j))  # d[i, j]: distance to the window whose top-left corner is (i, j)
+for i in range(n_i):
+    for j in range(n_j):
+        d[i, j] = np.sum(weights * (sample[i:i + window, j:j + window] - template) ** 2)
+np.testing.assert_allclose(d, patch_distances(sample, template, known), rtol=1e-10)
+
+is_candidate = candidate_mask(d, 0.1)  # d <= (1 + eps) d_min
+centres = sample[p:p + n_i, p:p + n_j]  # the centre pixel of every window
+print(f"d_min = {d.min():.5f}")
+for eps in [0.0, 0.1, 0.5, 1.0]:
+    print(f"eps = {eps}: {candidate_mask(d, eps).sum():4d} of {d.size} windows are candidates")
+print(f"the library filled p with {x_hat[y, x]:.4f}, a candidate centre: "
+      f"{x_hat[y, x] in centres[is_candidate]}")
+
+# %% [markdown]
+# **The distribution it samples from.** Drawing a candidate uniformly is drawing from the
+# histogram of their centres. With the paper's $\epsilon = 0.1$ it has a handful of values here;
+# loosening $\epsilon$ to 1 shows its shape: far narrower than the marginal $P(p)$ of all
+# sample pixels.
+
+# %%
+fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
+axes[0].imshow(np.where(order < step, x_hat, np.nan), cmap=gray, vmin=0, vmax=1)
+axes[0].add_patch(Rectangle((x - p - 0.5, y - p - 0.5), window, window, fill=False, ec="C1"))
+axes[0].plot(x, y, "s", color="C3", ms=4)
+axes[0].set_title(f"before step {step}; p in red")
+axes[1].imshow(np.where(known, template, np.nan), cmap=gray, vmin=0, vmax=1)
+axes[1].set_title("N(p): known part")
+axes[2].imshow(weights, cmap="viridis")
+axes[2].set_title("weights G m / sum G m")
+axes[3].imshow(sample, cmap="gray", vmin=0, vmax=1)
+ci, cj = np.nonzero(is_candidate)
+axes[3].plot(cj + p, ci + p, "o", mfc="none", color="C1", ms=7)
+axes[3].set_title(f"{len(ci)} candidate centres")
+for ax in axes[:4]:
+    ax.set_axis_off()
+bins = np.linspace(0.3, 0.75, 46)  # the range of the brick sample's values
+axes[4].hist(sample.ravel(), bins=bins, density=True, color="#bbb", label="P(p)")
+axes[4].hist(centres[candidate_mask(d, 1.0)], bins=bins, density=True, color="C0", alpha=0.7,
+             label="P(p | N(p)), eps = 1")
+axes[4].hist(centres[is_candidate], bins=bins, density=True, color="C1", alpha=0.8,
+             label="P(p | N(p)), eps = 0.1")
+axes[4].axvline(x_hat[y, x], color="C3", label="drawn")
+axes[4].set_xlabel("pixel value")
+axes[4].legend(fontsize=8)
+savefig(fig, "04_one_pixel")
+plt.show()
+
+# %% [markdown]
+# The candidates sit at the same place in different bricks: the neighbourhood has located $p$
+# within the brick pattern.
+#
+# This step was chosen because its best match is imperfect. Many steps look different: when
+# the known part of the window was itself copied from one place in the sample, the next pixel
+# of that place matches *exactly*, $d_	ext{min} = 0$, and it is the only candidate. Counting
+# over every fifth step:
+
+# %%
+exact = [patch_distances(sample, *neighbourhood(t)[2:]).min() == 0
+         for t in range(0, order.max() + 1, 5)]
+print(f"best match exact (d_min = 0) in {np.mean(exact):.0%} of the steps")
+
+# %% [markdown]
+# So the model mostly *copies*: it continues a piece of the sample until the continuation
+# stops fitting, then jumps to the best compromise. Section 6 measures how much.
+
+# %% [markdown]
+# ## 3. The whole loop
+#
+# Start from a random 3x3 patch of the sample in the middle of an empty output, then repeat
+# until every pixel is filled:
+#
+# 1. **Choose $p$**: the unfilled pixel with the most filled pixels in its window (ties broken
+#    at random). The most constrained pixel goes first, so the texture grows outward like an
+#    onion.
+# 2. **Read $N(p)$** and its mask $m$.
+# 3. **Match**: $d(N(p), \omega)$ for every window $\omega$ of the sample (section 2).
+# 4. **Sample**: copy the centre of a uniformly chosen candidate into $p$.
+#
+# `efros_leung_reference` is exactly this loop (with the double loop of section 2 inside).
+# `efros_leung` runs the same steps but compares all sample windows at once (section 8); from the
+# same seed both draw the same random numbers in the same order, so they give the same image.
+
+# %%
+small = samples["brick"][:32, :32]
+fast = efros_leung(small, (16, 16), window=7, seed=3)
+slow = efros_leung_reference(small, (16, 16), window=7, seed=3)
+print(f"fast and reference outputs identical: {np.array_equal(fast, slow)}")
+print(f"every output pixel is a sample pixel: {np.isin(fast, small).all()}")
+
+# %% [markdown]
+# ## 4. Synthesis on four textures
+# A 48x48 texture from each 64x64 sample, window 11, $\epsilon = 0.1$.
+
+# %%
+outputs = {name: efros_leung(s, (48, 48), window=11, seed=1, return_order=True)
+           for name, s in samples.items()}
+fig, axes = plt.subplots(2, 4, figsize=(10, 5.4))
+for col, name in enumerate(samples):
+    axes[0, col].imshow(samples[name], cmap="gray", vmin=0, vmax=1)
+    axes[0, col].set_title(f"sample: {name}")
+    axes[1, col].imshow(outputs[name][0], cmap="gray", vmin=0, vmax=1)
+    axes[1, col].set_title("synthesized")
+for ax in axes.flat:
+    ax.set_axis_off()
+savefig(fig, "04_textures")
+plt.show()
+for name, (out, _) in outputs.items():
+    print(f"{name:7s} every output value occurs in the sample: {np.isin(out, samples[name]).all()}")
+
+# %% [markdown]
+# Bricks stay bricks, stones stay stones: the structure comes from copying pixels whose
+# neighbourhoods agree, without a single learned parameter. Where the sample has one strong
+# feature (the long stroke in "text"), the output repeats pieces of it.
+#
+# **How it grows.** Snapshots of the brick output, taken from the order map:
+
+# %%
+out, order_map = outputs["brick"]
+n_steps = order_map.max() + 1
+fig, axes = plt.subplots(1, 5, figsize=(12, 2.6))
+for ax, frac in zip(axes, [0.0, 0.1, 0.3, 0.6, 1.0]):
+    t = round(frac * n_steps)
+    ax.imshow(np.where(order_map < t, out, np.nan), cmap=gray, vmin=0, vmax=1)
+    ax.set_title(f"step {t}")
+    ax.set_axis_off()
+savefig(fig, "04_growth")
+plt.show()
+
+# %% [markdown]
+# ## 5. An autoregressive model with the sample as its network
+#
+# Write the fill order as $\pi(1), \pi(2), \dots$. Every step draws one pixel given the pixels
+# already placed, so the output is a sample of the chain rule
+#
+# $$P(x) = \prod_{i} P\big(x_{\pi(i)} \mid x_{\pi(1)}, \dots, x_{\pi(i-1)}\big),$$
+#
+# the same factorization PixelCNN (notebook 05) learns. The differences:
+#
+# * **The conditional**: PixelCNN computes $P(\text{next pixel} \mid \text{previous pixels})$ with
+#   a network trained by maximum likelihood; Efros-Leung reads it off the sample by matching,
+#   and looks only at the $w \times w$ neighbourhood (a Markov assumption).
+# * **The order**: PixelCNN uses raster order, fixed so that a masked convolution can see
+#   exactly the pixels above and to the left. Efros-Leung picks the most constrained pixel
+#   first, an order that depends on the image:
+
+# %%
+raster = np.arange(48 * 48).reshape(48, 48)
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.4))
+axes[0].imshow(np.where(order_map < 0, np.nan, order_map), cmap="viridis")
+axes[0].set_title("Efros-Leung fill order")
+axes[1].imshow(raster, cmap="viridis")
+axes[1].set_title("raster order (PixelCNN)")
+for ax in axes:
+    ax.set_axis_off()
+savefig(fig, "04_fill_order")
+plt.show()
+
+# %% [markdown]
+# Nothing stops us from running the non-parametric model in raster order. Start from a 3x3 seed
+# in the top-left corner and visit pixels row by row: then the known part of each window is
+# exactly the causal half that PixelCNN's masked convolution sees. Built from the public pieces
+# of section 2:
+
+# %%
+def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
+    """Efros-Leung with PixelCNN's raster order: each pixel sees only the rows above and the
+    pixels to its left."""
+    rng, p = np.random.default_rng(seed), window // 2
+    canvas, filled = np.zeros((size + 2 * p, size + 2 * p)), np.zeros((size + 2 * p,) * 2, bool)
+    i0, j0 = rng.integers(sample.shape[0] - 2), rng.integers(sample.shape[1] - 2)
+    canvas[p:p + 3, p:p + 3], filled[p:p + 3, p:p + 3] = sample[i0:i0 + 3, j0:j0 + 3], True
+    centres = sample[p:sample.shape[0] - p, p:sample.shape[1] - p].ravel()
+    for y in range(size):
+        for x in range(size):
+            if not filled[y + p, x + p]:
+                d = patch_distances(sample, canvas[y:y + window, x:x + window],
+                                    filled[y:y + window, x:x + window])
+                canvas[y + p, x + p] = rng.choice(centres[candidate_mask(d, error_threshold).ravel()])
+                filled[y + p, x + p] = True
+    return canvas[p:p + size, p:p + size]
+
+
+raster_out = raster_efros_leung(samples["brick"], 32, window=11, seed=1)
+onion_out = outputs["brick"][0][:32, :32]
+fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
+for ax, img, title in [(axes[0], onion_out, "most constrained first"),
+                       (axes[1], raster_out, "raster order, causal window")]:
+    ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+    ax.set_axis_off()
+plt.show()
+print(f"raster output values all from the sample: {np.isin(raster_out, samples['brick']).all()}")
+
+# %% [markdown]
+# Both grow brick texture. In raster order each pixel is matched on half a window, so it has
+# less to go on, and a mistake can only be corrected by pixels below and to the right of it.
+# PixelCNN faces the same one-way street ("errors accumulate over steps", notebook 05).
+
+# %% [markdown]
+# ## 6. The window size: structure against copying
+#
+# The window is the model's main knob; $\epsilon$ is the other. The window sets the scale of the
+# structure a neighbourhood can recognize. We try them on the text sample, whose strokes are
+# long and thin.
+#
+# A synthesis takes a second or more, too slow to rerun on every slider move, so the cell below
+# **precomputes** a small grid (5 window sizes x 3 thresholds, 40x40 outputs) once; the sliders
+# then switch between the stored results instantly. To measure copying we count the 9x9
+# patches of each output that occur verbatim in the sample.
+
+# %%
+def copied_fraction(out, sample, size=9):
+    """Fraction of the size x size patches of `out` that appear verbatim in `sample`."""
+    def patches(img):
+        view = np.lib.stride_tricks.sliding_window_view(img, (size, size))
+        return [view[i, j].tobytes() for i in range(view.shape[0]) for j in range(view.shape[1])]
+    seen = set(patches(sample))
+    return np.mean([patch in seen for patch in patches(out)])
+
+
+grid_sample = samples["text"]
+windows, thresholds = [3, 5, 9, 15, 21], [0.0, 0.1, 0.5]
+grid = {(w, e): efros_leung(grid_sample, (40, 40), window=w, error_threshold=e, seed=2)
+        for w in windows for e in thresholds}
+print("window  copied 9x9 patches (eps = 0 / 0.1 / 0.5)")
+for w in windows:
+    print(f"{w:6d}  " + "  ".join(f"{copied_fraction(grid[w, e], grid_sample):.2f}"
+                                  for e in thresholds))
+
+# %%
+live_fig = Figure(figsize=(3.4, 3.6))
+live_ax = live_fig.add_subplot()
+shown = live_ax.imshow(grid[windows[0], 0.1], cmap="gray", vmin=0, vmax=1)
+live_ax.set_axis_off()
+live_fig.tight_layout()
+
+
+def show_result(window, threshold):
+    shown.set_data(grid[window, threshold])
+    live_ax.set_title(f"window {window}, eps {threshold}: "
+                      f"{copied_fraction(grid[window, threshold], grid_sample):.0%} copied")
+
+
+window_view = LiveFigure(live_fig, show_result, {
+    "window": widgets.SelectionSlider(options=windows, value=9, description="window"),
+    "threshold": widgets.SelectionSlider(options=thresholds, value=0.1, description="eps"),
+})
+window_view
+
+# %%
+fig, axes = plt.subplots(1, len(windows) + 1, figsize=(14, 2.8))
+axes[0].imshow(grid_sample, cmap="gray", vmin=0, vmax=1)
+axes[0].set_title("sample 64x64")
+for ax, w in zip(axes[1:], windows):
+    ax.imshow(grid[w, 0.1], cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"window {w}")
+for ax in axes:
+    ax.set_axis_off()
+savefig(fig, "04_window_size")
+plt.show()
+
+# %% [markdown]
+# * **Window 3** sees too little to tell a stroke from its surroundings: strokes break into
+#   dashes, and few patches are copies, because every pixel is matched on almost nothing.
+# * **Windows 5 to 9** grow long verbatim runs: about half of all 9x9 patches are copied
+#   whole. This is the exact-match continuation of section 2 at work: a neighbourhood small
+#   enough to lie inside one copied piece matches that piece's continuation exactly.
+# * **Windows 15 and 21** keep the large layout (whole loops, long lines), but each window
+#   now spans several copied pieces, so exact continuations are rare and each pixel is a
+#   compromise; with a window a third of the sample's size only 44x44 windows are left to
+#   choose from, and the stitching can fail and grow blotches.
+#
+# A good window is on the scale of the largest regular feature, and the sample must be much
+# larger than the window. In these runs $\epsilon$ matters little: most steps have an exact
+# match, and an exact match admits no other candidate whatever $\epsilon$ is.
+
+# %% [markdown]
+# ## 7. Hole filling: constrained synthesis
+#
+# The same loop completes an image: the known pixels are the seed, and only the hole is grown,
+# from its border inward. Pass `image` and `mask` (True = known); what lies under the hole is
+# never read. The sample is a hole-free crop of the same texture, away from the image.
+
+# %%
+image = brick_big[64:112, 64:112]  # 48x48, does not overlap the sample brick_big[:64, :64]
+mask = np.ones(image.shape, dtype=bool)
+mask[16:32, 14:34] = False
+completed = efros_leung(samples["brick"], None, window=11, seed=2, image=image, mask=mask)
+print(f"known pixels unchanged: {np.array_equal(completed[mask], image[mask])}")
+print(f"hole filled with sample pixels: {np.isin(completed[~mask], samples['brick']).all()}")
+
+fig, axes = plt.subplots(1, 3, figsize=(8, 3))
+for ax, img, title in [(axes[0], np.where(mask, image, np.nan), "occluded"),
+                       (axes[1], completed, "completion"), (axes[2], image, "original")]:
+    ax.imshow(img, cmap=gray, vmin=0, vmax=1)
+    ax.set_title(title)
+    ax.set_axis_off()
+savefig(fig, "04_hole_filling")
+plt.show()
+
+# %% [markdown]
+# The completion continues the mortar lines into the hole, though not as the original did: it
+# is a sample of $P(\text{hole} \mid \text{known pixels})$, not a reconstruction. Its weak spot
+# is the middle, where the fronts grown from opposite sides meet and need not agree: each
+# pixel only looks at its own window, so nothing plans ahead for the seam. Notebook 05 shows PixelCNN's "occluded / completions / original" on digits:
+# the same conditional sampling, with a learned model instead of a sample.
+
+# %% [markdown]
+# ## 8. Timing: the loop against the vectorized version
+#
+# Per pixel, the reference compares $N(p)$ with every sample window in a Python loop: cost
+# $\propto$ (number of sample windows) $\times w^2$, plus interpreter overhead per window.
+# `efros_leung` removes that loop. It expands
+# $\sum_k G_k m_k (T_k - S_k)^2 = \sum_k G_k m_k S_k^2 - 2\sum_k G_k m_k T_k S_k + \text{const}$,
+# so the distances to all windows are one matrix-vector product with a stored matrix of the
+# windows $[S^2, S]$ (in float32), and then recomputes exactly, in float64, only the few windows
+# that can be candidates. Same candidates, same random numbers, same output.
+#
+# Times depend on the machine and its load (the printed numbers are not checked); small cases
+# keep this section short. `benchmarks/bench_efros_leung.py` measures the full 64x64 case.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+def ms_per_pixel(synth, sample, size, window, repeat=1):
+    """Best of `repeat` runs, in milliseconds per synthesized pixel."""
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        synth(sample, (size, size), window=window, seed=0)
+        best = min(best, time.perf_counter() - start)
+    return 1000 * best / (size * size - 9)  # the 3x3 seed is copied, not synthesized
+
+
+print("sample  window  reference ms/px  fast ms/px  speedup")
+for side, w in [(24, 5), (32, 5), (32, 9), (48, 11)]:
+    crop = samples["gravel"][:side, :side]
+    ref_ms = ms_per_pixel(efros_leung_reference, crop, 8, w)
+    fast_ms = ms_per_pixel(efros_leung, crop, 24, w, repeat=3)
+    print(f"{side:4d}x{side:<2d} {w:6d}  {ref_ms:15.2f}  {fast_ms:10.3f}  {ref_ms / fast_ms:6.0f}x")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+window_sizes, sides = [5, 9, 13, 17, 21], [24, 32, 48, 64, 96, 128]
+by_window = [ms_per_pixel(efros_leung, samples["gravel"], 24, w, repeat=2) for w in window_sizes]
+by_side = [ms_per_pixel(efros_leung, brick_big[:s, :s], 24, 11, repeat=2) for s in sides]
+ref_by_side = [ms_per_pixel(efros_leung_reference, brick_big[:s, :s], 6, 11) for s in sides[:4]]
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+axes[0].plot(window_sizes, by_window, "o-", label="fast")
+axes[0].set_xlabel("window w (sample 64x64)")
+axes[1].loglog([(s - 10) ** 2 for s in sides], by_side, "o-", label="fast")
+axes[1].loglog([(s - 10) ** 2 for s in sides[:4]], ref_by_side, "s-", label="reference")
+axes[1].set_xlabel("sample windows (window 11)")
+for ax in axes:
+    ax.set_ylabel("ms per pixel")
+    ax.legend()
+plt.show()
+
+# %% [markdown]
+# The reference grows linearly with the number of sample windows: one trip through the Python
+# loop each. The fast version pays a fixed overhead per pixel (a few dozen NumPy calls), which
+# dominates small samples; with thousands of windows the product takes over and the cost grows
+# with the number of windows, faster once the window matrix no longer fits in the cache.
+# Against the window size it grows more slowly than $w^2$, because a larger window also leaves
+# fewer windows in the sample. Sampling stays sequential either way, one pixel after another,
+# exactly like PixelCNN's sampling: the price of an autoregressive model.
+
+# %% [markdown]
+# ## Summary
+# * Efros-Leung models $P(p \mid N(p))$ non-parametrically: the candidates are the sample
+#   windows within $(1 + \epsilon)\,d_\text{min}$ of the neighbourhood by Gaussian-weighted SSD
+#   over its filled part, and $p$ copies the centre of one drawn uniformly.
+# * Growing pixel by pixel from a seed, most constrained first, is autoregressive sampling,
+#   $P(x) = \prod_i P(x_{\pi(i)} \mid x_{\pi(<i)})$, with the sample in place of a network;
+#   PixelCNN fixes $\pi$ to raster order and learns the conditional.
+# * The window size is the scale of the structure it can keep: too small loses it, too large
+#   copies the sample.
+# * Constrained synthesis fills holes: the conditional given the known pixels.
+# * Every pixel scans the whole sample; vectorizing the scan makes it tens of times faster than
+#   the loop (section 8), but sampling stays one pixel at a time.
+#
+# ## Exercises
+# Each exercise has a cell to edit and a self-check that says what is wrong.
+#
+# **Exercise 1.** Write the distance $d(N(p), \omega)$ of section 1 between a `template`
+# ($w \times w$), its bool mask `known` and one sample `patch` ($w \times w$). Unknown template
+# values may be garbage. (`gaussian_weights(w)` gives $G$.)
+
+# %%
+def weighted_ssd(template, known, patch):
+    raise NotImplementedError  # your code: a float
+
+
+checks.check_weighted_ssd(weighted_ssd)
+
+# %% [markdown]
+# **Exercise 2.** Given an array of distances and $\epsilon$, return the bool mask of the
+# candidate windows.
+
+# %%
+def candidates(distances, error_threshold):
+    raise NotImplementedError  # your code: a bool array shaped like distances
+
+
+checks.check_candidates(candidates)
+
+# %% [markdown]
+# **Exercise 3.** Step 1 of the loop: given the bool image `filled` and the window size, return
+# `(y, x)` of an unfilled pixel with the most filled pixels in its window (any one of them if
+# several tie).
+
+# %%
+def next_pixel(filled, window):
+    raise NotImplementedError  # your code: a pair (y, x)
+
+
+checks.check_next_pixel(next_pixel)
+
+# %% [markdown]
+# **Exercise 4 (no check).** Synthesize `samples["text"]` with windows 5, 11 and 21. Which
+# window keeps the strokes continuous, and which one only copies? Then run
+# `raster_efros_leung` on it: does the raster order do worse on long thin strokes?
