@@ -1,4 +1,4 @@
-"""The latent-traversal widget decodes live, coalesces fast drags and never ends on a stale value."""
+"""The latent-traversal widget decodes live, coalesces fast drags, never ends on a stale value."""
 import base64
 import statistics
 import time

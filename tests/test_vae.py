@@ -79,7 +79,8 @@ def test_elbo_is_below_the_exact_log_likelihood_and_iwae_approaches_it(tiny_vae,
     assert (elbo < exact).all(), (elbo - exact).max()
     assert (exact - elbo).min() > 1.0  # q is not the true posterior: a real gap to close
     # A single IWAE estimate may overshoot log p(x) by its noise, which shrinks as k grows.
-    assert (exact - iwae[5000]).abs().max() < 0.05
+    gap = exact - iwae[5000]
+    assert gap.min() > -0.05 and gap.mean() < 0.05 and gap.max() < 0.15, gap
     assert (exact - iwae[10]).mean() < 0.2 * (exact - elbo).mean()
 
 

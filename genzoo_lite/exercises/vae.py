@@ -109,7 +109,8 @@ def check_iwae(iwae: Callable[[torch.Tensor], torch.Tensor]) -> Result:
     if error:
         return report(Result(False, error + ": reduce over the k samples (dim 0)"), name)
     if not torch.isfinite(value).all():
-        return report(Result(False, "got inf/nan: exp(-1000) underflows to 0; use torch.logsumexp"), name)
+        return report(Result(False, "got inf/nan: exp(-1000) underflows to 0; use "
+                                    "torch.logsumexp"), name)
     right = torch.logsumexp(log_w, 0) - math.log(50)
     if torch.allclose(value, right):
         return report(Result(True, "log (1/k) sum_i w_i, computed stably"), name)
