@@ -62,7 +62,7 @@ def test_same_generator_same_samples_and_the_chain_option():
     chain = langevin(energy, start, 15, 0.02, 0.2, generator=torch.Generator().manual_seed(3),
                      return_chain=True)
     assert torch.equal(chain[0], start) and torch.equal(chain[-1], run[0]) and len(chain) == 16
-    assert not start.requires_grad
+    assert not start.requires_grad and not chain.requires_grad
 
 
 def test_langevin_reports_a_diverging_chain():

@@ -116,8 +116,8 @@ def langevin(energy: Energy, x: torch.Tensor, n_steps: int, step_size: float,
     chain = [x]
     for step in range(1, n_steps + 1):
         with torch.enable_grad():  # also inside torch.no_grad(): the sampler needs grad_x E
-            x.requires_grad_(True)
-            (grad,) = torch.autograd.grad(_energies(energy, x).sum(), x)  # (N, D)
+            x_in = x.detach().requires_grad_(True)  # a new leaf: stored states stay grad-free
+            (grad,) = torch.autograd.grad(_energies(energy, x_in).sum(), x_in)  # (N, D)
         noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
         x = (x - step_size * grad + noise_scale * noise).detach()
         bad = ~torch.isfinite(x).all(dim=1)
