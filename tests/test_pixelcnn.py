@@ -1,0 +1,258 @@
+"""PixelCNN, Gated PixelCNN and the independent baseline: causality, exact likelihoods,
+sampling and completion, conditioning, bad input."""
+import itertools
+import math
+
+import pytest
+import torch
+
+from genzoo_lite.exercises import pixelcnn as ex
+from genzoo_lite.models.pixelcnn import (GatedPixelCNN, HorizontalStackConv2d, IndependentPixels,
+                                         MaskedConv2d, PixelCNN, VerticalStackConv2d)
+
+
+def small(cls, **kwargs):
+    torch.manual_seed(0)
+    return cls(**{"channels": 8, "num_layers": 2, "embed_dim": 4, **kwargs}).eval()
+
+
+def input_gradients(model, x, label=None, cond=None):
+    """g[i, j] = how much the logits at raster pixel i depend on the input at pixel j: the
+    gradient with respect to the embedded input (the levels are discrete, their embedding not)."""
+    _, _, h, w = x.shape
+    e = model.embed_input(x).detach().requires_grad_(True)  # (1, E, H, W)
+    logits = model.forward_embedded(e, label, cond)  # (1, levels, H, W)
+    g = torch.zeros(h * w, h * w)
+    for i in range(h * w):
+        (grad,) = torch.autograd.grad(logits[0, :, i // w, i % w].sum(), e, retain_graph=True)
+        g[i] = grad[0].abs().sum(0).flatten()
+    return g
+
+
+@pytest.mark.parametrize("cls", [PixelCNN, GatedPixelCNN])
+def test_default_models_are_causal_and_only_the_gated_one_sees_every_earlier_pixel(cls):
+    model = cls().eval()  # the defaults used on the digits
+    x = torch.randint(0, 17, (1, 1, 8, 8), generator=torch.Generator().manual_seed(1))
+    g = input_gradients(model, x)
+    future = torch.triu(torch.ones(64, 64, dtype=torch.bool))  # j >= i: the pixel and later
+    assert (g[future] == 0).all(), "the logits at pixel i depend on pixel i or a later one"
+    unseen = (g[~future] == 0).sum().item()
+    if cls is GatedPixelCNN:
+        assert unseen == 0, f"{unseen} (pixel, earlier pixel) pairs unseen: a blind spot"
+    else:
+        assert unseen > 0, "the plain PixelCNN should have a blind spot above-right"
+        # e.g. the first pixel of row 1 cannot see the last pixel of row 0
+        assert g[8, 7] == 0
+
+
+@pytest.mark.parametrize("cls", [PixelCNN, GatedPixelCNN])
+def test_changing_pixel_j_leaves_logits_up_to_j_unchanged(cls):
+    model = small(cls, levels=5)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 5, (1, 1, 6, 7), generator=gen)
+    base = model(x)
+    for j in [0, 5, 6, 13, 20, 40]:
+        changed = x.clone()
+        changed[0, 0, j // 7, j % 7] = (x[0, 0, j // 7, j % 7] + 1) % 5
+        diff = (model(changed) - base).abs().amax(dim=(0, 1)).flatten()  # (H W,)
+        assert (diff[:j + 1] == 0).all()
+        assert diff[j + 1:].max() > 0  # and later pixels do use it
+
+
+def test_masked_conv_masks_are_causal_by_gradients():
+    for conv in [MaskedConv2d(1, 1, 5, "A"), MaskedConv2d(1, 1, 5, "B")]:
+        x = torch.randn(1, 1, 5, 5, requires_grad=True)
+        (grad,) = torch.autograd.grad(conv(x)[0, 0, 2, 2], x)
+        seen = (grad[0, 0] != 0).flatten()
+        expected = torch.arange(25) < (12 if conv.mask_type == "A" else 13)
+        torch.testing.assert_close(seen, expected)
+    v = VerticalStackConv2d(1, 1, 3, "A")
+    h = HorizontalStackConv2d(1, 1, 3, "B")
+    assert v.mask.tolist() == [[1, 1, 1], [0, 0, 0], [0, 0, 0]]
+    assert h.mask.tolist() == [[1, 1, 0]]
+
+
+@pytest.mark.parametrize("cls", [PixelCNN, GatedPixelCNN, IndependentPixels])
+def test_log_prob_is_the_sum_of_the_conditionals_one_pixel_at_a_time(cls):
+    model = (IndependentPixels(levels=6, shape=(4, 5)) if cls is IndependentPixels
+             else small(cls, levels=6))
+    with torch.no_grad():
+        model.logits.normal_() if cls is IndependentPixels else None
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randint(0, 6, (3, 1, 4, 5), generator=gen)
+    with torch.no_grad():
+        total = torch.zeros(3, dtype=torch.float64)
+        for i in range(20):
+            r, c = divmod(i, 5)
+            hidden = x.clone().flatten(1)
+            # the future (pixel i and after) replaced by noise: the conditional must not care
+            hidden[:, i:] = torch.randint(0, 6, hidden[:, i:].shape, generator=gen)
+            logits = model(hidden.reshape(x.shape))[:, :, r, c]  # (N, levels)
+            total += torch.log_softmax(logits.double(), 1).gather(1, x[:, 0, r, c, None])[:, 0]
+        torch.testing.assert_close(model.log_prob(x).double(), total, atol=1e-4, rtol=0)
+        per_pixel = torch.log_softmax(model(x), 1).gather(1, x).sum(dim=(1, 2, 3))
+        torch.testing.assert_close(model.log_prob(x), per_pixel)
+
+
+@pytest.mark.parametrize("cls", [PixelCNN, GatedPixelCNN])
+def test_probabilities_of_all_configurations_sum_to_one(cls):
+    # a 2x2 binary image has 16 configurations; also with a label and a conditioning map
+    model = small(cls, levels=2, num_classes=3, cond_channels=2)
+    x = torch.tensor(list(itertools.product([0, 1], repeat=4))).reshape(16, 1, 2, 2)
+    for k in range(3):
+        label = torch.full((16,), k)
+        cond = torch.randn(1, 2, 2, 2, generator=torch.Generator().manual_seed(k)).expand(
+            16, -1, -1, -1)
+        with torch.no_grad():
+            mass = model.log_prob(x, label=label, cond=cond).double().exp().sum()
+        assert mass.item() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_conditioning_changes_the_distribution_and_stays_causal():
+    model = small(GatedPixelCNN, levels=128, num_classes=10, cond_channels=3)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 128, (2, 1, 8, 8), generator=gen)
+    cond = torch.randn(2, 3, 4, 4, generator=gen)  # coarser map, upsampled to 8x8
+    with torch.no_grad():
+        a = model(x, torch.tensor([0, 1]), cond)
+        b = model(x, torch.tensor([2, 1]), cond)
+        up = model(x, torch.tensor([0, 1]), cond.repeat_interleave(2, 2).repeat_interleave(2, 3))
+    assert (a[0] - b[0]).abs().max() > 1e-3 and torch.equal(a[1], b[1])
+    torch.testing.assert_close(a, up)
+    g = input_gradients(model, x[:1], torch.tensor([4]), torch.randn(1, 3, 8, 8))
+    assert (g[torch.triu(torch.ones(64, 64, dtype=torch.bool))] == 0).all()
+
+
+@pytest.mark.parametrize("cls", [PixelCNN, GatedPixelCNN, IndependentPixels])
+def test_sampling_is_reproducible_with_a_generator(cls):
+    model = IndependentPixels(levels=5, shape=(5, 4)) if cls is IndependentPixels else small(
+        cls, levels=5)
+    a = model.sample(6, (5, 4), generator=torch.Generator().manual_seed(7))
+    b = model.sample(6, (5, 4), generator=torch.Generator().manual_seed(7))
+    c = model.sample(6, (5, 4), generator=torch.Generator().manual_seed(8))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert a.dtype == torch.int64 and a.min() >= 0 and a.max() < 5
+
+
+def test_low_temperature_sampling_is_greedy_decoding():
+    model = small(GatedPixelCNN, levels=5)
+    x = model.sample(3, (4, 4), temperature=1e-4, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():  # each pixel is the most likely value given the ones before it
+        assert torch.equal(model(x).argmax(dim=1, keepdim=True), x)
+
+
+def test_independent_sampling_follows_its_marginals_and_fit_counts_is_the_mle():
+    gen = torch.Generator().manual_seed(0)
+    data = torch.randint(0, 3, (400, 1, 2, 3), generator=gen) * torch.randint(0, 2, (400, 1, 2, 3),
+                                                                             generator=gen)
+    model = IndependentPixels(levels=3, shape=(2, 3)).fit_counts(data, pseudo_count=0.0)
+    freq = torch.nn.functional.one_hot(data[:, 0], 3).float().mean(0).permute(2, 0, 1)
+    torch.testing.assert_close(torch.softmax(model.logits, 0), freq)
+    best = model.log_prob(data).mean()
+    with torch.no_grad():
+        model.logits.add_(0.05 * torch.randn(model.logits.shape, generator=gen))
+    assert model.log_prob(data).mean() < best
+    model.fit_counts(data, pseudo_count=0.0)
+    samples = model.sample(20000, (2, 3), generator=gen)
+    emp = torch.nn.functional.one_hot(samples[:, 0], 3).float().mean(0).permute(2, 0, 1)
+    torch.testing.assert_close(emp, freq, atol=0.02, rtol=0)
+
+
+@pytest.mark.parametrize("cls", [PixelCNN, GatedPixelCNN])
+def test_complete_keeps_known_pixels_and_is_reproducible(cls):
+    model = small(cls, levels=4)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 4, (5, 1, 6, 6), generator=gen)
+    masks = [torch.arange(36).reshape(6, 6) < 18,  # the top half known
+             torch.ones(6, 6, dtype=torch.bool).index_fill_(1, torch.tensor([0, 1, 2]), False),
+             torch.rand(5, 1, 6, 6, generator=gen) < 0.5]  # one random mask per image
+    for known in masks:
+        a = model.complete(x, known, generator=torch.Generator().manual_seed(1))
+        b = model.complete(x, known, generator=torch.Generator().manual_seed(1))
+        k = known.expand(x.shape)
+        assert torch.equal(a[k], x[k]) and torch.equal(a, b)
+        assert not torch.equal(a[~k], x[~k])  # something was sampled
+    # a fully known image comes back unchanged, and x itself is never modified
+    x_before = x.clone()
+    assert torch.equal(model.complete(x, torch.ones(6, 6, dtype=torch.bool)), x)
+    assert torch.equal(x, x_before)
+
+
+def test_bad_inputs_raise_clear_errors():
+    model = small(GatedPixelCNN, levels=17)
+    x = torch.zeros(2, 1, 8, 8, dtype=torch.long)
+    with pytest.raises(TypeError, match="integer levels.*torch.float32"):
+        model(x.float())
+    with pytest.raises(ValueError, match=r"values in 0\.\.17.*allowed values are 0\.\.16"):
+        model(x + 17 * (torch.arange(64).reshape(8, 8) == 5))
+    with pytest.raises(ValueError, match=r"values in -1\.\.-1"):
+        model(x - 1)
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\).*\(2, 8, 8\)"):
+        model(x[:, 0])
+    with pytest.raises(ValueError, match=r"\(N, 1, H, W\).*\(2, 3, 8, 8\)"):
+        model(x.expand(2, 3, 8, 8))
+    for t in [0, -1.0, float("nan"), float("inf")]:
+        with pytest.raises(ValueError, match=f"temperature must be a finite number > 0, got {t}"):
+            model.sample(1, temperature=t)
+    with pytest.raises(ValueError, match=r"known_mask must have shape \(8, 8\) or "
+                                         r"\(2, 1, 8, 8\).*got \(8, 7\)"):
+        model.complete(x, torch.ones(8, 7, dtype=torch.bool))
+    with pytest.raises(TypeError, match="known_mask must be a bool tensor.*torch.int64"):
+        model.complete(x, torch.ones(8, 8, dtype=torch.long))
+    with pytest.raises(ValueError, match="label given, but the model was built with "
+                                         "num_classes=None"):
+        model(x, label=torch.zeros(2, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"shape must be a tuple \(H, W\)"):
+        model.sample(1, shape=8)
+    with pytest.raises(ValueError, match="levels must be an int >= 2, got 1"):
+        PixelCNN(levels=1)
+    with pytest.raises(ValueError, match="mask_type must be 'A' or 'B', got 'C'"):
+        MaskedConv2d(1, 1, 3, "C")
+    conditional = small(GatedPixelCNN, levels=4, num_classes=10, cond_channels=2)
+    x4 = torch.zeros(2, 1, 8, 8, dtype=torch.long)
+    with pytest.raises(TypeError, match="needs label, an int64 tensor"):
+        conditional(x4, cond=torch.zeros(2, 2, 8, 8))
+    with pytest.raises(ValueError, match=r"values 0\.\.9.*got shape \(2,\), values 0\.\.10"):
+        conditional(x4, torch.tensor([0, 10]), torch.zeros(2, 2, 8, 8))
+    with pytest.raises(ValueError, match=r"cond must have shape \(2, 2, h, w\).*8x8.*\(2, 2, 3, 3\)"):
+        conditional(x4, torch.tensor([0, 1]), torch.zeros(2, 2, 3, 3))
+    with pytest.raises(TypeError, match="needs cond, a float tensor"):
+        conditional(x4, torch.tensor([0, 1]), torch.zeros(2, 2, 8, 8, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"built for images of shape \(8, 8\), got \(4, 4\)"):
+        IndependentPixels()(torch.zeros(1, 1, 4, 4, dtype=torch.long))
+
+
+def test_exercise_checks_accept_right_answers_and_name_mistakes():
+    def mask(k, t):
+        m = torch.zeros(k, k)
+        m[:k // 2] = 1
+        m[k // 2, :k // 2 + (t == "B")] = 1
+        return m
+
+    assert ex.check_mask(mask).ok
+    assert "hide the centre" in ex.check_mask(lambda k, t: mask(k, "B")).message
+    assert "transposed" in ex.check_mask(lambda k, t: mask(k, t).T).message
+    assert "not attempted" in ex.check_mask(lambda k, t: (_ for _ in ()).throw(
+        NotImplementedError)).message
+
+    assert ex.check_bits_per_dim(lambda lp, d: (-lp.mean() / (d * math.log(2))).item()).ok
+    assert "nats per pixel" in ex.check_bits_per_dim(lambda lp, d: (-lp.mean() / d).item()).message
+    assert "sign" in ex.check_bits_per_dim(lambda lp, d: (lp.mean() / (d * math.log(2)))).message
+
+    model = small(GatedPixelCNN, levels=5)
+    x = torch.randint(0, 5, (3, 1, 4, 4), generator=torch.Generator().manual_seed(0))
+
+    def chain(m, x, how="right"):
+        total = torch.zeros(len(x))
+        for i in range(16):
+            logits = m(x)[:, :, i // 4, i % 4]
+            if how == "logits":
+                total += logits.gather(1, x[:, 0, i // 4, i % 4, None])[:, 0]
+            else:
+                total += torch.log_softmax(logits, 1).gather(1, x[:, 0, i // 4, i % 4, None])[:, 0]
+        return total
+
+    assert ex.check_chain_rule(chain, model, x).ok
+    assert "raw logits" in ex.check_chain_rule(
+        lambda m, x: chain(m, x, "logits"), model, x).message
+    assert "log P(x)" in ex.check_chain_rule(lambda m, x: chain(m, x).exp(), model, x).message
