@@ -323,7 +323,8 @@ def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
             if not filled[y + p, x + p]:
                 d = patch_distances(sample, canvas[y:y + window, x:x + window],
                                     filled[y:y + window, x:x + window])
-                canvas[y + p, x + p] = rng.choice(centres[candidate_mask(d, error_threshold).ravel()])
+                options = centres[candidate_mask(d, error_threshold).ravel()]
+                canvas[y + p, x + p] = rng.choice(options)
                 filled[y + p, x + p] = True
     return canvas[p:p + size, p:p + size]
 
@@ -410,7 +411,7 @@ plt.show()
 # %% [markdown]
 # * **Window 3** sees too little to tell a stroke from its surroundings: strokes break into
 #   dashes, and few patches are copies, because every pixel is matched on almost nothing.
-# * **Windows 5 to 9** grow long verbatim runs: about half of all 9x9 patches are copied
+# * **Windows 5 to 9** grow long verbatim runs: over 40% of all 9x9 patches are copied
 #   whole. This is the exact-match continuation of section 2 at work: a neighbourhood small
 #   enough to lie inside one copied piece matches that piece's continuation exactly.
 # * **Windows 15 and 21** keep the large layout (whole loops, long lines), but each window
@@ -450,8 +451,9 @@ plt.show()
 # The completion continues the mortar lines into the hole, though not as the original did: it
 # is a sample of $P(\text{hole} \mid \text{known pixels})$, not a reconstruction. Its weak spot
 # is the middle, where the fronts grown from opposite sides meet and need not agree: each
-# pixel only looks at its own window, so nothing plans ahead for the seam. Notebook 05 shows PixelCNN's "occluded / completions / original" on digits:
-# the same conditional sampling, with a learned model instead of a sample.
+# pixel only looks at its own window, so nothing plans ahead for the seam. Notebook 05 shows
+# PixelCNN's "occluded / completions / original" on digits: the same conditional sampling, with
+# a learned model instead of a sample.
 
 # %% [markdown]
 # ## 8. Timing: the loop against the vectorized version

@@ -138,12 +138,14 @@ class _Synthesis:
         self.filled[y + p, x + p] = True
         self.order[y, x] = step
 
-    def result(self, return_order: bool):
+    def result(self, return_order: bool) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         out = self.out[..., 0] if self.squeeze else self.out
         return (out, self.order) if return_order else out
 
 
-def _setup(sample, out_shape, window, error_threshold, seed, image, mask) -> _Synthesis:
+def _setup(sample: np.ndarray, out_shape: object, window: int, error_threshold: float,
+           seed: int | np.random.Generator, image: np.ndarray | None, mask: np.ndarray | None
+           ) -> _Synthesis:
     raw = np.asarray(sample)
     values = _as_image(raw, "sample")
     hs, ws, channels = values.shape
@@ -211,8 +213,8 @@ def _check_out_shape(out_shape: object) -> tuple[int, int]:
     return int(h), int(w)
 
 
-def _check_constrained(image, mask: np.ndarray, out_shape, sample_ndim: int, channels: int
-                       ) -> np.ndarray:
+def _check_constrained(image: np.ndarray, mask: np.ndarray, out_shape: object, sample_ndim: int,
+                       channels: int) -> np.ndarray:
     """Validate image/mask; return the image as float64 (H, W, C) with 0 under the hole."""
     image = np.asarray(image)
     if image.ndim != sample_ndim or (image.ndim == 3 and image.shape[2] != channels):
@@ -244,7 +246,8 @@ def _check_constrained(image, mask: np.ndarray, out_shape, sample_ndim: int, cha
 def efros_leung_reference(sample: np.ndarray, out_shape: tuple[int, int] | None,
                           window: int = 11, error_threshold: float = 0.1,
                           seed: int | np.random.Generator = 0, image: np.ndarray | None = None,
-                          mask: np.ndarray | None = None, return_order: bool = False):
+                          mask: np.ndarray | None = None, return_order: bool = False
+                          ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Efros-Leung synthesis written as the plain loop of the paper (slow; for teaching).
 
     Same arguments and, for the same seed, the same output as :func:`efros_leung`.
@@ -284,7 +287,7 @@ def efros_leung_reference(sample: np.ndarray, out_shape: tuple[int, int] | None,
 def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: int = 11,
                 error_threshold: float = 0.1, seed: int | np.random.Generator = 0,
                 image: np.ndarray | None = None, mask: np.ndarray | None = None,
-                return_order: bool = False):
+                return_order: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Synthesize a texture like ``sample`` pixel by pixel (Efros & Leung 1999).
 
     Grows the output from a random 3x3 seed patch of the sample. Each step fills the unfilled
