@@ -303,29 +303,31 @@ except LangevinDivergedError as err:
 # ### Langevin, live
 # Move the step size $\eta$, the noise (as a multiple of $\sqrt{2\eta}$) and the number of
 # steps. Try: no noise; a tiny step with few steps (the chains have not arrived yet); $\eta$ above
-# about 0.25 (divergence). The chains for each ($\eta$, noise) are computed once and cached, so
-# the steps slider only picks a frame. (Without a widget front end, this cell shows a static
-# image of the starting state.)
+# about 0.25 (divergence). The chains for each ($\eta$, noise) are computed once and cached (for
+# noise 0 and 1 already when the cell runs), so the steps slider only picks a frame. (Without a
+# widget front end, this cell shows a static image of the starting state.)
 
 # %%
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=None)
 def cached_chain(step_size, noise_factor):
-    """All 301 states of 300 chains, or the divergence message."""
+    """All 201 states of 200 chains, or the divergence message."""
     try:
-        return langevin(four_wells, x0[:300], 300, step_size, noise_factor * math.sqrt(2 * step_size),
+        return langevin(four_wells, x0[:200], 200, step_size, noise_factor * math.sqrt(2 * step_size),
                         generator=torch.Generator().manual_seed(3), return_chain=True)
     except LangevinDivergedError as err:
         return str(err)
 
 
-live_fig = Figure(figsize=(4.6, 4.6))
-live_ax = live_fig.add_subplot()
-live_ax.contour(axis, axis, e_wells, levels=15, cmap="Greys", linewidths=0.7)
-points = live_ax.scatter(*x0[:300].T, s=4, c="C0")
-live_ax.set_xlim(-3, 3)
-live_ax.set_ylim(-3, 3)
-live_ax.set_aspect("equal")
-live_fig.tight_layout()
+log_steps = np.arange(-3.5, -0.45, 0.25)  # the step slider's 13 positions
+for log_step in log_steps:  # precompute no noise and the right noise for every step size
+    cached_chain(round(10**log_step, 5), 0.0)
+    cached_chain(round(10**log_step, 5), 1.0)
+
+live_fig = Figure(figsize=(4, 4))
+live_ax = live_fig.add_axes((0.02, 0.02, 0.96, 0.86))
+live_ax.imshow(-e_wells, origin="lower", extent=(-3, 3, -3, 3), cmap="Greys", alpha=0.5)
+points = live_ax.scatter(*x0[:200].T, s=4, c="C0")
+live_ax.set(xlim=(-3, 3), ylim=(-3, 3), xticks=[], yticks=[])
 
 
 def draw_chains(step_size, noise, n_steps):
@@ -336,17 +338,17 @@ def draw_chains(step_size, noise, n_steps):
                           fontsize=8, color="C3")
         return
     points.set_offsets(chain[n_steps].numpy())
-    live_ax.set_title(f"after {n_steps} steps: spread {spread(chain[n_steps]):.3f} "
+    live_ax.set_title(f"η = {step_size:.4f}, {n_steps} steps\nspread {spread(chain[n_steps]):.3f} "
                       f"(target {sigma})", fontsize=9, color="k")
 
 
 langevin_view = LiveFigure(live_fig, draw_chains, {
-    "step_size": widgets.FloatLogSlider(value=0.01, base=10, min=-3.5, max=-0.4, step=0.1,
-                                        description="step η"),
-    "noise": widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1,
+    "step_size": widgets.FloatLogSlider(value=10**-2, base=10, min=log_steps[0],
+                                        max=log_steps[-1], step=0.25, description="step η"),
+    "noise": widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.25,
                                  description="noise ×√(2η)"),
-    "n_steps": widgets.IntSlider(value=300, min=0, max=300, step=10, description="steps"),
-})
+    "n_steps": widgets.IntSlider(value=200, min=0, max=200, step=10, description="steps"),
+}, dpi=72)
 langevin_view
 
 # %% [markdown]
