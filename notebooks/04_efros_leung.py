@@ -371,10 +371,10 @@ grid_sample = samples["text"]
 windows, thresholds = [3, 5, 9, 15, 21], [0.0, 0.1, 0.5]
 grid = {(w, e): efros_leung(grid_sample, (40, 40), window=w, error_threshold=e, seed=2)
         for w in windows for e in thresholds}
+copied = {key: copied_fraction(out, grid_sample) for key, out in grid.items()}
 print("window  copied 9x9 patches (eps = 0 / 0.1 / 0.5)")
 for w in windows:
-    print(f"{w:6d}  " + "  ".join(f"{copied_fraction(grid[w, e], grid_sample):.2f}"
-                                  for e in thresholds))
+    print(f"{w:6d}  " + "  ".join(f"{copied[w, e]:.2f}" for e in thresholds))
 
 # %%
 live_fig = Figure(figsize=(3.4, 3.6))
@@ -386,8 +386,7 @@ live_fig.tight_layout()
 
 def show_result(window, threshold):
     shown.set_data(grid[window, threshold])
-    live_ax.set_title(f"window {window}, eps {threshold}: "
-                      f"{copied_fraction(grid[window, threshold], grid_sample):.0%} copied")
+    live_ax.set_title(f"window {window}, eps {threshold}: {copied[window, threshold]:.0%} copied")
 
 
 window_view = LiveFigure(live_fig, show_result, {
