@@ -38,6 +38,7 @@ class LiveFigure:
             raise ValueError("LiveFigure needs at least one control")
         self.fig, self.draw, self.controls, self.dpi = fig, draw, dict(controls), dpi
         self.image = widgets.Image(format="png")
+        self.image.add_class("genzoo-live-image")  # how the browser tests find it
         self.widget = widgets.VBox([widgets.HBox(list(self.controls.values())), self.image])
         self.last_ms = float("nan")
         for control in self.controls.values():

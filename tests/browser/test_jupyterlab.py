@@ -13,7 +13,7 @@ import pytest
 
 
 # notebook -> the slider to move (its description, as shown on the page)
-SLIDERS = {"03_vae": None, "01_gaussian_mle": "mu"}
+SLIDERS = {"03_vae": "z[0]", "01_gaussian_mle": "mu"}
 
 KERNEL_STATE = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -54,27 +54,26 @@ def open_and_run_all(page, lab, notebook: str, timeout_s: float = 150) -> None:
         pytest.fail(f"{notebook} raised: {errors.first.inner_text()[:500]}")
 
 
-def find_live_view(page, notebook: str, description: str | None):
-    """The rendered widget holding the slider and its image; fail clearly if not live."""
-    views = page.locator(".jp-OutputArea-output .widget-vbox").filter(
-        has=page.locator(".widget-slider")).filter(has=page.locator("img"))
-    if views.count() == 0:
-        fallback = page.locator(".jp-OutputArea-output").filter(has_text="VBox(children")
-        if fallback.count() or page.locator(".jp-OutputArea-output img").count():
+def find_live_view(page, notebook: str, description: str):
+    """The first output holding a slider named ``description`` and a live image; fail clearly
+    if the widgets did not render."""
+    outputs = page.locator(".jp-OutputArea-output").filter(
+        has=page.locator(".widget-slider", has_text=description)).filter(
+        has=page.locator("img.genzoo-live-image"))
+    if outputs.count() == 0:
+        if page.locator(".jp-OutputArea-output .jupyter-widgets").count() == 0:
             pytest.fail(f"{notebook}: the widget front end is missing: outputs show the static "
                         "fallback instead of live sliders (is ipywidgets' lab extension installed "
                         "in the environment that runs JupyterLab?)")
-        pytest.fail(f"{notebook}: no live slider with an image found after running all cells")
-    view = views.first
+        pytest.fail(f"{notebook}: no live slider {description!r} next to an image")
+    view = outputs.first
     view.scroll_into_view_if_needed()
-    if description is None:
-        return view, view.locator(".widget-slider").first
-    slider = view.locator(".widget-slider").filter(has_text=description).first
+    slider = view.locator(".widget-slider", has_text=description).first
     return view, slider
 
 
 def image_src(view) -> str:
-    return view.locator("img").last.get_attribute("src") or ""
+    return view.locator("img.genzoo-live-image").first.get_attribute("src") or ""
 
 
 @pytest.mark.parametrize("notebook", list(SLIDERS))
@@ -92,7 +91,7 @@ def test_slider_redraws_image(page, lab, notebook, measured):
         page.keyboard.press("ArrowRight")
         page.wait_for_function(
             "([el, old]) => el.src && el.src !== old",
-            arg=[view.locator("img").last.element_handle(), before], timeout=10_000)
+            arg=[view.locator("img.genzoo-live-image").first.element_handle(), before], timeout=10_000)
         latencies.append(1000 * (time.perf_counter() - start))
         page.wait_for_timeout(100)
     assert image_src(view) != ""
