@@ -36,6 +36,22 @@ for i in range(40):
     times.append(likelihood_view.last_ms)
 print(json.dumps({"gaussian_slider_ms": round(statistics.median(times), 1)}))
 """,
+    "03_vae": """
+import json, statistics
+times = []
+for value in [(-3 + 6 * i / 39) for i in range(40)]:
+    timing_view.sliders[0].value = value  # the unthrottled view: every move renders
+    times.append(timing_view.last_ms)
+print(json.dumps({"vae_slider_ms": round(statistics.median(times), 1)}))
+""",
+    "04_efros_leung": """
+import json, statistics
+times = []
+for i in range(20):
+    window_view.controls["window"].value = windows[i % len(windows)]
+    times.append(window_view.last_ms)
+print(json.dumps({"efros_leung_slider_ms": round(statistics.median(times), 1)}))
+""",
 }
 PEAK_RSS = ("import json, resource; print(json.dumps({'peak_rss_mb': "
             "round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))")

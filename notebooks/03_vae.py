@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 03 · Variational autoencoders: a continuous latent, the ELBO, and why samples are blurry
 #
 # *Generative Model Zoo, part II: "Variational Autoencoders (VAEs)" [Kingma & Welling 2014;
@@ -34,12 +34,12 @@
 # The larger models load small shipped weights (`GENZOO_RETRAIN=1` retrains them with the code
 # shown here); every cell runs in seconds on a laptop CPU.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports, a fixed seed, the device. The models are small MLPs, for which
 # one CPU thread is fastest.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
 import math
 import statistics
@@ -62,7 +62,7 @@ x_train, y_train = load_digits("train")  # (1000, 1, 8, 8) uint8 levels 0..16
 x_val, _ = load_digits("val")
 x_test, y_test = load_digits("test")  # (447, 1, 8, 8)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. From a mixture of Gaussians to a continuous latent variable
 #
 # Notebook 01's mixture draws a discrete label $z$ and then a Gaussian around its mean $u_z$:
@@ -77,7 +77,7 @@ x_test, y_test = load_digits("test")  # (447, 1, 8, 8)
 # A toy with a 1-D latent and 2-D data: $G^\mu(z)$ bends the line of $z$ into a spiral arm. In one
 # latent dimension the integral can still be done on a grid.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def G_mu(z):  # (M, 1) -> (M, 2): a fixed "decoder"
     return torch.cat([1.5 * torch.sin(1.8 * z), z * torch.cos(1.8 * z)], dim=1)
 
@@ -100,7 +100,7 @@ def toy_log_px(x):  # (N, 2) -> (N,): log of the integral, as a Riemann sum over
 
 print(f"mean log p(x) of the samples: {toy_log_px(x_toy[:500]).mean():.3f} nats")
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 axis = torch.linspace(-2.6, 2.6, 120, dtype=torch.float64)
 gx, gy = torch.meshgrid(axis, axis, indexing="xy")
 density = toy_log_px(torch.stack([gx.flatten(), gy.flatten()], 1)).exp().reshape(120, 120)
@@ -114,11 +114,11 @@ for ax in axes:
     ax.set_aspect("equal")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The density integrates to one: a proper, continuous "infinite mixture". But the integral took
 # 3001 decoder calls per point. An 8-D latent on the same grid would need $3001^8$.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Why $p_\theta(x)$ is hard, and the inference network
 #
 # Fitting needs $\log p_\theta(x)$ for every training image. Monte Carlo with the prior,
@@ -131,7 +131,7 @@ plt.show()
 # On the toy we know the true posterior $p(z|x)$ on the grid; a Gaussian $q$ fitted to it plays
 # the inference network. Both estimators are unbiased; compare their spread.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 x0 = x_toy[:1]  # one data point
 log_joint = (torch.distributions.Normal(G_mu(z_grid), G_sigma).log_prob(x0).sum(-1)
              + torch.distributions.Normal(0.0, 1.0).log_prob(z_grid[:, 0]))  # (Z,)
@@ -157,7 +157,7 @@ print(f"exact log p(x0) = {exact:.3f}")
 print(f"M = 100 prior samples:  mean {np.mean(prior_est):.3f}, std {np.std(prior_est):.3f}")
 print(f"M = 100 samples from q: mean {np.mean(is_est):.3f}, std {np.std(is_est):.4f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With samples from $q$ the estimate is off by a few thousandths of a nat; with the prior it is
 # off by nats and swings from run to run.
 #
@@ -177,7 +177,7 @@ print(f"M = 100 samples from q: mean {np.mean(is_est):.3f}, std {np.std(is_est):
 # softmax over 17 levels per pixel (section 8 compares the Gaussian). The encoder outputs $\mu$
 # and $\log\sigma^2$. Here is the ELBO written out, checked against `VAE.elbo`.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def elbo(model, x, generator):
     mu, log_var = model.encode(x)  # q_psi(z|x): (N, L) each
     eps = torch.randn(mu.shape, generator=generator)
@@ -194,7 +194,7 @@ torch.testing.assert_close(ours, untrained.elbo(x_test, torch.Generator().manual
 print(f"untrained VAE: test ELBO {ours.mean():.1f} nats "
       f"(uniform guessing: {-64 * math.log(17):.1f})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The reparameterization trick
 # We need $\nabla \mathbb{E}_{q(z|x)}[f(z)]$ with $f(z) = \log p_\theta(x|z)$, and the expectation
 # depends on the parameters $\mu, \sigma$ we differentiate. Two unbiased estimators:
@@ -208,7 +208,7 @@ print(f"untrained VAE: test ELBO {ours.mean():.1f} nats "
 # (`train_vae` maximizes the mean ELBO with Adam and keeps the epoch with the best validation
 # ELBO; the shipped weights come from exactly this call):
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 vae2, loaded = load_or_train(
     "vae_digits_2d", lambda: VAE(latent_dim=2, dropout=0.1),
     lambda m: train_vae(m, x_train, num_epochs=150, x_val=x_val), save=True)
@@ -229,19 +229,19 @@ for name, g in [("score function", score), ("reparameterized", grad_f)]:
 ratio = score.var(0).sum() / grad_f.var(0).sum()
 print(f"the score-function estimator's variance is {ratio:.0f} times larger")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Same expected gradient, but the score-function estimator is far noisier: it only sees whether
 # $f$ was high or low, not in which direction to move. The reparameterized gradient is what makes
 # the VAE train with one sample per image.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Autoencoder against VAE
 # An autoencoder [Hinton & Salakhutdinov 2006] has the same two networks, but a deterministic
 # code $z = f(x)$ and only the reconstruction loss $-\log p(x | z = f(x))$. Nothing ties its codes
 # to $\mathcal{N}(0, I)$, so decoding samples of $\mathcal{N}(0, I)$ lands where no digit was
 # ever encoded.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 ae, _ = load_or_train("vae_autoencoder_2d", lambda: Autoencoder(latent_dim=2),
                       lambda m: train_autoencoder(m, x_train, num_epochs=100), save=True)
 z_prior = torch.randn(24, 2, generator=torch.Generator().manual_seed(3))
@@ -265,17 +265,17 @@ image_grid(samples_vae, nrow=6, ax=axes[3], vmax=16, title="VAE: decode z ~ N(0,
 savefig(fig, "03_ae_vs_vae")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The autoencoder's codes spread over a range of their own, so most prior samples decode to
 # smudges; the VAE's KL term keeps its codes inside $\mathcal{N}(0, I)$, and every prior sample
 # decodes to a digit-like image.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. A VAE with a two-dimensional latent space
 # As in Kingma & Welling's figure: decode a grid of $z$ placed at the quantiles of
 # $\mathcal{N}(0, 1)$ (so each tile covers equal prior mass), next to the test digits' codes.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 quantiles = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.03, 0.97, 15))
 zz = torch.stack(torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy"), -1).reshape(-1, 2)
 with torch.no_grad():
@@ -290,42 +290,41 @@ axes[1].set_title("mu of q(z|x) for the test digits")
 savefig(fig, "03_manifold")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Neighbouring codes decode to similar digits, and digits of one class cluster without the VAE
 # ever seeing a label.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The latent space, live
 # One slider per latent dimension (bounded to $\pm 3$ prior standard deviations), and an
 # interpolation between the codes of two test digits A and B. Each move decodes one $z$ and
 # replaces the image's bytes in place; a fast drag is coalesced so the image always ends on the
 # latest value. (Without a widget front end this shows the starting image.)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 sliders2 = LatentTraversal(vae2, digits=x_test)
 sliders2
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # How long does one update take (decode, PNG, replace the bytes)? Fifty slider moves:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 timing_view = LatentTraversal(vae2, throttle_ms=0)  # no throttle: every move renders
 update_ms = []
 for value in np.linspace(-3, 3, 50):
     timing_view.sliders[0].value = float(value)
     update_ms.append(timing_view.last_ms)
 median_ms = statistics.median(update_ms)
-assert median_ms < 50, median_ms
 print(f"median update: {median_ms:.1f} ms")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. A VAE with an 8-D latent: traversals
 # Two dimensions squeeze ten classes onto a plane; eight give the decoder room. With 1000
 # training digits it overfits quickly, so this one trains with dropout 0.3 (and early stopping).
 # Each row below starts from $z = 0$ and moves one coordinate from $-3$ to $3$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 vae8, _ = load_or_train(
     "vae_digits_8d", lambda: VAE(latent_dim=8, dropout=0.3),
     lambda m: train_vae(m, x_train, num_epochs=150, x_val=x_val), save=True)
@@ -343,17 +342,17 @@ image_grid(traversal, nrow=9, ax=ax, vmax=16, title="rows: z[0] .. z[7], columns
 savefig(fig, "03_traversal")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Dimensions with a large KL carry information (their rows change the digit); a dimension with a
 # KL near zero is unused: the encoder ignores it and its row stays constant. The same sliders
 # work here:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 sliders8 = LatentTraversal(vae8, digits=x_test)
 sliders8
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Is the bound tight? ELBO against IWAE$_k$
 # Average $k$ importance weights inside the log instead of outside:
 # $$\mathcal{L}_k(x) = \mathbb{E}_{z_1..z_k \sim q}\Big[\log \frac1k \sum_{i=1}^k
@@ -363,7 +362,7 @@ sliders8
 # `log_weights` returns $\log w_i = \log p(x, z_i) - \log q(z_i|x)$ for 1000 samples per test
 # digit; splitting them into groups of $k$ gives the bound for every $k$ from the same draws.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def iwae_table(model, x, seed):
     with torch.no_grad():
         log_w = model.log_weights(x, 1000, generator=torch.Generator().manual_seed(seed))
@@ -384,12 +383,12 @@ for name, model in [("2-D VAE", vae2), ("8-D VAE", vae8)]:
 assert nll["8-D VAE"] <= 95, nll
 print(f"test NLL (IWAE, k = 1000): 2-D {nll['2-D VAE']:.2f}, 8-D {nll['8-D VAE']:.2f} nats")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The bound rises with $k$, and most of the rise comes by $k = 100$: the gap between the ELBO and
 # $\log p(x)$ is a few nats per digit. A looser bound is one reason for worse samples, but not a
 # large one here.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Why are the results blurry? The L2 loss?
 # With a Gaussian decoder of fixed $\sigma$,
 # $\log p(x|z) = -\frac{1}{2\sigma^2}\lVert x - G^\mu(z)\rVert^2 + \text{const}$: the ELBO's
@@ -398,7 +397,7 @@ print(f"test NLL (IWAE, k = 1000): 2-D {nll['2-D VAE']:.2f}, 8-D {nll['8-D VAE']
 # $\sigma = 2$ levels, and a learned $G^\sigma(z)$), discretized to the 17 levels so that its
 # likelihood is in the same nats as the categorical one.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 gauss_fixed, _ = load_or_train(
     "vae_gaussian_fixed_8d",
     lambda: VAE(latent_dim=8, likelihood="gaussian", sigma=2.0, dropout=0.3),
@@ -422,7 +421,7 @@ for col, (name, model) in enumerate(decoders.items()):
 savefig(fig, "03_likelihoods")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The numbers answer "is it the L2 loss?" with a yes and a no. A Gaussian with a *fixed*
 # $\sigma = 2$ levels (exactly an L2 loss) has the worst likelihood: it cannot be confident
 # about a blank or a fully inked pixel. Let the decoder choose $G^\sigma(z)$ per pixel and the
@@ -433,7 +432,7 @@ plt.show()
 # independently (bottom row) gives grainy digits instead of blurry ones. The blur lives in the
 # model (a decoder that ignores the correlations between pixels given $z$), not only in the loss.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. VAE + GAN: a learned similarity metric
 # Larsen et al. replace the pixel-wise reconstruction loss by a distance in the hidden layer
 # $\mathrm{Dis}_l$ of a discriminator, and add a GAN loss so that decodes look real:
@@ -447,7 +446,7 @@ plt.show()
 # with a simple sharpness number: the mean absolute difference between neighbouring pixels, in
 # levels (higher = sharper edges), against the test digits.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def build_vaegan():
     model = VAE(latent_dim=8, likelihood="gaussian", sigma=2.0)
     model.discriminator = Discriminator()  # saved with the VAE in one file
@@ -482,7 +481,7 @@ image_grid(gan_samples[:24], nrow=12, ax=axes[2], vmax=16, title="VAE/GAN sample
 savefig(fig, "03_vaegan")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Honest reading: VAE/GAN's decoded prior samples have sharper edges than the L2 VAE's (about
 # +20 % on this number for the shipped weights, as sharp as the real test digits), because the
 # discriminator punishes gray, averaged strokes. But sharp is not the same as right: several
@@ -490,7 +489,7 @@ plt.show()
 # to report in nats. On 8x8 digits the gain is visible but modest; Larsen et al.'s gains are on
 # 64x64 faces, where L2 blur is much worse.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * A VAE is an infinite mixture: $p_\theta(x) = \int p_\theta(x|z)\,p(z)\,dz$; sampling is
 #   $z \sim p(z)$, then the decoder.
@@ -510,36 +509,36 @@ plt.show()
 # **Exercise 1.** Write the closed-form $\mathrm{KL}(\mathcal{N}(\mu, \mathrm{diag}\,e^{\log\sigma^2})
 # \,\|\, \mathcal{N}(0, I))$ for rows of `mu` and `log_var` (N, L), one value per row.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def kl_to_prior(mu, log_var):
     raise NotImplementedError  # your code: a (N,) tensor
 
 
 checks.check_kl(kl_to_prior)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 2.** Write the reparameterized sample $z = \mu + \sigma\epsilon$ from `mu`, `log_var`
 # and given noise `eps` (all (N, L)).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def reparameterize(mu, log_var, eps):
     raise NotImplementedError  # your code
 
 
 checks.check_reparameterize(reparameterize)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 3.** Write the IWAE bound from log-weights `log_w` of shape (k, N):
 # $\log \frac1k \sum_i e^{\log w_i}$ for every column, without overflow or underflow.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def iwae_from_log_weights(log_w):
     raise NotImplementedError  # your code: a (N,) tensor
 
 
 checks.check_iwae(iwae_from_log_weights)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 4 (no check).** Train `VAE(latent_dim=8)` with `train_vae` for 150 epochs *without*
 # `x_val` (no early stopping). Compare its training and test ELBO with the shipped model's. What
 # happens to a VAE trained too long on 1000 digits?

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 04 · Autoregressive synthesis without a network: Efros-Leung texture synthesis
 #
 # *Generative Model Zoo, part II: "Texture synthesis by non-parametric sampling [Efros & Leung
@@ -32,11 +32,11 @@
 #
 # Every cell runs in seconds on a laptop CPU.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports and a fixed seed. Everything here runs on the CPU.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
 import time
 
@@ -56,7 +56,7 @@ set_seed(0)
 plt.rcParams["figure.dpi"] = 80
 gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN) in light blue
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The idea: the sample is the model
 #
 # A texture is stationary (every region looks like every other) and local (a pixel depends
@@ -86,7 +86,7 @@ gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN
 # Our samples are the bundled grayscale textures, shrunk so that a 64x64 crop holds several
 # texels (bricks, stones, letters).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def shrink(image, factor):
     """Average factor x factor blocks of a (H, W) image."""
     h, w = image.shape[0] // factor * factor, image.shape[1] // factor * factor
@@ -107,7 +107,7 @@ for ax, (name, sample) in zip(axes, samples.items()):
     ax.set_axis_off()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. One pixel, step by step
 #
 # Let the library grow a 32x32 brick texture and look back at one of its steps:
@@ -118,7 +118,7 @@ plt.show()
 # window exists; outside the image and at unfilled places the mask $m$ is 0, and those values
 # are never used.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 sample = samples["brick"]
 window, p = 11, 11 // 2
 x_hat, order = efros_leung(sample, (32, 32), window=window, seed=0, return_order=True)
@@ -139,11 +139,11 @@ weights = G * known / (G * known).sum()  # G_k m_k / sum_k G_k m_k
 print(f"step {step} fills ({y}, {x}); {known.sum()} of the {window * window} pixels in its "
       "window are known")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Its matches in the sample.** The distance $d$ of section 1 to every window of the sample,
 # written as the plain double loop; `patch_distances` is the library's vectorized copy.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 n_i, n_j = sample.shape[0] - window + 1, sample.shape[1] - window + 1
 d = np.empty((n_i, n_j))  # d[i, j]: distance to the window whose top-left corner is (i, j)
 for i in range(n_i):
@@ -159,13 +159,13 @@ for eps in [0.0, 0.1, 0.5, 1.0]:
 print(f"the library filled p with {x_hat[y, x]:.4f}, a candidate centre: "
       f"{x_hat[y, x] in centres[is_candidate]}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **The distribution it samples from.** Drawing a candidate uniformly is drawing from the
 # histogram of their centres. With the paper's $\epsilon = 0.1$ it has a handful of values here;
 # loosening $\epsilon$ to 1 shows its shape: far narrower than the marginal $P(p)$ of all
 # sample pixels.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
 axes[0].imshow(np.where(order < step, x_hat, np.nan), cmap=gray, vmin=0, vmax=1)
 axes[0].add_patch(Rectangle((x - p - 0.5, y - p - 0.5), window, window, fill=False, ec="C1"))
@@ -193,7 +193,7 @@ axes[4].legend(fontsize=8)
 savefig(fig, "04_one_pixel")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The candidates sit at the same place in different bricks: the neighbourhood has located $p$
 # within the brick pattern.
 #
@@ -202,16 +202,16 @@ plt.show()
 # of that place matches *exactly*, $d_	ext{min} = 0$, and it is the only candidate. Counting
 # over every fifth step:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 exact = [patch_distances(sample, *neighbourhood(t)[2:]).min() == 0
          for t in range(0, order.max() + 1, 5)]
 print(f"best match exact (d_min = 0) in {np.mean(exact):.0%} of the steps")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # So the model mostly *copies*: it continues a piece of the sample until the continuation
 # stops fitting, then jumps to the best compromise. Section 6 measures how much.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The whole loop
 #
 # Start from a random 3x3 patch of the sample in the middle of an empty output, then repeat
@@ -228,18 +228,18 @@ print(f"best match exact (d_min = 0) in {np.mean(exact):.0%} of the steps")
 # `efros_leung` runs the same steps but compares all sample windows at once (section 8); from the
 # same seed both draw the same random numbers in the same order, so they give the same image.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 small = samples["brick"][:32, :32]
 fast = efros_leung(small, (16, 16), window=7, seed=3)
 slow = efros_leung_reference(small, (16, 16), window=7, seed=3)
 print(f"fast and reference outputs identical: {np.array_equal(fast, slow)}")
 print(f"every output pixel is a sample pixel: {np.isin(fast, small).all()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Synthesis on four textures
 # A 48x48 texture from each 64x64 sample, window 11, $\epsilon = 0.1$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 outputs = {name: efros_leung(s, (48, 48), window=11, seed=1, return_order=True)
            for name, s in samples.items()}
 fig, axes = plt.subplots(2, 4, figsize=(10, 5.4))
@@ -255,14 +255,14 @@ plt.show()
 for name, (out, _) in outputs.items():
     print(f"{name:7s} every output value occurs in the sample: {np.isin(out, samples[name]).all()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Bricks stay bricks, stones stay stones: the structure comes from copying pixels whose
 # neighbourhoods agree, without a single learned parameter. Where the sample has one strong
 # feature (the long stroke in "text"), the output repeats pieces of it.
 #
 # **How it grows.** Snapshots of the brick output, taken from the order map:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 out, order_map = outputs["brick"]
 n_steps = order_map.max() + 1
 fig, axes = plt.subplots(1, 5, figsize=(12, 2.6))
@@ -274,7 +274,7 @@ for ax, frac in zip(axes, [0.0, 0.1, 0.3, 0.6, 1.0]):
 savefig(fig, "04_growth")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. An autoregressive model with the sample as its network
 #
 # Write the fill order as $\pi(1), \pi(2), \dots$. Every step draws one pixel given the pixels
@@ -291,7 +291,7 @@ plt.show()
 #   exactly the pixels above and to the left. Efros-Leung picks the most constrained pixel
 #   first, an order that depends on the image:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 raster = np.arange(48 * 48).reshape(48, 48)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.4))
 axes[0].imshow(np.where(order_map < 0, np.nan, order_map), cmap="viridis")
@@ -303,13 +303,13 @@ for ax in axes:
 savefig(fig, "04_fill_order")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Nothing stops us from running the non-parametric model in raster order. Start from a 3x3 seed
 # in the top-left corner and visit pixels row by row: then the known part of each window is
 # exactly the causal half that PixelCNN's masked convolution sees. Built from the public pieces
 # of section 2:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
     """Efros-Leung with PixelCNN's raster order: each pixel sees only the rows above and the
     pixels to its left."""
@@ -340,12 +340,12 @@ for ax, img, title in [(axes[0], onion_out, "most constrained first"),
 plt.show()
 print(f"raster output values all from the sample: {np.isin(raster_out, samples['brick']).all()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # Both grow brick texture. In raster order each pixel is matched on half a window, so it has
 # less to go on, and a mistake can only be corrected by pixels below and to the right of it.
 # PixelCNN faces the same one-way street ("errors accumulate over steps", notebook 05).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. The window size: structure against copying
 #
 # The window is the model's main knob; $\epsilon$ is the other. The window sets the scale of the
@@ -357,7 +357,7 @@ print(f"raster output values all from the sample: {np.isin(raster_out, samples['
 # then switch between the stored results instantly. To measure copying we count the 9x9
 # patches of each output that occur verbatim in the sample.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def copied_fraction(out, sample, size=9):
     """Fraction of the size x size patches of `out` that appear verbatim in `sample`."""
     def patches(img):
@@ -376,7 +376,7 @@ print("window  copied 9x9 patches (eps = 0 / 0.1 / 0.5)")
 for w in windows:
     print(f"{w:6d}  " + "  ".join(f"{copied[w, e]:.2f}" for e in thresholds))
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 live_fig = Figure(figsize=(3.4, 3.6))
 live_ax = live_fig.add_subplot()
 shown = live_ax.imshow(grid[windows[0], 0.1], cmap="gray", vmin=0, vmax=1)
@@ -395,7 +395,7 @@ window_view = LiveFigure(live_fig, show_result, {
 })
 window_view
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, len(windows) + 1, figsize=(14, 2.8))
 axes[0].imshow(grid_sample, cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("sample 64x64")
@@ -407,7 +407,7 @@ for ax in axes:
 savefig(fig, "04_window_size")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # * **Window 3** sees too little to tell a stroke from its surroundings: strokes break into
 #   dashes, and few patches are copies, because every pixel is matched on almost nothing.
 # * **Windows 5 to 9** grow long verbatim runs: over 40% of all 9x9 patches are copied
@@ -422,14 +422,14 @@ plt.show()
 # larger than the window. In these runs $\epsilon$ matters little: most steps have an exact
 # match, and an exact match admits no other candidate whatever $\epsilon$ is.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Hole filling: constrained synthesis
 #
 # The same loop completes an image: the known pixels are the seed, and only the hole is grown,
 # from its border inward. Pass `image` and `mask` (True = known); what lies under the hole is
 # never read. The sample is a hole-free crop of the same texture, away from the image.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 image = brick_big[64:112, 64:112]  # 48x48, does not overlap the sample brick_big[:64, :64]
 mask = np.ones(image.shape, dtype=bool)
 mask[16:32, 14:34] = False
@@ -446,7 +446,7 @@ for ax, img, title in [(axes[0], np.where(mask, image, np.nan), "occluded"),
 savefig(fig, "04_hole_filling")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The completion continues the mortar lines into the hole, though not as the original did: it
 # is a sample of $P(\text{hole} \mid \text{known pixels})$, not a reconstruction. Its weak spot
 # is the middle, where the fronts grown from opposite sides meet and need not agree: each
@@ -454,7 +454,7 @@ plt.show()
 # PixelCNN's "occluded / completions / original" on digits: the same conditional sampling, with
 # a learned model instead of a sample.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Timing: the loop against the vectorized version
 #
 # Per pixel, the reference compares $N(p)$ with every sample window in a Python loop: cost
@@ -468,7 +468,7 @@ plt.show()
 # Times depend on the machine and its load (the printed numbers are not checked); small cases
 # keep this section short. `benchmarks/bench_efros_leung.py` measures the full 64x64 case.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 def ms_per_pixel(synth, sample, size, window, repeat=1):
     """Best of `repeat` runs, in milliseconds per synthesized pixel."""
@@ -487,7 +487,7 @@ for side, w in [(24, 5), (32, 5), (32, 9), (48, 11)]:
     fast_ms = ms_per_pixel(efros_leung, crop, 24, w, repeat=3)
     print(f"{side:4d}x{side:<2d} {w:6d}  {ref_ms:15.2f}  {fast_ms:10.3f}  {ref_ms / fast_ms:6.0f}x")
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 window_sizes, sides = [5, 9, 13, 17, 21], [24, 32, 48, 64, 96, 128]
 by_window = [ms_per_pixel(efros_leung, samples["gravel"], 24, w, repeat=2) for w in window_sizes]
@@ -504,7 +504,7 @@ for ax in axes:
     ax.legend()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The reference grows linearly with the number of sample windows: one trip through the Python
 # loop each. The fast version pays a fixed overhead per pixel (a few dozen NumPy calls), which
 # dominates small samples; with thousands of windows the product takes over and the cost grows
@@ -513,7 +513,7 @@ plt.show()
 # fewer windows in the sample. Sampling stays sequential either way, one pixel after another,
 # exactly like PixelCNN's sampling: the price of an autoregressive model.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * Efros-Leung models $P(p \mid N(p))$ non-parametrically: the candidates are the sample
 #   windows within $(1 + \epsilon)\,d_\text{min}$ of the neighbourhood by Gaussian-weighted SSD
@@ -534,37 +534,37 @@ plt.show()
 # ($w \times w$), its bool mask `known` and one sample `patch` ($w \times w$). Unknown template
 # values may be garbage. (`gaussian_weights(w)` gives $G$.)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def weighted_ssd(template, known, patch):
     raise NotImplementedError  # your code: a float
 
 
 checks.check_weighted_ssd(weighted_ssd)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 2.** Given an array of distances and $\epsilon$, return the bool mask of the
 # candidate windows.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def candidates(distances, error_threshold):
     raise NotImplementedError  # your code: a bool array shaped like distances
 
 
 checks.check_candidates(candidates)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 3.** Step 1 of the loop: given the bool image `filled` and the window size, return
 # `(y, x)` of an unfilled pixel with the most filled pixels in its window (any one of them if
 # several tie).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def next_pixel(filled, window):
     raise NotImplementedError  # your code: a pair (y, x)
 
 
 checks.check_next_pixel(next_pixel)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 4 (no check).** Synthesize `samples["text"]` with windows 5, 11 and 21. Which
 # window keeps the strokes continuous, and which one only copies? Then run
 # `raster_efros_leung` on it: does the raster order do worse on long thin strokes?
