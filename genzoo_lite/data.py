@@ -12,7 +12,7 @@ import torch
 
 __all__ = [
     "DIGIT_SPLITS", "DIGIT_LEVELS", "TOY2D_NAMES", "TEXTURE_NAMES", "PHOTO_NAMES",
-    "load_digits", "toy2d", "load_texture", "load_image",
+    "load_digits", "toy2d", "load_texture", "load_image", "CROP_SPLITS", "image_crops",
 ]
 
 #: Index ranges into scikit-learn's fixed order of its 1797 digits. The first 1000 / next 350 /
@@ -123,3 +123,41 @@ def load_texture(name: str) -> np.ndarray:
     """
     _check_choice("texture", name, TEXTURE_NAMES)
     return load_image(name)
+
+
+#: Which rows of each bundled image a crop split may use: the top three quarters for training,
+#: the bottom quarter for held-out evaluation, so train and test crops never overlap.
+CROP_SPLITS = {"train": (0.0, 0.75), "test": (0.75, 1.0)}
+
+
+def image_crops(names: str | tuple[str, ...] | list[str], n: int, size: int = 32, seed: int = 0,
+                split: str = "train") -> torch.Tensor:
+    """Random ``size`` x ``size`` crops of bundled grayscale images: float32 (n, 1, size, size)
+    in [0, 1], drawn evenly from the named images (textures or photos).
+
+    Args:
+        names: one name or several from ``TEXTURE_NAMES + PHOTO_NAMES``.
+        n: number of crops (a positive int).
+        size: side of each crop, at least 4 and at most the height of the split's rows.
+        seed: the same seed gives the same crops.
+        split: "train" (top 3/4 of each image) or "test" (bottom 1/4); see ``CROP_SPLITS``.
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    if not names:
+        raise ValueError("names must name at least one image")
+    _check_choice("crop split", split, CROP_SPLITS)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    images = [load_image(name) for name in names]
+    rng = np.random.default_rng(seed)
+    crops = np.empty((n, 1, size, size), dtype=np.float32)
+    for i in range(n):
+        image = images[i % len(images)]
+        lo, hi = (int(f * image.shape[0]) for f in CROP_SPLITS[split])
+        if not 4 <= size <= min(hi - lo, image.shape[1]):
+            raise ValueError(f"size must be in [4, {min(hi - lo, image.shape[1])}] for "
+                             f"{names[i % len(names)]!r}'s {split} rows, got {size!r}")
+        top = rng.integers(lo, hi - size + 1)
+        left = rng.integers(0, image.shape[1] - size + 1)
+        crops[i, 0] = image[top:top + size, left:left + size]
+    return torch.from_numpy(crops)

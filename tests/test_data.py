@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from genzoo_lite.data import (DIGIT_SPLITS, TEXTURE_NAMES, TOY2D_NAMES, load_digits, load_image,
-                              load_texture, toy2d)
+from genzoo_lite.data import (DIGIT_SPLITS, TEXTURE_NAMES, TOY2D_NAMES, image_crops, load_digits,
+                              load_image, load_texture, toy2d)
 
 
 def test_digit_splits_are_disjoint_fixed_and_cover_the_data():
@@ -69,3 +69,26 @@ def test_unknown_texture_or_image_is_a_clear_error():
     assert load_image("camera").shape == (512, 512)
     with pytest.raises(ValueError, match="'lena'"):
         load_image("lena")
+
+
+def test_image_crops_come_from_their_split_rows():
+    train = image_crops(["brick", "camera"], 20, size=16, seed=0)
+    assert train.dtype == torch.float32 and train.shape == (20, 1, 16, 16)
+    assert torch.equal(train, image_crops(["brick", "camera"], 20, size=16, seed=0))
+    brick = torch.from_numpy(load_texture("brick")).float()
+    test = image_crops("brick", 30, size=16, seed=1, split="test")
+    # every test crop is found in brick's bottom quarter, and no training crop is
+    windows = brick.unfold(0, 16, 1).unfold(1, 16, 1)  # (H-15, W-15, 16, 16)
+    for crop in test[:5]:
+        rows = (windows == crop[0]).flatten(2).all(2).nonzero()[:, 0]
+        assert len(rows) and rows.min() >= 384
+    for crop in train[::2][:5]:
+        rows = (windows == crop[0]).flatten(2).all(2).nonzero()[:, 0]
+        assert len(rows) and rows.max() + 16 <= 384
+
+
+def test_image_crops_reject_bad_sizes_and_splits():
+    with pytest.raises(ValueError, match=r"size must be in \[4, 128\].*got 200"):
+        image_crops("brick", 2, size=200, split="test")
+    with pytest.raises(ValueError, match="'val'.*'train', 'test'"):
+        image_crops("brick", 2, split="val")
