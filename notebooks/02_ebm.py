@@ -38,7 +38,6 @@
 
 # %%
 # %matplotlib inline
-import copy
 import math
 from functools import lru_cache
 
@@ -126,7 +125,8 @@ def my_contrastive_loss(energy, x_data, x_model):
 
 
 x_a, x_b = toy2d("two_moons", 256, seed=0), toy2d("rings", 256, seed=0)
-torch.testing.assert_close(my_contrastive_loss(energy, x_a, x_b), contrastive_loss(energy, x_a, x_b))
+torch.testing.assert_close(my_contrastive_loss(energy, x_a, x_b),
+                           contrastive_loss(energy, x_a, x_b))
 print(f"contrastive loss, moons vs rings: {my_contrastive_loss(energy, x_a, x_b).item():.4f}")
 
 # %% [markdown]
@@ -312,7 +312,8 @@ except LangevinDivergedError as err:
 def cached_chain(step_size, noise_factor):
     """All 201 states of 200 chains, or the divergence message."""
     try:
-        return langevin(four_wells, x0[:200], 200, step_size, noise_factor * math.sqrt(2 * step_size),
+        noise_scale = noise_factor * math.sqrt(2 * step_size)
+        return langevin(four_wells, x0[:200], 200, step_size, noise_scale,
                         generator=torch.Generator().manual_seed(3), return_chain=True)
     except LangevinDivergedError as err:
         return str(err)
@@ -572,7 +573,8 @@ plt.show()
 #   an integral we cannot compute outside toy dimensions.
 # * The log-likelihood gradient is $-\mathbb{E}_\text{data}[\nabla_\theta E] +
 #   \mathbb{E}_{p_\theta}[\nabla_\theta E]$: $Z$ disappears, but we need samples from the model.
-#   With exact samples the Monte-Carlo estimate matches the exact gradient, error $\propto 1/\sqrt N$.
+#   With exact samples the Monte-Carlo estimate matches the exact gradient, with an error
+#   $\propto 1/\sqrt N$.
 # * Langevin dynamics, $x \leftarrow x - \eta\nabla_x E + \sqrt{2\eta}\,\xi$, samples
 #   $e^{-E}$ using only $\nabla_x E$. No noise finds modes only; too large a step spreads the
 #   samples or diverges.

@@ -51,7 +51,8 @@ def check_langevin_step(langevin_step: Callable, step_size: float = 0.05) -> Res
     xi = torch.randn(6, 2, generator=g, dtype=torch.float64)
     value, error = _call(langevin_step, _quadratic, x.clone(), step_size, xi.clone())
     if error == "not_attempted":
-        return report(not_attempted("replace the `raise NotImplementedError` with the update"), name)
+        return report(not_attempted("replace the `raise NotImplementedError` with the update"),
+                      name)
     if error:
         return report(Result(False, error), name)
     value, error = _tensor(value, tuple(x.shape))

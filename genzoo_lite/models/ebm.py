@@ -184,7 +184,8 @@ class ReplayBuffer:
             raise ValueError(f"lim must be a finite number > 0, got {lim!r}")
         if not (isinstance(reinit_prob, (int, float)) and 0 <= reinit_prob <= 1):
             raise ValueError(f"reinit_prob must be in [0, 1], got {reinit_prob!r}")
-        self.dim, self.lim, self.reinit_prob, self.generator = dim, float(lim), reinit_prob, generator
+        self.dim, self.lim, self.reinit_prob = dim, float(lim), reinit_prob
+        self.generator = generator
         self.x = self.noise(size)  # (size, dim)
 
     def __len__(self) -> int:
@@ -207,7 +208,8 @@ class ReplayBuffer:
         """Store the moved chains x (n, dim) back at their indices idx (n,)."""
         _check_points(x, dim=self.dim)
         if idx.shape != (len(x),):
-            raise ValueError(f"idx must have shape ({len(x)},) like x's rows, got {tuple(idx.shape)}")
+            raise ValueError(f"idx must have shape ({len(x)},), one index per row of x, "
+                             f"got {tuple(idx.shape)}")
         self.x[idx] = x.detach().to(self.x.dtype)
 
 
