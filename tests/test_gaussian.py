@@ -4,8 +4,8 @@ import torch
 from sklearn.mixture import GaussianMixture
 
 from genzoo_lite.data import toy2d
-from genzoo_lite.models.gaussian import (em_step, fit_gaussian, fit_gmm, gaussian_log_prob,
-                                         init_gmm)
+from genzoo_lite.models.gaussian import (discretized_gaussian_log_prob, em_step, fit_gaussian,
+                                         fit_gmm, gaussian_log_prob, init_gmm)
 
 
 def test_mle_is_the_closed_form_and_maximises_the_likelihood():
@@ -74,3 +74,22 @@ def test_gmm_samples_follow_the_mixture():
 def test_fit_gmm_rejects_bad_k():
     with pytest.raises(ValueError, match=r"k must be an int in \[1, N=10\], got 11"):
         fit_gmm(torch.zeros(10, 2), k=11)
+
+
+def test_discretized_gaussian_sums_to_one_over_all_levels():
+    levels = 5
+    mu, sigma = torch.tensor([1.3, 4.2]), torch.tensor([0.7, 2.0])
+    grid = torch.cartesian_prod(torch.arange(levels), torch.arange(levels))  # all (x1, x2)
+    total = discretized_gaussian_log_prob(grid, mu, sigma, levels).exp().sum()
+    assert total.item() == pytest.approx(1.0, abs=1e-12)
+    # a narrow Gaussian puts almost all mass on the nearest level
+    p = discretized_gaussian_log_prob(torch.tensor([[1, 4]]), torch.tensor([1.0, 4.0]),
+                                      torch.tensor([0.1, 0.1]), levels).exp()
+    assert p.item() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_discretized_gaussian_rejects_floats_and_out_of_range_levels():
+    with pytest.raises(TypeError, match="integer tensor"):
+        discretized_gaussian_log_prob(torch.zeros(2, 3), torch.zeros(3), torch.ones(3), 17)
+    with pytest.raises(ValueError, match=r"0\.\.16, got values in 0\.\.17"):
+        discretized_gaussian_log_prob(torch.tensor([[0, 17]]), torch.zeros(2), torch.ones(2), 17)

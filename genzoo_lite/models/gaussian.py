@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import torch
 from torch.distributions import MultivariateNormal
 
-__all__ = ["fit_gaussian", "gaussian_log_prob", "GMM", "init_gmm", "em_step", "fit_gmm"]
+__all__ = ["fit_gaussian", "gaussian_log_prob", "discretized_gaussian_log_prob", "GMM", "init_gmm",
+           "em_step", "fit_gmm"]
 
 
 def _check_points(x: torch.Tensor) -> None:
@@ -49,6 +50,43 @@ def gaussian_log_prob(x: torch.Tensor, mu: torch.Tensor, cov: torch.Tensor) -> t
         raise ValueError(f"mu {tuple(mu.shape)} / cov {tuple(cov.shape)} do not fit "
                          f"D = {x.shape[1]}: expected ({x.shape[1]},) and {(x.shape[1],) * 2}")
     return MultivariateNormal(mu, covariance_matrix=cov).log_prob(x)
+
+
+def discretized_gaussian_log_prob(x: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
+                                  levels: int) -> torch.Tensor:
+    """Exact log P(x) of integer levels under independent Gaussians binned to unit bins.
+
+    P(x_d = k) = Phi((k + 1/2 - mu_d) / sigma_d) - Phi((k - 1/2 - mu_d) / sigma_d), with the
+    first and last bins extended to -inf and +inf so the probabilities of the ``levels`` values
+    sum to one. Taught in notebooks/00_zoo_overview ("One test set, every model").
+
+    Args:
+        x: integer tensor (N, D) with values in 0..levels-1.
+        mu, sigma: (D,) per-dimension mean and standard deviation (sigma > 0).
+        levels: number of values each dimension takes.
+
+    Returns:
+        (N,) log-probabilities in nats.
+    """
+    if not isinstance(x, torch.Tensor) or x.is_floating_point() or x.ndim != 2:
+        raise TypeError(f"x must be an integer tensor (N, D), got "
+                        f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}")
+    if int(x.min()) < 0 or int(x.max()) >= levels:
+        raise ValueError(f"x must lie in 0..{levels - 1}, got values in "
+                         f"{int(x.min())}..{int(x.max())}")
+    if not bool((sigma > 0).all()):
+        raise ValueError("sigma must be positive in every dimension")
+    k = x.double()
+    mu, sigma = mu.double(), sigma.double()
+    upper = torch.where(k == levels - 1, torch.inf, k + 0.5)
+    lower = torch.where(k == 0, -torch.inf, k - 0.5)
+    cdf_hi = torch.special.ndtr((upper - mu) / sigma)
+    cdf_lo = torch.special.ndtr((lower - mu) / sigma)
+    # in the far tail both CDFs round to 1: use the symmetric difference of the upper tails
+    sf_lo = torch.special.ndtr((mu - lower) / sigma)
+    sf_hi = torch.special.ndtr((mu - upper) / sigma)
+    prob = torch.where(mu > k, cdf_hi - cdf_lo, sf_lo - sf_hi)
+    return prob.clamp_min(torch.finfo(torch.float64).tiny).log().sum(dim=1)
 
 
 @dataclass
