@@ -36,6 +36,14 @@ for i in range(40):
     times.append(likelihood_view.last_ms)
 print(json.dumps({"gaussian_slider_ms": round(statistics.median(times), 1)}))
 """,
+    "02_ebm": """
+import json, statistics
+times = []
+for i in range(40):
+    langevin_view.controls["n_steps"].value = 10 * (i % 21)
+    times.append(langevin_view.last_ms)
+print(json.dumps({"ebm_langevin_slider_ms": round(statistics.median(times), 1)}))
+""",
     "03_vae": """
 import json, statistics
 times = []

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 02 · Energy-based models: the contrastive gradient and Langevin sampling
 #
 # *Generative Model Zoo, part II: "Energy-based models — learning algorithm".*
@@ -32,11 +32,11 @@
 #
 # The trained energies ship as small weights files, so every cell runs in seconds on a CPU.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports, a fixed seed, the device.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
 import math
 from functools import lru_cache
@@ -61,7 +61,7 @@ device = get_device()  # unused: these 2-D models are fastest on the CPU...
 torch.set_num_threads(1)  # ...with one thread (tiny tensors; far faster on a busy machine)
 plt.rcParams["figure.dpi"] = 80
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. An energy defines a density
 #
 # An energy-based model (EBM) is any function $E_\theta: \mathbb{R}^D \to \mathbb{R}$, here a
@@ -73,7 +73,7 @@ plt.rcParams["figure.dpi"] = 80
 # integral over all of $\mathbb{R}^D$ with no closed form. In 2-D we can still approximate it by a
 # sum over a grid on a box, $Z \approx \sum_{g} e^{-E_\theta(x_g)}\,\Delta A$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 energy = EnergyMLP(dim=2, hidden=64, depth=3)  # an untrained E_theta: (N, 2) -> (N,)
 grid, cell_area = grid_points(lim=3.0, n=200)  # (40000, 2), the area of one cell
 with torch.no_grad():
@@ -82,11 +82,11 @@ log_Z = (torch.logsumexp(-e_grid, dim=0) + math.log(cell_area)).item()
 print(f"{len(grid)} grid points on [-3, 3]^2, log Z = {log_Z:.3f}")
 print(f"the same grid in D = 64 (an 8x8 image): 200^64 = 10^{64 * math.log10(200):.0f} points")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # A grid needs $n^D$ evaluations: fine for $D = 2$, hopeless for images. So we need to learn
 # $\theta$ **without ever computing $Z(\theta)$**.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The gradient of the log-likelihood
 #
 # Maximum likelihood, as in notebook 01, climbs $\mathbb{E}_{x \sim p_\text{data}}[\log
@@ -118,7 +118,7 @@ print(f"the same grid in D = 64 (an 8x8 image): 200^64 = 10^{64 * math.log10(200
 # Push the energy **down** on data, **up** on the model's own samples. Written as a loss to
 # *minimize* (its gradient is minus the estimate above), it is one line, the *contrastive loss*:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def my_contrastive_loss(energy, x_data, x_model):
     """mean E(x_data) - mean E(x_model): its theta-gradient is -(the slide's estimate)."""
     return energy(x_data).mean() - energy(x_model.detach()).mean()
@@ -129,7 +129,7 @@ torch.testing.assert_close(my_contrastive_loss(energy, x_a, x_b),
                            contrastive_loss(energy, x_a, x_b))
 print(f"contrastive loss, moons vs rings: {my_contrastive_loss(energy, x_a, x_b).item():.4f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The model samples are constants (`detach`): the gradient is taken through $E_\theta$ at fixed
 # points, exactly as in the sum over $\hat x^{(i)}$. The library's `contrastive_loss` adds an
 # optional $\alpha\,(\overline{E(x)^2} + \overline{E(\hat x)^2})$ that keeps energies near zero
@@ -143,7 +143,7 @@ print(f"contrastive loss, moons vs rings: {my_contrastive_loss(energy, x_a, x_b)
 # moons points; exact model samples come from $p_\theta$ on the grid (pick cells with
 # probability $\propto e^{-E}$), so the only error left is Monte-Carlo error.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 set_seed(1)
 tiny = EnergyMLP(dim=2, hidden=16, depth=2).double()
 params = list(tiny.parameters())
@@ -168,11 +168,11 @@ print(f"{len(params)} parameter tensors, {grad_exact.numel()} numbers; |exact gr
       f"{grad_exact.norm():.4f}")
 print("grad log Z == -E_p[grad E] on the grid: checked")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The identity $\nabla_\theta \log Z = -\mathbb{E}_{p_\theta}[\nabla_\theta E_\theta]$ holds to
 # rounding. Now the Monte-Carlo estimate with $N$ data and $N$ model samples, 20 repeats per $N$:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 gen = torch.Generator().manual_seed(0)
 sizes = [10, 30, 100, 300, 1000, 3000, 10000]
 rel_errors = []  # root-mean-square relative error per N
@@ -190,7 +190,7 @@ for n, err in zip(sizes, rel_errors):
 print(f"log-log slope {slope:.2f} (1/sqrt(N) has slope -0.5)")
 assert abs(slope + 0.5) < 0.1
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, ax = plt.subplots(figsize=(4.6, 3.4))
 ax.loglog(sizes, rel_errors, "o-", label="contrastive estimate vs exact")
 ax.loglog(sizes, rel_errors[0] * np.sqrt(sizes[0] / np.array(sizes)), "k--", lw=1,
@@ -201,7 +201,7 @@ ax.legend()
 savefig(fig, "02_contrastive_check")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The estimate is unbiased and its error falls like $1/\sqrt{N}$: the slide's estimator is right,
 # **if** we can draw $\hat x \sim p_\theta$. On a grid we cheated; in general we need a sampler
 # that only uses $E_\theta$, not $Z$.
@@ -219,7 +219,7 @@ plt.show()
 # on an energy whose samples we know: four Gaussian wells of width $\sigma = 0.35$,
 # $E(x) = -\log \sum_k e^{-|x - c_k|^2 / 2\sigma^2}$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 centres = torch.tensor([[-1.2, -1.2], [-1.2, 1.2], [1.2, -1.2], [1.2, 1.2]])  # (4, 2)
 sigma = 0.35
 
@@ -245,12 +245,12 @@ by_library = langevin(four_wells, x0, 1, 0.01, math.sqrt(0.02),
 torch.testing.assert_close(by_hand, by_library)
 print("one Langevin step by hand == genzoo_lite's langevin")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # How good are the samples? For each sample take the nearest well; exact samples have a standard
 # deviation of $\sigma = 0.35$ per coordinate around it. Three settings: the right one, no noise,
 # and a step too large for the wells' curvature $1/\sigma^2 \approx 8$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def spread(x):
     """Per-coordinate standard deviation of x (N, 2) around each point's nearest well."""
     nearest = centres[((x[:, None, :] - centres) ** 2).sum(-1).argmin(1)]  # (N, 2)
@@ -266,7 +266,7 @@ for name, (step, noise) in settings.items():
                             generator=torch.Generator().manual_seed(2))  # (301, 400, 2)
     print(f"{name:30s} spread {spread(chains[name][-1]):.3f}   (exact samples: {sigma})")
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 axis = np.linspace(-3, 3, 150)
 with torch.no_grad():
     e_wells = four_wells(grid_points(3.0, 150)[0]).reshape(150, 150).numpy()
@@ -284,7 +284,7 @@ for ax, (name, chain) in zip(axes, chains.items()):
 savefig(fig, "02_langevin")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # (The lines are three chains' first 60 steps, from the dots.) With the right noise the chains
 # roll into a well and then keep jiggling with the right spread (0.367 against 0.35: the small
 # step's bias). Without noise they stop at the minima: gradient descent finds
@@ -293,13 +293,13 @@ plt.show()
 # bias that grows with $\eta$. A bit larger still and the chain explodes; `langevin` detects it
 # instead of returning garbage:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 try:
     langevin(four_wells, x0, 300, 0.3, math.sqrt(0.6), generator=torch.Generator().manual_seed(2))
 except LangevinDivergedError as err:
     print(err)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Langevin, live
 # Move the step size $\eta$, the noise (as a multiple of $\sqrt{2\eta}$) and the number of
 # steps. Try: no noise; a tiny step with few steps (the chains have not arrived yet); $\eta$ above
@@ -307,7 +307,7 @@ except LangevinDivergedError as err:
 # noise 0 and 1 already when the cell runs), so the steps slider only picks a frame. (Without a
 # widget front end, this cell shows a static image of the starting state.)
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 @lru_cache(maxsize=None)
 def cached_chain(step_size, noise_factor):
     """All 201 states of 200 chains, or the divergence message."""
@@ -352,7 +352,7 @@ langevin_view = LiveFigure(live_fig, draw_chains, {
 }, dpi=72)
 langevin_view
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Training with persistent chains
 #
 # Every gradient step needs fresh samples $\hat x \sim p_\theta$, and $p_\theta$ changes a little
@@ -362,7 +362,7 @@ langevin_view
 # moved only a little. A few chains (5 %) restart from uniform noise, so that regions the chains
 # never visit can still be found. One training step:
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def my_ebm_step(energy, optimizer, x_data, buffer, n_steps, step_size, alpha):
     idx, x_start = buffer.sample(len(x_data))  # stored chains (5 % restarted from noise)
     x_model = langevin(energy, x_start, n_steps, step_size, math.sqrt(2 * step_size),
@@ -387,7 +387,7 @@ torch.testing.assert_close(models[0].state_dict(), models[1].state_dict())
 torch.testing.assert_close(buffers[0].x, buffers[1].x)
 print("three training steps by hand == genzoo_lite's ebm_step")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Training on toy data
 #
 # `train_ebm` repeats that step 2000 times (a random batch of 256 data points per step, 20
@@ -398,7 +398,7 @@ print("three training steps by hand == genzoo_lite's ebm_step")
 # $\sigma = 0.08$, curvature $1/\sigma^2 \approx 156$, and $\eta = 0.01$ would already inflate
 # their variance more than fourfold (section 4's overshoot), so they get $\eta = 0.002$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 DATASETS = ["eight_gaussians", "two_moons", "rings"]
 N_ITER, SNAPSHOTS = 2000, (25, 100, 400, 1000)
 STEP_SIZE = {"eight_gaussians": 0.003, "two_moons": 0.003, "rings": 0.002}  # Langevin eta
@@ -412,12 +412,12 @@ for name in DATASETS:
         save=True)
     print(f"{name:16s} {'loaded shipped weights' if loaded else 'trained'}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # What did training see? The mean energy of the data batch and of the chains' samples. The
 # contrastive loss pushes the first down and the second up; when the samples look like the data,
 # the two meet and the gradient estimate averages out to zero.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 3, figsize=(12, 2.8), sharey=True)
 for ax, name in zip(axes, DATASETS):
     history = runs[name].history.numpy()  # (N_ITER, 3): loss, mean E(data), mean E(samples)
@@ -431,7 +431,7 @@ for name in DATASETS:
     gap = runs[name].history[-200:, 2] - runs[name].history[-200:, 1]
     print(f"{name:16s} last 200 steps: mean E(samples) - mean E(data) = {gap.mean():.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # In theory the two curves meet at the optimum. Here a gap of 1 to 2 remains: 20 small Langevin
 # steps per update do not let the persistent chains catch up with an energy that keeps
 # sharpening, so the samples sit higher in energy than the data. This lag is the usual bias of
@@ -441,7 +441,7 @@ for name in DATASETS:
 # Now the learned density $e^{-E_\theta(x)}/Z$, normalized on the $[-3, 3]^2$ grid, next to the
 # data and to fresh samples: 1000 Langevin chains from uniform noise, 500 steps each.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def density_image(energy, lim=3.0, n=150):
     """The grid-normalized density exp(-E) / Z as an (n, n) image."""
     points = grid_points(lim, n)[0]
@@ -469,7 +469,7 @@ for ax in axes.flat:
 savefig(fig, "02_ebm_toy")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The densities find all eight modes (with uneven weights), both moons and all three rings,
 # though the innermost ring is blurred into a disc. The stray samples in the corners are chains
 # that started in the nearly flat outer region and have not arrived after 500 steps of
@@ -479,7 +479,7 @@ plt.show()
 # The energy $E_\theta$ (dark = low) after 25, 100, 400, 1000 and 2000 steps. Early on it is a
 # blurry bowl around the data; the structure is carved out as the chains follow.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(3, 5, figsize=(12, 7.4))
 points150 = grid_points(3.0, 150)[0]
 for row, name in zip(axes, DATASETS):
@@ -493,14 +493,14 @@ for row, name in zip(axes, DATASETS):
 savefig(fig, "02_ebm_snapshots")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Held-out log-likelihood against the baselines of notebook 01
 # Average negative log-likelihood (nats per point, lower is better) of 2000 held-out points: the
 # EBM normalized on the grid, the maximum-likelihood Gaussian and an 8-component GMM fitted by EM.
 # For the EBM, $\log Z$ comes from a 300 x 300 grid; a 600 x 600 grid changes the NLL by less than
 # 0.001.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 print(f"{'data set':16s}   EBM    Gaussian  GMM (k=8)   (held-out NLL, nats/point)")
 nll = {}
 for name in DATASETS:
@@ -517,7 +517,7 @@ for name in DATASETS:
     fine = -grid_log_prob(runs[name].energy, x_val, lim=3.0, n=600)[0].mean().item()
     assert abs(fine - nll[name]["EBM"]) < 1e-3
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The EBM beats the single Gaussian on all three data sets, by 0.47 to 1.71 nats per point.
 # Against the 8-component GMM it loses on eight_gaussians (1.844 vs 1.712: there the GMM is the
 # true model family, and the EBM weighs its modes unevenly) and on two_moons (1.872 vs 1.804), and
@@ -526,7 +526,7 @@ for name in DATASETS:
 # that the same recipe works for any energy network and any dimension, where grids and mixtures
 # do not.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Abnormality detection: detect unlikely events
 #
 # A density ranks events by how likely they are, and for *ranking* the energy alone suffices:
@@ -535,7 +535,7 @@ for name in DATASETS:
 # 200 points uniform on the box, and flag every point whose energy is above the 99th percentile
 # of the training points' energies.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 moons = runs["two_moons"].energy
 odd = torch.rand(200, 2, generator=torch.Generator().manual_seed(6)) * 6 - 3
 with torch.no_grad():
@@ -547,7 +547,7 @@ print(f"AUROC of the energy as an abnormality score: {roc_auc_score(is_odd, scor
 print(f"flagged: {(e_odd > threshold).float().mean():.1%} of the uniform points, "
       f"{(e_normal > threshold).float().mean():.1%} of the held-out moons")
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, ax = plt.subplots(figsize=(4.6, 4.6))
 with torch.no_grad():
     e_map = moons(points150).reshape(150, 150).numpy()
@@ -562,7 +562,7 @@ ax.legend(loc="lower left", fontsize=7)
 savefig(fig, "02_abnormality")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # 79 % of the uniform points are flagged at a false-alarm rate of 1.2 % on normal points. The
 # missed ones (green) lie on or right next to a moon: under the data distribution they are not
 # unusual, so no detector could flag them, and that overlap is most of the gap between the AUROC
@@ -588,18 +588,18 @@ plt.show()
 # **Exercise 1.** Write one Langevin step with the noise `xi` given (section 4), without looking
 # at `langevin_step` above.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def exercise_langevin_step(energy, x, step_size, xi):
     raise NotImplementedError  # your code: return the next x, shape (N, 2)
 
 
 checks.check_langevin_step(exercise_langevin_step)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 2.** Write the loss whose $\theta$-gradient is minus the slide's estimate, with $N$
 # data points and $M$ model samples.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def exercise_contrastive_loss(energy, x_data, x_model):
     raise NotImplementedError  # your code: a scalar tensor
 
@@ -607,18 +607,18 @@ def exercise_contrastive_loss(energy, x_data, x_model):
 checks.check_contrastive_loss(exercise_contrastive_loss, runs["rings"].energy,
                               held_out["rings"][:300], samples["rings"][:200])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 3.** Compute $\log Z$ of an energy on the grid `grid_points(lim, n)`, in a way that
 # does not overflow (`torch.logsumexp`).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def exercise_log_partition(energy, lim, n):
     raise NotImplementedError  # your code: a float, log Z
 
 
 checks.check_log_partition(exercise_log_partition, runs["eight_gaussians"].energy)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 4 (no check).** Retrain the rings EBM with `train_ebm(EBMRun(2000, seed=0),
 # train_sets["rings"], step_size=0.01)` (about 5 minutes) and plot its density. What happens to
 # the inner rings, and why does a too-large Langevin step hurt training, not only sampling? Then

@@ -67,3 +67,15 @@ def test_load_or_train_trains_once_then_loads(tmp_path, monkeypatch):
 def test_bad_names_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="plain file stem"):
         save_weights(small_model(), "../evil", tmp_path)
+
+
+def test_every_shipped_weights_file_matches_the_manifest():
+    from genzoo_lite.checkpoints import WEIGHTS_DIR, sha256_of
+
+    manifest = json.loads((WEIGHTS_DIR / "manifest.json").read_text())
+    files = {p.name for p in WEIGHTS_DIR.glob("*.safetensors")}
+    assert files == set(manifest), f"unlisted: {files - set(manifest)}, " \
+                                   f"missing: {set(manifest) - files}"
+    for name, digest in manifest.items():
+        assert sha256_of(WEIGHTS_DIR / name) == digest, f"{name} changed; re-save it"
+        assert (WEIGHTS_DIR / name).stat().st_size < 3_000_000, f"{name} is too big to ship"
