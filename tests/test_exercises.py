@@ -41,3 +41,13 @@ def test_responsibilities_check():
         lambda x, g: g.log_joint(x).exp(), gmm, x).message
     assert "mixture weights" in ex.check_responsibilities(
         lambda x, g: torch.softmax(g.log_joint(x) - g.weights.log(), 1), gmm, x).message
+
+
+def test_bits_per_dim_check():
+    from genzoo_lite.exercises import zoo
+
+    assert zoo.check_bits_per_dim(lambda lp, n: -lp / (n * math.log(2))).ok
+    assert "nats per dimension" in zoo.check_bits_per_dim(lambda lp, n: -lp / n).message
+    assert "wrong sign" in zoo.check_bits_per_dim(lambda lp, n: lp / (n * math.log(2))).message
+    assert "bits per image" in zoo.check_bits_per_dim(lambda lp, n: -lp / math.log(2)).message
+    assert "not attempted" in zoo.check_bits_per_dim(todo).message

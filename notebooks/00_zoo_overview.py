@@ -1,0 +1,268 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 00 · The generative model zoo at a glance
+#
+# *Generative Model Zoo, part II: the whole lecture on one page.*
+#
+# **You will learn**
+# 1. the lecture's taxonomy: explicit densities (normalized or not), latent-variable models,
+#    autoregressive models, and implicit models;
+# 2. what an implicit model (a small GAN) can and cannot tell you;
+# 3. how every density model of the lecture scores on **one** test set, and which of those
+#    numbers are exact and which are only bounds;
+# 4. what their samples look like side by side, and where each notebook goes deeper.
+#
+# The models were trained in notebooks 01 to 05; here they are loaded from the weights shipped
+# with `genzoo_lite`, or fitted on the spot when that takes a second.
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# ## Setup
+
+# %% slideshow={"slide_type": "skip"}
+# %matplotlib inline
+import json
+import math
+import time
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+from genzoo_lite import image_grid, load_digits, load_or_train, load_weights, savefig, set_seed
+from genzoo_lite import toy2d
+from genzoo_lite.exercises import zoo as checks
+from genzoo_lite.models.ebm import EBMRun, langevin
+from genzoo_lite.models.gan import Discriminator, Generator, train_gan
+from genzoo_lite.models.gaussian import discretized_gaussian_log_prob, fit_gmm
+from genzoo_lite.models.pixelcnn import GatedPixelCNN, IndependentPixels, PixelCNN
+from genzoo_lite.models.vae import VAE
+
+set_seed(0)
+torch.set_num_threads(1)  # every model here is small: one thread is faster than two
+plt.rcParams["figure.dpi"] = 80
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The taxonomy
+#
+# | family | model here | what it gives | sampling | notebook |
+# |---|---|---|---|---|
+# | explicit, normalized | Gaussian, mixture of Gaussians | exact $p_\theta(x)$ | ancestral, one step | 01 |
+# | explicit, unnormalized | energy-based model $e^{-E_\theta(x)}/Z(\theta)$ | $E_\theta(x)$; $Z$ only in 2-D | Langevin MCMC | 02 |
+# | latent variable | VAE $\int p_\theta(x\mid z)p(z)\,dz$ | a lower bound (ELBO, IWAE) | one decoder pass | 03 |
+# | autoregressive, non-parametric | Efros–Leung | no number; a sampler of $P(p \mid N(p))$ | pixel by pixel | 04 |
+# | autoregressive | PixelCNN $\prod_i P(p_i \mid p_{<i})$ | exact $P(x)$ | pixel by pixel | 05 |
+# | latent + autoregressive | VQ-VAE-2 | exact $P$ of the codes | code by code, then decode | 06 |
+# | implicit | GAN $x = G_\theta(z)$ | nothing | one generator pass | here |
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. Implicit models: a GAN samples but has no likelihood
+# A generator $G_\theta$ maps noise $z \sim \mathcal{N}(0, I)$ to points; a discriminator
+# $D_\phi$ learns to tell them from data, and $G_\theta$ learns to fool it:
+# $$\min_G \max_D\; \mathbb{E}_{x\sim p_\text{data}}[\log D(x)] +
+#   \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
+# Below, the GAN beside three explicit models of notebooks 01 and 02 on the same eight Gaussians.
+
+# %% slideshow={"slide_type": "fragment"}
+data = toy2d("eight_gaussians", 5000, seed=0)
+held_out = toy2d("eight_gaussians", 2000, seed=1)
+gan, _ = load_or_train(
+    "gan_eight_gaussians",
+    lambda: nn.ModuleDict({"generator": Generator(), "discriminator": Discriminator()}),
+    lambda m: train_gan(m["generator"], m["discriminator"], data, steps=3000, seed=0),
+    save=True)
+gen = torch.Generator().manual_seed(0)
+samples_2d = {"data": held_out[:1000], "GAN": gan["generator"].sample(1000, generator=gen)}
+gmm = fit_gmm(data, k=8, n_iter=100, seed=0)
+samples_2d["GMM (k = 8)"] = gmm.sample(1000, generator=gen).float()
+ebm = EBMRun(2000, (25, 100, 400, 1000), seed=0)  # the architecture of notebook 02
+load_weights(ebm, "ebm_eight_gaussians")
+start = torch.rand(1000, 2, generator=gen) * 6 - 3
+samples_2d["EBM (Langevin)"] = langevin(ebm.energy, start, 500, 0.003, math.sqrt(0.006),
+                                        generator=gen)
+print(f"GMM held-out log-likelihood: {gmm.log_prob(held_out).mean().item():.3f} nats/point")
+print("GAN held-out log-likelihood: not defined; the generator has no density to evaluate")
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharex=True, sharey=True)
+for ax, (name, points) in zip(axes, samples_2d.items()):
+    ax.scatter(*points.T, s=2, c="C0" if name == "data" else "C1")
+    ax.set_title(name)
+    ax.set_aspect("equal")
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-3, 3)
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# All four put their points on the eight modes. Only the GMM can say how likely a held-out point
+# is; the EBM can, up to $Z(\theta)$, which notebook 02 computes on a grid; the GAN never can.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. One test set, every model
+# The 8x8 digits have 17 gray levels, so a model of them is a distribution over
+# $17^{64}$ images, and its score is the **negative log-likelihood of the test split in bits per
+# dimension**: $-\log_2 P(x) / 64$, averaged over the 447 test digits (trained on the first
+# 1000 digits, validated on the next 350). Lower is better; 4.09 bits/dim ($\log_2 17$) is
+# a uniform guess.
+#
+# Two kinds of numbers appear:
+# * **exact**: $P(x)$ is computed exactly (discretized Gaussian, independent pixels, PixelCNNs);
+# * **bound**: only a lower bound on $\log P(x)$ is computable, so the bits/dim is an upper bound
+#   (the GMM, a continuous density, through $\log P(x) \ge \mathbb{E}_{u}[\log p(x + u)]$ with
+#   $u \sim U[0, 1)^{64}$; the VAE through IWAE with $k = 1000$).
+
+# %% slideshow={"slide_type": "fragment"}
+x_train, _ = load_digits("train")
+x_test, _ = load_digits("test")
+flat_train, flat_test = x_train.flatten(1).long(), x_test.flatten(1).long()  # (N, 64) levels
+BITS = 64 * math.log(2)  # nats per image -> bits per dimension
+results = {}
+
+# a discretized Gaussian, one per pixel, fitted by maximum likelihood
+mu, sigma = flat_train.double().mean(0), flat_train.double().std(0, unbiased=False) + 0.3
+log_p = discretized_gaussian_log_prob(flat_test, mu, sigma, levels=17)
+results["discretized Gaussian"] = (-log_p.mean().item() / BITS, "exact", 2 * 64)
+
+# a full-covariance GMM on dequantized digits (x + u, u ~ U[0, 1)): a bound
+u_gen = torch.Generator().manual_seed(0)
+dequantized = flat_train.double() + torch.rand(flat_train.shape, generator=u_gen,
+                                               dtype=torch.float64)
+digit_gmm = fit_gmm(dequantized, k=10, n_iter=50, seed=0, reg_covar=0.1)
+bound = torch.stack([digit_gmm.log_prob(flat_test.double() + torch.rand(
+    flat_test.shape, generator=u_gen, dtype=torch.float64)) for _ in range(20)]).mean(0)
+results["GMM, k=10"] = (-bound.mean().item() / BITS, "bound", 10 * (1 + 64 + 64 * 65 // 2))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The σ of the discretized Gaussian gets 0.3 levels added so that pixels which are always blank in
+# training (σ = 0) do not give a test digit with ink there probability zero.
+
+# %% slideshow={"slide_type": "fragment"}
+neural = {"independent pixels": (IndependentPixels(), "independent_digits"),
+          "PixelCNN": (PixelCNN(), "pixelcnn_digits"),
+          "Gated PixelCNN": (GatedPixelCNN(), "gated_pixelcnn_digits")}
+for name, (model, weights) in neural.items():  # trained in notebook 05
+    load_weights(model, weights)
+    model.eval()
+    results[name] = (model.bits_per_dim(x_test), "exact", sum(p.numel() for p in model.parameters()))
+
+vae = VAE(latent_dim=8)  # trained in notebook 03
+load_weights(vae, "vae_digits_8d")
+vae.eval()
+with torch.no_grad():
+    iwae = vae.iwae_bound(x_test, 1000, generator=torch.Generator().manual_seed(0))  # (447,)
+results["VAE, 8-D (IWAE k=1000)"] = (-iwae.mean().item() / BITS, "bound",
+                                   sum(p.numel() for p in vae.parameters()))
+
+# %% slideshow={"slide_type": "fragment"}
+print(f"{'model':24s} {'test bits/dim':>13s}  {'':5s} {'parameters':>10s}")
+for name, (bpd, kind, params) in sorted(results.items(), key=lambda item: -item[1][0]):
+    print(f"{name:24s} {bpd:13.3f}  {kind:5s} {params:10,d}")
+assert results["Gated PixelCNN"][0] < results["PixelCNN"][0] < results["independent pixels"][0]
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Reading the table:
+# * Modelling the pixels **jointly** is what pays: independent pixels (a per-pixel
+#   classifier of the lecture's "colorization" kind) are far behind the autoregressive models.
+# * The Gated PixelCNN beats the plain one: it sees every earlier pixel (no blind spot).
+# * The VAE's figure is an upper bound on its true bits/dim; its true value lies somewhat lower,
+#   but the ELBO–IWAE gaps of notebook 03 say not by much.
+# * The GMM's bound is loose in another way: a continuous density spreads mass inside each
+#   integer bin that a discrete model would not need to.
+#
+# How long does each model take to sample one digit? (Timings vary with the machine.)
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+samplers = {
+    "discretized Gaussian": lambda n, g: (mu + sigma * torch.randn(n, 64, generator=g,
+                                          dtype=torch.float64)).round().clamp(0, 16),
+    "GMM, k=10": lambda n, g: digit_gmm.sample(n, generator=g).floor().clamp(0, 16),
+    "independent pixels": lambda n, g: neural["independent pixels"][0].sample(n, generator=g),
+    "VAE, 8-D": lambda n, g: vae.sample(n, generator=g),
+    "PixelCNN": lambda n, g: neural["PixelCNN"][0].sample(n, generator=g),
+    "Gated PixelCNN": lambda n, g: neural["Gated PixelCNN"][0].sample(n, generator=g),
+}
+sample_ms = {}
+for name, sampler in samplers.items():
+    start = time.perf_counter()
+    with torch.no_grad():
+        sampler(16, torch.Generator().manual_seed(1))
+    sample_ms[name] = 1000 * (time.perf_counter() - start) / 16
+    print(f"{name:24s} {sample_ms[name]:8.2f} ms per sample")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The autoregressive models pay for their exact likelihood with 64 network passes per digit, the
+# lecture's "slow sampling". Training times, measured by `make bench` (retraining each model
+# from scratch with its notebook's recipe), are in `benchmarks/RESULTS.md`:
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+results_file = Path("..") / "benchmarks" / "results.json"
+measured = json.loads(results_file.read_text()) if results_file.exists() else {}
+for name, seconds in measured.get("training_seconds", {}).items():
+    print(f"{name:24s} trained in {seconds:7.1f} s")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Samples side by side
+# The same 16 random seeds for every model. The two continuous models' samples are rounded to the
+# 17 levels for display (the GMM's can also fall outside 0..16: those are clipped).
+
+# %% slideshow={"slide_type": "fragment"}
+rows = {"test digits": x_test[:16]}
+for name, sampler in samplers.items():
+    with torch.no_grad():
+        rows[name] = sampler(16, torch.Generator().manual_seed(1)).reshape(16, 1, 8, 8)
+fig, axes = plt.subplots(1, len(rows), figsize=(2.1 * len(rows), 2.6))
+for ax, (name, images) in zip(axes, rows.items()):
+    image_grid(images, nrow=4, ax=ax, vmax=16)
+    ax.set_title(name, fontsize=9)
+savefig(fig, "00_zoo_samples")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Independent pixels give scattered ink with no strokes; the Gaussian and GMM give blurry
+# averages; the VAE gives digit-like but soft strokes; the PixelCNNs draw strokes that connect,
+# with the occasional broken digit.
+#
+# ## 5. Where each notebook goes deeper
+# * [01 · Gaussian MLE](01_gaussian_mle.ipynb): maximum likelihood by calculus and by gradients,
+#   EM for the mixture, outlier detection.
+# * [02 · Energy-based models](02_ebm.ipynb): the contrastive gradient checked on a grid,
+#   Langevin sampling with sliders, training with persistent chains.
+# * [03 · VAE](03_vae.ipynb): the ELBO, the reparameterization trick, latent sliders, the bound's
+#   gap, blurry samples, VAE + GAN.
+# * [04 · Efros–Leung](04_efros_leung.ipynb): non-parametric texture synthesis, one pixel at a time.
+# * [05 · PixelCNN](05_pixelcnn.ipynb): masks, receptive fields, the blind spot, completions.
+# * [06 · VQ-VAE-2](06_vqvae2.ipynb): vector quantization and a PixelCNN prior over codes.
+#
+# ## Summary
+# * Explicit models give a number for every image: exact for Gaussians, mixtures and
+#   autoregressive models, a bound for VAEs, unnormalized for EBMs. Implicit models (GANs) only
+#   sample.
+# * On the digits, the joint autoregressive models win (1.87 bits/dim for the Gated PixelCNN),
+#   and pay with one network pass per pixel when sampling.
+#
+# ## Exercise
+# **Exercise 1.** A model assigns a test digit $\log P(x) = -95$ nats. Write the conversion to bits
+# per dimension for an image of `num_pixels` pixels.
+
+# %% slideshow={"slide_type": "fragment"}
+def bits_per_dim(log_p_nats, num_pixels):
+    raise NotImplementedError  # your code
+
+
+checks.check_bits_per_dim(bits_per_dim)
