@@ -6,7 +6,6 @@ weights are never touched. Prints one JSON line: {"training_seconds": {model: se
 from __future__ import annotations
 
 import json
-import math
 import time
 
 import torch
