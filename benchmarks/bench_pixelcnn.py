@@ -1,0 +1,43 @@
+"""Benchmark: seconds to draw 16 samples from the shipped Gated PixelCNN at several image sizes.
+
+Sampling is sequential (one network pass per pixel), so the time grows with the number of
+pixels H W times the cost of a pass over H W pixels. Taught in notebooks/05_pixelcnn,
+"6. Why sampling is slow". Prints one JSON dict: {"pixelcnn_sample_seconds": {side: seconds}}.
+
+Usage: python benchmarks/bench_pixelcnn.py [SIDE ...]   (default sides 8 16 32)
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import torch
+
+from genzoo_lite.checkpoints import load_weights
+from genzoo_lite.models.pixelcnn import GatedPixelCNN
+
+
+def sample_seconds(model: GatedPixelCNN, side: int, n: int = 16, repeats: int = 1) -> float:
+    """The best of ``repeats`` wall times for ``model.sample(n, (side, side))``."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.sample(n, shape=(side, side), generator=torch.Generator().manual_seed(0))
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: list[str]) -> int:
+    sides = [int(a) for a in argv] or [8, 16, 32]
+    model = GatedPixelCNN().eval()
+    load_weights(model, "gated_pixelcnn_digits")
+    model.sample(2, shape=(4, 4))  # warm-up
+    result = {str(side): round(sample_seconds(model, side, repeats=2 if side <= 16 else 1), 4)
+              for side in sides}
+    print(json.dumps({"pixelcnn_sample_seconds": result}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

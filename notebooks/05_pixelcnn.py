@@ -1,0 +1,507 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · PixelCNN: autoregressive image models
+#
+# *Generative Model Zoo, part II: "Autoregressive image synthesis" (PixelRNN / PixelCNN, van den
+# Oord et al. 2016), "Per-pixel classification vs. Autoregressive", "How to improve PixelCNN?".*
+#
+# **You will learn**
+# 1. the chain rule $P(\mathbf{p}) = \prod_i P(p_i \mid p_1, \dots, p_{i-1})$, with each factor a
+#    softmax over the gray levels, trained by cross-entropy (= maximum likelihood);
+# 2. masked convolutions (masks A and B), checked by the gradients of one output pixel;
+# 3. the blind spot of the plain PixelCNN and how the Gated PixelCNN removes it;
+# 4. per-pixel classification against autoregressive prediction, in bits/dim and in samples;
+# 5. sampling pixel by pixel, temperature, and why sampling is slow (measured);
+# 6. image completion and the probability of a whole image.
+#
+# The three models load shipped weights (set `GENZOO_RETRAIN=1` to train them, about a minute
+# on a laptop CPU). The same `GatedPixelCNN` is the prior over VQ-VAE-2 codes in notebook 06.
+
+# %% [markdown]
+# ## Setup
+# The only setup cell: imports, a fixed seed, the device.
+
+# %%
+# %matplotlib inline
+import itertools
+import math
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+
+from genzoo_lite import fit, image_grid, load_digits, load_or_train, savefig, set_seed
+from genzoo_lite.exercises import pixelcnn as checks
+from genzoo_lite.models.pixelcnn import (GatedPixelCNN, HorizontalStackConv2d, IndependentPixels,
+                                         MaskedConv2d, PixelCNN, VerticalStackConv2d)
+from genzoo_lite.widgets import LiveFigure
+
+set_seed(0)
+device = torch.device("cpu")  # 8x8 images: the CPU is the fastest place to run them
+torch.set_num_threads(1)  # tiny convolutions: extra threads cost more than they save
+plt.rcParams["figure.dpi"] = 80
+
+# %% [markdown]
+# ## 1. Colors as classes, and the chain rule
+#
+# The digits have 17 gray levels, $0..16$. Instead of regressing an intensity we treat each level
+# as a **class**: a network $f_\theta$ outputs $K = 17$ logits per pixel, and **softmax
+# regression** turns them into probabilities
+#
+# $$\hat{\mathbf{y}} = \texttt{softmax}(f_\theta(\mathbf{x}))
+#   = [P_\theta(Y = 1 \mid X = \mathbf{x}), \dots, P_\theta(Y = K \mid X = \mathbf{x})].$$
+#
+# The **cross-entropy** with the one-hot truth $\mathbf{y}$ picks out the negative
+# log-likelihood of the true class, so minimizing it is maximum likelihood:
+#
+# $$H(\mathbf{y}, \hat{\mathbf{y}}) = -\sum_{k=1}^K y_k \log \hat y_k, \qquad
+#   f^* = \arg\min_{f} \sum_{i=1}^N H(\mathbf{y}_i, \hat{\mathbf{y}}_i).$$
+
+# %%
+x_train, _ = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
+x_val, _ = load_digits("val")
+x_test, _ = load_digits("test")
+x_train, x_val, x_test = x_train.long(), x_val.long(), x_test.long()
+levels = 17
+
+logits = torch.tensor([[2.0, 0.5, -1.0] + [-3.0] * 14])  # (1, K): one pixel's prediction
+y = torch.tensor([1])  # the true level
+y_hat = torch.softmax(logits, dim=1)
+H = -(F.one_hot(y, levels) * y_hat.log()).sum()
+print(f"P(true level) = {y_hat[0, 1]:.4f}, H(y, y_hat) = {H:.4f} = -log P = "
+      f"{-y_hat[0, 1].log():.4f}, F.cross_entropy = {F.cross_entropy(logits, y):.4f}")
+
+# %% [markdown]
+# An image is many pixels. Order them in **raster order** (row by row, left to right) and apply
+# the general product rule:
+#
+# $$P(\mathbf{p}) = \prod_{i=1}^{N} P(p_i \mid p_1, \dots, p_{i-1}).$$
+#
+# No approximation: every distribution over images factors this way. A PixelCNN is one network
+# whose output at pixel $i$ is the softmax $P(p_i \mid p_{<i})$, so one forward pass gives all
+# $N$ factors, and the loss is the cross-entropy summed over pixels. Because each factor is a
+# normalized softmax, the product is a normalized distribution **by construction**: on a tiny
+# 2x2 image with 2 levels we can add $P(\mathbf{p})$ over all $2^4$ images, even untrained.
+
+# %%
+tiny = GatedPixelCNN(levels=2, channels=8, num_layers=1).eval()
+all_images = torch.tensor(list(itertools.product([0, 1], repeat=4))).reshape(16, 1, 2, 2)
+with torch.no_grad():
+    mass = tiny.log_prob(all_images).exp().sum().item()
+print(f"sum over all 16 binary 2x2 images of P(p) = {mass:.6f}")
+
+# %% [markdown]
+# ## 2. Masked convolutions
+#
+# The network may let the output at pixel $i$ depend only on $p_1, \dots, p_{i-1}$. A
+# convolution sees a $k \times k$ neighbourhood, so we zero the kernel weights on pixels that
+# come later in raster order: rows below the centre and the pixels right of the centre.
+#
+# * **Mask A** (first layer) also hides the centre: the prediction for $p_i$ must not see $p_i$.
+# * **Mask B** (later layers) keeps the centre: the feature there already excludes $p_i$.
+
+# %%
+def make_mask(k: int, mask_type: str) -> torch.Tensor:
+    """The (k, k) raster-order mask: 1 = the weight may be used."""
+    mask = torch.zeros(k, k)
+    mask[: k // 2] = 1  # every row above the centre
+    mask[k // 2, : k // 2 + (mask_type == "B")] = 1  # the centre row: left part (+ centre for B)
+    return mask
+
+
+for mask_type in "AB":
+    torch.testing.assert_close(make_mask(5, mask_type), MaskedConv2d(1, 1, 5, mask_type).mask)
+print(make_mask(5, "A").int().numpy())
+
+# %% [markdown]
+# `MaskedConv2d` multiplies its weight by that mask in every forward pass. Stacking them keeps
+# the model causal, and **gradients** prove it: the gradient of the logits at pixel $i$ with
+# respect to the (embedded) input is zero wherever the input cannot influence them. We draw it
+# for one output pixel of an untrained `PixelCNN` (5 mask-B layers after a 7x7 mask-A layer).
+
+# %%
+def receptive_field(model, pixel: tuple[int, int], size: int = 8) -> torch.Tensor:
+    """|d logits(pixel) / d input| summed over channels: (size, size)."""
+    x = torch.zeros(1, 1, size, size, dtype=torch.long)
+    e = model.embed_input(x).detach().requires_grad_(True)  # (1, E, H, W)
+    model.forward_embedded(e)[0, :, pixel[0], pixel[1]].sum().backward()
+    return e.grad[0].abs().sum(dim=0)  # (H, W)
+
+
+def unseen_earlier_pixels(model, size: int = 8) -> int:
+    """How many (pixel, earlier pixel) pairs have zero gradient; asserts causality too."""
+    unseen = 0
+    for i in range(size * size):
+        seen = receptive_field(model, divmod(i, size), size).flatten() > 0
+        assert not seen[i:].any(), f"pixel {i} sees itself or a later pixel"
+        unseen += int((~seen[:i]).sum())
+    return unseen
+
+
+plain = PixelCNN().eval()
+print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2} "
+      "(pixel, earlier pixel) pairs are not seen")
+
+# %% [markdown]
+# ## 3. The blind spot and the Gated PixelCNN
+#
+# Causal, but blind: each mask-B layer widens the view by one column to the right only together
+# with one row up, so a triangle of pixels above and to the right is never seen, however deep
+# the stack (left panel below). The **Gated PixelCNN** (van den Oord et al. 2016) splits the
+# network in two stacks:
+#
+# * a **vertical stack** with $k \times k$ kernels over the rows strictly above (it may look
+#   right as far as it likes, since those rows are all earlier);
+# * a **horizontal stack** with $1 \times k$ kernels over the current row, left of the pixel,
+#   which also receives the vertical stack's features.
+#
+# Each layer uses a gated activation, with an optional conditioning $\mathbf{s}$ (a class, or
+# in VQ-VAE-2 a map of codes) added inside the gate:
+#
+# $$\mathbf{y} = \tanh(W_{f} * \mathbf{x} + V_f\,\mathbf{s}) \odot
+#   \sigma(W_{g} * \mathbf{x} + V_g\,\mathbf{s}).$$
+
+# %%
+fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
+panels = [(MaskedConv2d.build_mask(5, 5, "A"), "mask A"), (MaskedConv2d.build_mask(5, 5, "B"),
+          "mask B"), (VerticalStackConv2d(1, 1, 5, "A").mask, "vertical stack, A"),
+          (HorizontalStackConv2d(1, 1, 5, "A").mask, "horizontal stack, A (1x5)")]
+for ax, (mask, title) in zip(axes, panels):
+    ax.imshow(mask, cmap="Blues", vmin=0, vmax=1.3)
+    ax.set_title(title, fontsize=9)
+gated = GatedPixelCNN().eval()
+target = (5, 2)
+for ax, model, title in [(axes[4], plain, "PixelCNN"), (axes[5], gated, "Gated PixelCNN")]:
+    seen = (receptive_field(model, target) > 0).float()
+    seen[target] = 0.5
+    ax.imshow(seen, cmap="Blues", vmin=0, vmax=1.3)
+    ax.set_title(f"{title}: pixels seen\nby the output at {target}", fontsize=9)
+for ax in axes:
+    ax.set_xticks([])
+    ax.set_yticks([])
+savefig(fig, "05_masks_receptive_field")
+plt.show()
+print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier pixel) pairs "
+      "not seen")
+
+# %% [markdown]
+# The plain PixelCNN's output at (5, 2) misses the upper-right triangle; the gated model sees
+# every earlier pixel of the 8x8 image, and nothing later (the half-tone square is the pixel
+# itself).
+
+# %% [markdown]
+# ## 4. Per-pixel classification against autoregressive
+#
+# The simplest model of this kind predicts every pixel **independently**, its own categorical
+# $P(p_i)$ with no input at all: "per-pixel classification" (as in colorization, where each
+# pixel's color bin is classified from the gray image). Its maximum-likelihood fit is a count:
+#
+# $$P(p_i = k) = \frac{\#\{n : p_i^{(n)} = k\} + a}{N + aK},$$
+#
+# with a small pseudo-count $a$ so that an unseen level is not impossible. The autoregressive
+# models predict **sequentially**: each pixel given the ones before it.
+#
+# We train on the 1000 `train` digits, choose the architecture and number of epochs by the
+# bits/dim of the 350 `val` digits, and report the 447 `test` digits once. Bits/dim is the
+# negative log-likelihood per pixel in bits, $-\log_2 P(\mathbf{x}) / 64$: lower is better, and
+# $\log_2 17 = 4.09$ is a uniform guess. Each model is loaded from `genzoo_lite/weights/` if
+# shipped, otherwise trained with Adam through `genzoo_lite.fit` (dropout regularizes the two
+# networks: 1000 images are few).
+
+# %%
+def nll(model, x):
+    """The training loss: the average cross-entropy over pixels, in nats."""
+    return model.loss(x)
+
+
+recipes = {  # epochs: where the val bits/dim stopped improving in longer runs
+    "pixelcnn_digits": dict(num_epochs=12, lr=5e-3, batch_size=64),
+    "gated_pixelcnn_digits": dict(num_epochs=18, lr=5e-3, weight_decay=1e-4, batch_size=64),
+}
+models, train_seconds = {}, {}
+for name, build in [("independent_digits", IndependentPixels), ("pixelcnn_digits", PixelCNN),
+                    ("gated_pixelcnn_digits", GatedPixelCNN)]:
+    start = time.perf_counter()
+    if name == "independent_digits":
+        train = lambda model: model.fit_counts(x_train, pseudo_count=0.5)  # closed form
+    else:
+        train = lambda model, r=recipes[name]: fit(model, nll, x_train, seed=0, **r)
+    models[name], loaded = load_or_train(name, build, train, save=True)
+    train_seconds[name] = None if loaded else time.perf_counter() - start
+    print(f"{name:22s} {'loaded shipped weights' if loaded else 'trained'}")
+independent, pixelcnn, gated = models.values()
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+for name, seconds in train_seconds.items():
+    print(f"{name:22s} " + ("(loaded)" if seconds is None else f"trained in {seconds:.1f} s"))
+
+# %%
+print("bits/dim         train    val   test   (trained on train, selected on val)")
+bpd = {}
+named_models = {"independent": independent, "PixelCNN": pixelcnn, "Gated PixelCNN": gated}
+for name, model in named_models.items():
+    bpd[name] = [model.bits_per_dim(x) for x in (x_train, x_val, x_test)]
+    print(f"{name:15s} " + "  ".join(f"{b:5.3f}" for b in bpd[name]))
+assert bpd["Gated PixelCNN"][2] < bpd["PixelCNN"][2] < bpd["independent"][2]
+
+# %% [markdown]
+# Seeing the earlier pixels saves more than half a bit per pixel; removing the blind spot saves
+# more. Now the samples: the independent model draws all 64 pixels at once, each from its own
+# marginal, so every stroke is a coin flip of its own; the autoregressive models draw pixel by
+# pixel (section 5), and the strokes connect.
+
+# %%
+gen = torch.Generator().manual_seed(0)
+fig, axes = plt.subplots(1, 4, figsize=(15, 4))
+image_grid(x_test[:16], nrow=4, ax=axes[0], title="test digits")
+for ax, (name, model) in zip(axes[1:], named_models.items()):
+    image_grid(model.sample(16, generator=gen), nrow=4, ax=ax, vmax=16,
+               title=f"{name}: {bpd[name][2]:.2f} bits/dim")
+savefig(fig, "05_samples")
+plt.show()
+
+# %% [markdown]
+# ## 5. Sampling pixel by pixel
+#
+# The chain rule read forwards is a sampler. Draw $p_1 \sim P(p_1)$, then
+# $p_2 \sim P(p_2 \mid p_1)$, and so on:
+#
+# $$p_i \sim P(p_i \mid p_1, \ldots, p_{i-1}), \qquad
+#   \mathbf{p} \sim \prod_{i=1}^N P(p_i \mid p_1, \dots, p_{i-1}).$$
+#
+# These are **exact** samples of the learned distribution, but they take $N = 64$ network
+# passes, one per pixel. The loop below is the whole algorithm; the library's `sample` is the
+# same loop (checked). A **temperature** $T$ divides the logits: $T < 1$ sharpens each
+# conditional, $T > 1$ flattens it.
+
+# %%
+def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
+    x = torch.zeros(n, 1, 8, 8, dtype=torch.long)
+    frames = []
+    for i in range(64):
+        if i in snapshots:
+            frames.append(x.clone())
+        r, c = divmod(i, 8)
+        with torch.no_grad():
+            logits = model(x)[:, :, r, c] / temperature  # (n, levels): P(p_i | p_<i)
+        x[:, 0, r, c] = torch.multinomial(torch.softmax(logits, 1), 1, generator=generator)[:, 0]
+    return x, frames + [x]
+
+
+steps = [0, 8, 16, 24, 32, 40, 48, 56]
+x_hand, frames = sample_by_hand(gated, 4, generator=torch.Generator().manual_seed(1),
+                                snapshots=steps)
+assert torch.equal(x_hand, gated.sample(4, generator=torch.Generator().manual_seed(1)))
+fig, axes = plt.subplots(1, len(frames), figsize=(15, 3.6))
+for ax, frame, step in zip(axes, frames, steps + [64]):
+    image_grid(frame, nrow=1, ax=ax, vmax=16, title=f"{step} pixels")
+savefig(fig, "05_sampling_strip")
+plt.show()
+
+# %% [markdown]
+# ### Temperature, live
+# The samples for six temperatures are **precomputed** with the same generator seed (drawing
+# 16 digits takes longer than the 100 ms a slider should), so moving the slider only swaps the
+# pictures. Low temperatures give clean, typical, repetitive digits; high ones, noisy strokes.
+
+# %%
+temperatures = [0.5, 0.7, 0.85, 1.0, 1.2, 1.5]
+by_temperature = {t: gated.sample(16, temperature=t, generator=torch.Generator().manual_seed(2))
+                  for t in temperatures}
+for t in temperatures:
+    print(f"T = {t:4.2f}: mean ink {by_temperature[t].float().mean():.2f}, "
+          f"mean log P(x) {gated.log_prob(by_temperature[t]).mean():7.1f} nats")
+
+temp_fig = Figure(figsize=(4, 4))
+temp_ax = temp_fig.add_subplot()
+
+
+def draw_temperature(temperature):
+    temp_ax.clear()
+    image_grid(by_temperature[temperature], nrow=4, ax=temp_ax, vmax=16,
+               title=f"Gated PixelCNN, T = {temperature}")
+
+
+temperature_view = LiveFigure(temp_fig, draw_temperature, {
+    "temperature": widgets.SelectionSlider(options=temperatures, value=1.0,
+                                           description="T")})
+temperature_view
+
+# %% [markdown]
+# ## 6. Why sampling is slow
+#
+# Training and `log_prob` evaluate all $N$ conditionals in **one** parallel pass, because the
+# true image is known. Sampling cannot: pixel $i$ needs pixel $i - 1$ first. An $H \times W$
+# image therefore needs $HW$ sequential passes, each over the whole image, so the time grows
+# like $(HW)^2$ here (about $HW$ with caching, see section 9). The network is fully
+# convolutional, so the trained model runs at any size; we time 16 samples (the numbers depend
+# on the machine and its load).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+sides, seconds = [4, 8, 12, 16], []
+for side in sides:
+    start = time.perf_counter()
+    gated.sample(16, shape=(side, side), generator=torch.Generator().manual_seed(0))
+    seconds.append(time.perf_counter() - start)
+    print(f"{side:2d}x{side:<2d}: {side * side:3d} passes, {seconds[-1]:.2f} s for 16 samples")
+start = time.perf_counter()
+with torch.no_grad():
+    gated.log_prob(torch.zeros(16, 1, 16, 16, dtype=torch.long))
+print(f"for comparison, log_prob of 16 images 16x16 (one pass): "
+      f"{1000 * (time.perf_counter() - start):.1f} ms")
+fig, ax = plt.subplots(figsize=(4.5, 3))
+ax.loglog([s * s for s in sides], seconds, "o-")
+ax.set_xlabel("pixels H W (= sequential passes)")
+ax.set_ylabel("seconds for 16 samples")
+savefig(fig, "05_sampling_time")
+plt.show()
+
+# %% [markdown]
+# A second limitation from the lecture: errors **accumulate**. Each pixel is drawn from a
+# conditional that was only ever trained on *real* earlier pixels; once a sampled stroke goes
+# astray, every later pixel conditions on that mistake (the strange samples above). For image
+# completion most of the context is real, so it matters less.
+
+# %% [markdown]
+# ## 7. Image completion
+#
+# As in the PixelRNN figure: hide part of a test digit, sample the hidden pixels in raster
+# order given the known ones, and compare with the original. `complete` keeps every known
+# pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it sees the known pixels
+# **before** it in raster order, never those after it.
+
+# %%
+rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
+known_masks = {"bottom half hidden": rows < 4, "right half hidden": cols < 4,
+               "left half hidden": cols >= 4}
+digits = x_test[[3, 11, 25, 40]]  # (4, 1, 8, 8)
+fig, axes = plt.subplots(len(known_masks), 3, figsize=(10, 8.5),
+                         gridspec_kw={"width_ratios": [1, 4, 1]})
+for row, (title, known) in zip(axes, known_masks.items()):
+    occluded = digits.float().masked_fill(~known, float("nan"))
+    completions = torch.stack([gated.complete(digits, known,
+                                              generator=torch.Generator().manual_seed(s))
+                               for s in range(4)], dim=1)  # (4 digits, 4 samples, 1, 8, 8)
+    assert (completions[:, :, :, known] == digits[:, None, :, known]).all()
+    image_grid(occluded, nrow=1, ax=row[0], vmax=16, title="occluded")
+    image_grid(completions.flatten(0, 1), nrow=4, ax=row[1], vmax=16, title=title)
+    image_grid(digits, nrow=1, ax=row[2], vmax=16, title="original")
+savefig(fig, "05_completions")
+plt.show()
+
+# %% [markdown]
+# With the top half known the completions are plausible variations of the original. With the
+# right half hidden, each hidden pixel still sees the known left part of its own row and of the
+# rows above. With the **left** half hidden, the first hidden pixels see almost nothing: the
+# known right halves come later in raster order, so the completions often clash with them. A
+# PixelCNN conditions only on the past; conditioning on arbitrary known pixels needs another
+# ordering or another model.
+
+# %% [markdown]
+# ## 8. The probability of a full configuration
+#
+# Multiplying all conditionals evaluates the probability of a full joint configuration of
+# pixels: `log_prob` returns $\log P(\mathbf{x}) = \sum_i \log P(x_i \mid x_{<i})$ exactly, one
+# pass per batch. Which test digits does the gated model find most and least likely?
+
+# %%
+with torch.no_grad():
+    test_log_p = gated.log_prob(x_test)  # (447,) nats
+order = test_log_p.argsort()
+print(f"log P(x): most likely {test_log_p.max():.1f} nats, median {test_log_p.median():.1f}, "
+      f"least likely {test_log_p.min():.1f}")
+print(f"P(most likely test digit) = 2^{test_log_p.max() / math.log(2):.0f}; "
+      f"a uniform guess: 17^-64 = 2^{-64 * math.log2(17):.0f}")
+fig, axes = plt.subplots(1, 2, figsize=(12, 2.2))
+image_grid(x_test[order[-10:].flip(0)], nrow=10, ax=axes[0], vmax=16,
+           title="most likely test digits")
+image_grid(x_test[order[:10]], nrow=10, ax=axes[1], vmax=16, title="least likely test digits")
+savefig(fig, "05_likely")
+plt.show()
+
+# %% [markdown]
+# The most likely digits are thin, simple strokes (mostly 1s): few ink pixels to pay for. The
+# least likely are thick, unusual or broken. An exact likelihood rewards simplicity, not beauty:
+# keep that in mind before using $P(\mathbf{x})$ as a quality score.
+
+# %% [markdown]
+# ## 9. Further: PixelCNN++ and faster sampling
+#
+# * **PixelCNN++** (Salimans et al. 2017): a discretized logistic mixture instead of a 256-way
+#   softmax (neighbouring levels share probability), whole pixels instead of sub-pixels,
+#   coarse-to-fine downsampling with shortcuts, ResNet blocks and dropout.
+# * **Faster sampling**: cache each layer's features so a step computes only the new pixel
+#   (Fast PixelCNN++, Ramachandran et al. 2017: $HW$ small steps instead of $HW$ full passes);
+#   sample several pixels at once (multiscale / parallel PixelCNN, Reed et al. 2017); or
+#   sample in a small **latent** grid of codes and decode it: VQ-VAE-2, notebook 06, uses this
+#   very `GatedPixelCNN` as its prior, conditioned on a class or a map of top-level codes.
+
+# %% [markdown]
+# ## Summary
+# * The chain rule factors any image distribution into per-pixel conditionals; a softmax over
+#   gray levels makes each a classification, trained by cross-entropy = maximum likelihood.
+# * Masked convolutions make one network compute all conditionals at once; gradients prove
+#   causality. The plain PixelCNN has a blind spot, the gated one with its two stacks does not.
+# * Test bits/dim (train / val / test splits): independent > PixelCNN > Gated PixelCNN.
+# * Sampling is exact but sequential: $HW$ passes, slow for large images; errors can accumulate.
+# * A PixelCNN completes images given the pixels before the hole and scores whole images.
+#
+# ## Exercises
+# Each exercise has a cell to edit and a self-check that says what is wrong.
+#
+# **Exercise 1.** Write the raster-order mask of a $k \times k$ kernel, type "A" or "B".
+
+# %%
+def my_mask(k, mask_type):
+    raise NotImplementedError  # your code: a (k, k) tensor of 0s and 1s
+
+
+checks.check_mask(my_mask)
+
+# %% [markdown]
+# **Exercise 2.** Turn log-likelihoods into bits/dim: `log_p` holds $\log P(\mathbf{x})$ in nats
+# for each image, `num_pixels` the pixels per image.
+
+# %%
+def my_bits_per_dim(log_p, num_pixels):
+    raise NotImplementedError  # your code: one number
+
+
+checks.check_bits_per_dim(my_bits_per_dim)
+
+# %% [markdown]
+# **Exercise 3.** Compute $\log P(\mathbf{x})$ by the chain rule, one pixel at a time: for each
+# pixel $i$, ask the model for the logits at $i$ (with pixels $i$ and later hidden, set to 0,
+# if you like: the answer must not change) and add $\log P(x_i \mid x_{<i})$.
+
+# %%
+def my_log_prob(model, x):
+    raise NotImplementedError  # your code: a tensor (N,) of log P(x) in nats
+
+
+checks.check_chain_rule(my_log_prob, gated, x_test[:5])
+
+# %% [markdown]
+# **Exercise 4 (no check).** Train `GatedPixelCNN(num_layers=2)` for the same epochs. Does it
+# still see every earlier pixel (use `unseen_earlier_pixels`)? How do its test bits/dim and its
+# samples compare?
