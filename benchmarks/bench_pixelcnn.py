@@ -4,7 +4,7 @@ Sampling is sequential (one network pass per pixel), so the time grows with the 
 pixels H W times the cost of a pass over H W pixels. Taught in notebooks/05_pixelcnn,
 "6. Why sampling is slow". Prints one JSON dict: {"pixelcnn_sample_seconds": {side: seconds}}.
 
-Usage: python benchmarks/bench_pixelcnn.py [SIDE ...]   (default sides 8 16 32)
+Usage: python benchmarks/bench_pixelcnn.py [SIDE ...]   (default sides 8 16 32; one thread)
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def sample_seconds(model: GatedPixelCNN, side: int, n: int = 16, repeats: int = 
 
 def main(argv: list[str]) -> int:
     sides = [int(a) for a in argv] or [8, 16, 32]
+    torch.set_num_threads(1)  # as in the notebook: tiny convolutions, one thread is fastest
     model = GatedPixelCNN().eval()
     load_weights(model, "gated_pixelcnn_digits")
     model.sample(2, shape=(4, 4))  # warm-up
