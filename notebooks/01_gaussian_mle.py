@@ -54,6 +54,7 @@ from genzoo_lite.models.gaussian import gaussian_log_prob
 from genzoo_lite.widgets import LiveFigure
 
 set_seed(0)
+torch.set_num_threads(1)  # tiny tensors: one thread is faster, and steady on a busy machine
 device = get_device()  # everything here is small enough for the CPU
 plt.rcParams["figure.dpi"] = 80
 
@@ -168,7 +169,9 @@ assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.i
 # %% slideshow={"slide_type": "fragment"}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
-landscape = torch.stack([torch.stack([avg_log_lik(ink, m, s) for m in mus]) for s in sigmas])
+# all (sigma, mu) pairs at once: broadcast the equation over (sigma, mu, data point)
+landscape = (-0.5 * torch.log(2 * math.pi * sigmas[:, None, None] ** 2)
+             - (ink - mus[None, :, None]) ** 2 / (2 * sigmas[:, None, None] ** 2)).mean(dim=2)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
 contours = axes[0].contourf(mus, sigmas, landscape.clamp(min=-1), levels=30, cmap="viridis")

@@ -13,7 +13,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 05 · PixelCNN: autoregressive image models
 #
 # *Generative Model Zoo, part II: "Autoregressive image synthesis" (PixelRNN / PixelCNN, van den
@@ -31,11 +31,11 @@
 # The three models load shipped weights (set `GENZOO_RETRAIN=1` to train them, about a minute
 # on a laptop CPU). The same `GatedPixelCNN` is the prior over VQ-VAE-2 codes in notebook 06.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports, a fixed seed, the device.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
 import itertools
 import math
@@ -59,7 +59,7 @@ device = torch.device("cpu")  # 8x8 images: the CPU is the fastest place to run 
 torch.set_num_threads(1)  # tiny convolutions: extra threads cost more than they save
 plt.rcParams["figure.dpi"] = 80
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Colors as classes, and the chain rule
 #
 # The digits have 17 gray levels, $0..16$. Instead of regressing an intensity we treat each level
@@ -75,7 +75,7 @@ plt.rcParams["figure.dpi"] = 80
 # $$H(\mathbf{y}, \hat{\mathbf{y}}) = -\sum_{k=1}^K y_k \log \hat y_k, \qquad
 #   f^* = \arg\min_{f} \sum_{i=1}^N H(\mathbf{y}_i, \hat{\mathbf{y}}_i).$$
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 x_train, _ = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
 x_val, _ = load_digits("val")
 x_test, _ = load_digits("test")
@@ -89,7 +89,7 @@ H = -(F.one_hot(y, levels) * y_hat.log()).sum()
 print(f"P(true level) = {y_hat[0, 1]:.4f}, H(y, y_hat) = {H:.4f} = -log P = "
       f"{-y_hat[0, 1].log():.4f}, F.cross_entropy = {F.cross_entropy(logits, y):.4f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # An image is many pixels. Order them in **raster order** (row by row, left to right) and apply
 # the general product rule:
 #
@@ -101,14 +101,14 @@ print(f"P(true level) = {y_hat[0, 1]:.4f}, H(y, y_hat) = {H:.4f} = -log P = "
 # normalized softmax, the product is a normalized distribution **by construction**: on a tiny
 # 2x2 image with 2 levels we can add $P(\mathbf{p})$ over all $2^4$ images, even untrained.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 tiny = GatedPixelCNN(levels=2, channels=8, num_layers=1).eval()
 all_images = torch.tensor(list(itertools.product([0, 1], repeat=4))).reshape(16, 1, 2, 2)
 with torch.no_grad():
     mass = tiny.log_prob(all_images).exp().sum().item()
 print(f"sum over all 16 binary 2x2 images of P(p) = {mass:.6f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Masked convolutions
 #
 # The network may let the output at pixel $i$ depend only on $p_1, \dots, p_{i-1}$. A
@@ -118,7 +118,7 @@ print(f"sum over all 16 binary 2x2 images of P(p) = {mass:.6f}")
 # * **Mask A** (first layer) also hides the centre: the prediction for $p_i$ must not see $p_i$.
 # * **Mask B** (later layers) keeps the centre: the feature there already excludes $p_i$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def make_mask(k: int, mask_type: str) -> torch.Tensor:
     """The (k, k) raster-order mask: 1 = the weight may be used."""
     mask = torch.zeros(k, k)
@@ -131,13 +131,13 @@ for mask_type in "AB":
     torch.testing.assert_close(make_mask(5, mask_type), MaskedConv2d(1, 1, 5, mask_type).mask)
 print(make_mask(5, "A").int().numpy())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # `MaskedConv2d` multiplies its weight by that mask in every forward pass. Stacking them keeps
 # the model causal, and **gradients** prove it: the gradient of the logits at pixel $i$ with
 # respect to the (embedded) input is zero wherever the input cannot influence them. We draw it
 # for one output pixel of an untrained `PixelCNN` (5 mask-B layers after a 7x7 mask-A layer).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def receptive_field(model, pixel: tuple[int, int], size: int = 8) -> torch.Tensor:
     """|d logits(pixel) / d input| summed over channels: (size, size)."""
     x = torch.zeros(1, 1, size, size, dtype=torch.long)
@@ -160,7 +160,7 @@ plain = PixelCNN().eval()
 print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2} "
       "(pixel, earlier pixel) pairs are not seen")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The blind spot and the Gated PixelCNN
 #
 # Causal, but blind: each mask-B layer widens the view by one column to the right only together
@@ -179,7 +179,7 @@ print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2}
 # $$\mathbf{y} = \tanh(W_{f} * \mathbf{x} + V_f\,\mathbf{s}) \odot
 #   \sigma(W_{g} * \mathbf{x} + V_g\,\mathbf{s}).$$
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
 panels = [(MaskedConv2d.build_mask(5, 5, "A"), "mask A"), (MaskedConv2d.build_mask(5, 5, "B"),
           "mask B"), (VerticalStackConv2d(1, 1, 5, "A").mask, "vertical stack, A"),
@@ -202,12 +202,12 @@ plt.show()
 print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier pixel) pairs "
       "not seen")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The plain PixelCNN's output at (5, 2) misses the upper-right triangle; the gated model sees
 # every earlier pixel of the 8x8 image, and nothing later (the half-tone square is the pixel
 # itself).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Per-pixel classification against autoregressive
 #
 # The simplest model of this kind predicts every pixel **independently**, its own categorical
@@ -226,7 +226,7 @@ print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier p
 # shipped, otherwise trained with Adam through `genzoo_lite.fit` (dropout regularizes the two
 # networks: 1000 images are few).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def nll(model, x):
     """The training loss: the average cross-entropy over pixels, in nats."""
     return model.loss(x)
@@ -249,12 +249,12 @@ for name, build in [("independent_digits", IndependentPixels), ("pixelcnn_digits
     print(f"{name:22s} {'loaded shipped weights' if loaded else 'trained'}")
 independent, pixelcnn, gated = models.values()
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 for name, seconds in train_seconds.items():
     print(f"{name:22s} " + ("(loaded)" if seconds is None else f"trained in {seconds:.1f} s"))
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 print("bits/dim         train    val   test   (trained on train, selected on val)")
 bpd = {}
 named_models = {"independent": independent, "PixelCNN": pixelcnn, "Gated PixelCNN": gated}
@@ -263,13 +263,13 @@ for name, model in named_models.items():
     print(f"{name:15s} " + "  ".join(f"{b:5.3f}" for b in bpd[name]))
 assert bpd["Gated PixelCNN"][2] < bpd["PixelCNN"][2] < bpd["independent"][2]
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Seeing the earlier pixels saves more than half a bit per pixel; removing the blind spot saves
 # more. Now the samples: the independent model draws all 64 pixels at once, each from its own
 # marginal, so every stroke is a coin flip of its own; the autoregressive models draw pixel by
 # pixel (section 5), and the strokes connect.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 gen = torch.Generator().manual_seed(0)
 fig, axes = plt.subplots(1, 4, figsize=(15, 4))
 image_grid(x_test[:16], nrow=4, ax=axes[0], title="test digits")
@@ -279,7 +279,7 @@ for ax, (name, model) in zip(axes[1:], named_models.items()):
 savefig(fig, "05_samples")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Sampling pixel by pixel
 #
 # The chain rule read forwards is a sampler. Draw $p_1 \sim P(p_1)$, then
@@ -293,7 +293,7 @@ plt.show()
 # same loop (checked). A **temperature** $T$ divides the logits: $T < 1$ sharpens each
 # conditional, $T > 1$ flattens it.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
     x = torch.zeros(n, 1, 8, 8, dtype=torch.long)
     frames = []
@@ -317,13 +317,13 @@ for ax, frame, step in zip(axes, frames, steps + [64]):
 savefig(fig, "05_sampling_strip")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Temperature, live
 # The samples for six temperatures are **precomputed** with the same generator seed (drawing
 # 16 digits takes longer than the 100 ms a slider should), so moving the slider only swaps the
 # pictures. Low temperatures give clean, typical, repetitive digits; high ones, noisy strokes.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 temperatures = [0.5, 0.7, 0.85, 1.0, 1.2, 1.5]
 by_temperature = {t: gated.sample(16, temperature=t, generator=torch.Generator().manual_seed(2))
                   for t in temperatures}
@@ -346,7 +346,7 @@ temperature_view = LiveFigure(temp_fig, draw_temperature, {
                                            description="T")})
 temperature_view
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Why sampling is slow
 #
 # Training and `log_prob` evaluate all $N$ conditionals in **one** parallel pass, because the
@@ -356,7 +356,7 @@ temperature_view
 # convolutional, so the trained model runs at any size; we time 16 samples (the numbers depend
 # on the machine and its load).
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 sides, seconds = [4, 8, 12, 16], []
 for side in sides:
@@ -376,13 +376,13 @@ ax.set_ylabel("seconds for 16 samples")
 savefig(fig, "05_sampling_time")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A second limitation from the lecture: errors **accumulate**. Each pixel is drawn from a
 # conditional that was only ever trained on *real* earlier pixels; once a sampled stroke goes
 # astray, every later pixel conditions on that mistake (the strange samples above). For image
 # completion most of the context is real, so it matters less.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Image completion
 #
 # As in the PixelRNN figure: hide part of a test digit, sample the hidden pixels in raster
@@ -390,7 +390,7 @@ plt.show()
 # pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it sees the known pixels
 # **before** it in raster order, never those after it.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
 known_masks = {"bottom half hidden": rows < 4, "right half hidden": cols < 4,
                "left half hidden": cols >= 4}
@@ -409,7 +409,7 @@ for row, (title, known) in zip(axes, known_masks.items()):
 savefig(fig, "05_completions")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With the top half known the completions are plausible variations of the original. With the
 # right half hidden, each hidden pixel still sees the known left part of its own row and of the
 # rows above. With the **left** half hidden, the first hidden pixels see almost nothing: the
@@ -417,14 +417,14 @@ plt.show()
 # PixelCNN conditions only on the past; conditioning on arbitrary known pixels needs another
 # ordering or another model.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. The probability of a full configuration
 #
 # Multiplying all conditionals evaluates the probability of a full joint configuration of
 # pixels: `log_prob` returns $\log P(\mathbf{x}) = \sum_i \log P(x_i \mid x_{<i})$ exactly, one
 # pass per batch. Which test digits does the gated model find most and least likely?
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 with torch.no_grad():
     test_log_p = gated.log_prob(x_test)  # (447,) nats
 order = test_log_p.argsort()
@@ -439,12 +439,12 @@ image_grid(x_test[order[:10]], nrow=10, ax=axes[1], vmax=16, title="least likely
 savefig(fig, "05_likely")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # The most likely digits are thin, simple strokes (mostly 1s): few ink pixels to pay for. The
 # least likely are thick, unusual or broken. An exact likelihood rewards simplicity, not beauty:
 # keep that in mind before using $P(\mathbf{x})$ as a quality score.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. Further: PixelCNN++ and faster sampling
 #
 # * **PixelCNN++** (Salimans et al. 2017): a discretized logistic mixture instead of a 256-way
@@ -456,7 +456,7 @@ plt.show()
 #   sample in a small **latent** grid of codes and decode it: VQ-VAE-2, notebook 06, uses this
 #   very `GatedPixelCNN` as its prior, conditioned on a class or a map of top-level codes.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * The chain rule factors any image distribution into per-pixel conditionals; a softmax over
 #   gray levels makes each a classification, trained by cross-entropy = maximum likelihood.
@@ -471,37 +471,37 @@ plt.show()
 #
 # **Exercise 1.** Write the raster-order mask of a $k \times k$ kernel, type "A" or "B".
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def my_mask(k, mask_type):
     raise NotImplementedError  # your code: a (k, k) tensor of 0s and 1s
 
 
 checks.check_mask(my_mask)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 2.** Turn log-likelihoods into bits/dim: `log_p` holds $\log P(\mathbf{x})$ in nats
 # for each image, `num_pixels` the pixels per image.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def my_bits_per_dim(log_p, num_pixels):
     raise NotImplementedError  # your code: one number
 
 
 checks.check_bits_per_dim(my_bits_per_dim)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 3.** Compute $\log P(\mathbf{x})$ by the chain rule, one pixel at a time: for each
 # pixel $i$, ask the model for the logits at $i$ (with pixels $i$ and later hidden, set to 0,
 # if you like: the answer must not change) and add $\log P(x_i \mid x_{<i})$.
 
-# %%
+# %% slideshow={"slide_type": "fragment"}
 def my_log_prob(model, x):
     raise NotImplementedError  # your code: a tensor (N,) of log P(x) in nats
 
 
 checks.check_chain_rule(my_log_prob, gated, x_test[:5])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "fragment"}
 # **Exercise 4 (no check).** Train `GatedPixelCNN(num_layers=2)` for the same epochs. Does it
 # still see every earlier pixel (use `unseen_earlier_pixels`)? How do its test bits/dim and its
 # samples compare?

@@ -21,11 +21,11 @@ def expected_png(model, z):
         return digit_png(model.decode(torch.tensor(z, dtype=torch.float32)[None])[0, 0].numpy())
 
 
-def wait_for_trailing_render(view, seconds=1.0):
+def wait_for_trailing_render(view, seconds=10.0):
     deadline = time.perf_counter() + seconds
     while view._throttle._scheduled and time.perf_counter() < deadline:
         time.sleep(0.005)
-    time.sleep(0.02)
+    time.sleep(0.05)
 
 
 def test_a_slider_move_redraws_the_same_image_widget(model):
@@ -38,26 +38,31 @@ def test_a_slider_move_redraws_the_same_image_widget(model):
 
 
 def test_fifty_fast_changes_render_far_fewer_times_and_end_on_the_last_value(model):
-    view = LatentTraversal(model, throttle_ms=40)
+    # a long interval, so the burst fits inside it even on a loaded machine: the property is
+    # "one leading and one trailing render", not a speed
+    view = LatentTraversal(model, throttle_ms=1000)
     start_count = view.render_count
     values = [round(-2.5 + 0.1 * i, 2) for i in range(50)]
     for v in values:
         view.sliders[0].value = v
     wait_for_trailing_render(view)
     renders = view.render_count - start_count
-    assert renders <= 5, renders
+    assert renders <= 2, renders
     assert view.z[0].item() == pytest.approx(values[-1])
     assert view.image.value == expected_png(model, [values[-1], 0.0, 0.0])
 
 
 def test_throttle_calls_once_more_after_the_last_request():
     calls = []
-    throttle = Throttle(lambda: calls.append(time.perf_counter()), interval_s=0.03)
+    throttle = Throttle(lambda: calls.append(time.perf_counter()), interval_s=1.0)
     last_request = 0.0
     for _ in range(100):
         throttle()
         last_request = time.perf_counter()
-    time.sleep(0.1)
+    deadline = time.perf_counter() + 10
+    while len(calls) < 2 and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
     assert len(calls) == 2  # the leading call and one trailing call
     assert calls[-1] >= last_request
 
@@ -69,7 +74,7 @@ def test_interpolation_moves_z_between_the_two_encodings(model):
         mu, _ = model.encode(digits)
     view.digit_a.value, view.digit_b.value = 2, 3
     view.t.value = 0.5
-    torch.testing.assert_close(view.z, (0.5 * (mu[2] + mu[3])).clamp(-3, 3))
+    torch.testing.assert_close(view.z, 0.5 * (mu[2] + mu[3]))  # decoded as is, never clamped
     assert [s.value for s in view.sliders] == pytest.approx(view.z.tolist(), abs=1e-6)
     assert view.image.value == expected_png(model, view.z.tolist())
 

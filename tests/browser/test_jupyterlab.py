@@ -35,6 +35,10 @@ def open_and_run_all(page, lab, notebook: str, timeout_s: float = 150) -> None:
     page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
         return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }""",
                            timeout=90_000)
+    # clear the saved outputs first: their execution counts would look like a finished run
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.every("
+                           "c => c.model.type !== 'code' || c.model.executionCount === null)")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     deadline = time.monotonic() + timeout_s
     state = "running"
