@@ -1,0 +1,540 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 06 · Vector quantization and VQ-VAE-2: a VAE with a PixelCNN prior over codes
+#
+# *Generative Model Zoo, part II: "VQ-VAE-2: VAE + PixelCNN" [Razavi et al. 2019], "Vector
+# Quantization (VQ)", "How to improve further?" (slide credit: Robin Rombach).*
+#
+# **You will learn**
+# 1. vector quantization as clustering: k-means, EM for a Gaussian mixture (notebook 01), and
+#    end-to-end learning as the third way;
+# 2. the VQ-VAE: encoder, nearest code, decoder; the straight-through estimator; the codebook
+#    and commitment losses; code usage, perplexity and dead codes;
+# 3. VQ-VAE-2: what its top and bottom codes carry, and a whole photo through the fully
+#    convolutional model;
+# 4. generation with the PixelCNN of notebook 05 as the prior over codes, beside a pixel-space
+#    PixelCNN and Efros–Leung, and how much faster sampling in latent space is;
+# 5. how to improve further: a perceptual loss and a patch discriminator (the VQGAN idea).
+#
+# The VQ-VAE-2, its prior, the pixel-space PixelCNN and the VQGAN decoder load small shipped
+# weights (`GENZOO_RETRAIN=1` retrains them with the code shown here).
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# ## Setup
+# The only setup cell: imports, a fixed seed, the data. The data are 32x32 crops of the eight
+# grayscale images bundled with scikit-image (four textures, four photos), training crops from
+# the top three quarters of each image and test crops from the bottom quarter; `labels` says
+# which image a crop came from.
+
+# %% slideshow={"slide_type": "skip"}
+# %matplotlib inline
+import copy
+import math
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+
+from genzoo_lite import fit, image_grid, load_or_train, load_weights, savefig, set_seed, toy2d
+from genzoo_lite.data import PHOTO_NAMES, TEXTURE_NAMES, image_crops, load_image
+from genzoo_lite.exercises import vqvae as checks
+from genzoo_lite.models.gaussian import fit_gmm
+from genzoo_lite.models.pixelcnn import GatedPixelCNN
+from genzoo_lite.models.texture import efros_leung
+from genzoo_lite.models.vqvae import (PatchDiscriminator, VectorQuantizer, VQVAE2, VQVAE2Prior,
+                                      perplexity, pixel_levels, train_prior, train_vqgan_decoder,
+                                      train_vqvae2)
+
+set_seed(0)
+torch.set_num_threads(1)  # small models: one thread is fastest, and the cores are shared
+plt.rcParams["figure.dpi"] = 80
+names = TEXTURE_NAMES + PHOTO_NAMES  # brick grass gravel text camera coins moon page
+x_train = image_crops(names, 2400, seed=0)  # (2400, 1, 32, 32) in [0, 1]
+labels = torch.arange(2400) % 8  # image_crops cycles through the names
+x_test = image_crops(names, 800, seed=1, split="test")  # (800, 1, 32, 32), disjoint rows
+labels_test = torch.arange(800) % 8
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. Vector quantization as clustering
+# Vector quantization (VQ) maps a continuous vector $z \in \mathbb{R}^D$ to one of $K$ codes
+# $e_1, \dots, e_K$ (the codebook): $q(z) = e_k$ with $k = \arg\min_j \lVert z - e_j \rVert^2$.
+# Three ways to choose the codebook:
+# * **k-means** minimizes the quantization error $\sum_n \min_k \lVert z_n - e_k\rVert^2$,
+#   alternating "assign each point to its nearest code" and "move each code to the mean of its
+#   points";
+# * **EM for a GMM** (notebook 01) does the same with *soft* assignments (responsibilities) and
+#   a covariance per component; k-means is its limit with equal, shrinking spherical covariances;
+# * **end-to-end learning** (the VQ-VAE, next section) moves the codes by gradient descent
+#   together with the network that produces the $z$'s.
+#
+# On 2-D points with eight clusters, k-means (scikit-learn) and EM (our `fit_gmm`), each
+# keeping the best of four random starts (both can stop in a local optimum), find the same
+# eight centres:
+
+# %% slideshow={"slide_type": "fragment"}
+points = toy2d("eight_gaussians", 2000, seed=0)  # (2000, 2)
+kmeans = KMeans(n_clusters=8, n_init=4, random_state=0).fit(points.numpy())
+fits = [fit_gmm(points, 8, n_iter=100, seed=s) for s in range(4)]  # 4 starts, as n_init=4
+gmm = max(fits, key=lambda f: f.log_likelihoods[-1])
+centres_km = torch.tensor(kmeans.cluster_centers_)  # (8, 2)
+match = torch.cdist(gmm.means.float(), centres_km.float()).min(dim=1).values  # (8,)
+print(f"k-means: mean squared quantization error {kmeans.inertia_ / len(points):.4f}")
+print(f"largest distance from a GMM mean to the nearest k-means centre: {match.max():.3f}")
+assert match.max() < 0.1
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The same clustering on **image patches** gives a codebook of patches: cut the brick texture
+# into 4x4 patches (16-D vectors), run k-means with $K = 32$, and rebuild the image from the
+# nearest code of each patch. Every patch now costs $\log_2 32 = 5$ bits instead of 16 gray
+# values.
+
+# %% slideshow={"slide_type": "fragment"}
+brick = torch.tensor(load_image("brick")[:128, :128], dtype=torch.float32)  # (128, 128)
+patches = brick.unfold(0, 4, 4).unfold(1, 4, 4).reshape(-1, 16)  # (1024, 16)
+patch_km = KMeans(n_clusters=32, n_init=2, random_state=0).fit(patches.numpy())
+codebook = torch.tensor(patch_km.cluster_centers_, dtype=torch.float32)  # (32, 16)
+codes = torch.cdist(patches, codebook).argmin(dim=1)  # (1024,)
+rebuilt = codebook[codes].reshape(32, 32, 4, 4).permute(0, 2, 1, 3).reshape(128, 128)
+print(f"patch codebook: RMSE {((rebuilt - brick) ** 2).mean().sqrt():.4f} "
+      f"(gray values in [0, 1]), perplexity {perplexity(codes, 32):.1f} of 32 codes")
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.4))
+axes[0].scatter(*points.T, s=2, alpha=0.3)
+axes[0].scatter(*centres_km.T, marker="x", c="r", label="k-means")
+axes[0].scatter(*gmm.means.T, marker="+", s=80, c="k", label="GMM (EM)")
+axes[0].legend(fontsize=7)
+axes[0].set_title("2-D points: two codebooks")
+image_grid(codebook.reshape(32, 1, 4, 4), nrow=8, ax=axes[1], cmap="gray", title="32 patch codes")
+image_grid(brick[None], ax=axes[2], cmap="gray", vmax=1, title="brick (128x128)")
+image_grid(rebuilt[None], ax=axes[3], cmap="gray", vmax=1, title="from 32 codes, 5 bits/patch")
+savefig(fig, "06_kmeans")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The rebuilt bricks keep the mortar lines but lose the fine grain: 32 fixed 4x4 patches are a
+# coarse vocabulary. A learned encoder can choose *what* to quantize instead of raw pixels.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. VQ-VAE: encoder → nearest code → decoder
+# The VQ-VAE [van den Oord et al. 2017] quantizes the encoder's output map
+# $z_e(x) \in \mathbb{R}^{D \times h \times w}$ position by position,
+# $$z_q(x)_{ij} = e_k, \qquad k = \arg\min_j \lVert z_e(x)_{ij} - e_j\rVert^2,$$
+# and decodes $z_q$. The argmin is written with
+# $\lVert z - e\rVert^2 = \lVert z\rVert^2 - 2\,z\cdot e + \lVert e\rVert^2$, one matrix product
+# for all positions. Here it is, checked against the library's `VectorQuantizer`:
+
+# %% slideshow={"slide_type": "fragment"}
+def quantize(z_e, codebook):  # z_e (N, D, H, W), codebook (K, D)
+    n, d, h, w = z_e.shape
+    flat = z_e.permute(0, 2, 3, 1).reshape(-1, d)  # (N H W, D)
+    dist2 = (flat**2).sum(1, keepdim=True) - 2 * flat @ codebook.T + (codebook**2).sum(1)  # (M, K)
+    indices = dist2.argmin(dim=1)  # (M,)
+    return codebook[indices].reshape(n, h, w, d).permute(0, 3, 1, 2), indices.reshape(n, h, w)
+
+
+vq = VectorQuantizer(num_codes=16, dim=4).eval()
+torch.nn.init.normal_(vq.codebook)
+z_e = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(0))
+z_q, indices = quantize(z_e, vq.codebook.detach())
+out = vq(z_e)
+torch.testing.assert_close(out.quantized, z_q)
+assert torch.equal(out.indices, indices)
+print("indices of the first map:\n", indices[0])
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The straight-through estimator
+# The argmin has no useful gradient: $\partial z_q / \partial z_e = 0$ almost everywhere. The
+# VQ-VAE copies the decoder's gradient from $z_q$ to $z_e$ unchanged, as if quantization were
+# the identity. With the stop-gradient $\mathrm{sg}[\cdot]$ (`.detach()`):
+# $$z_q = z_e + \mathrm{sg}[e_k - z_e]: \qquad \text{forward } e_k, \qquad
+#   \frac{\partial z_q}{\partial z_e} = I.$$
+# The library writes the same thing as $\mathrm{sg}[e_k] + (z_e - \mathrm{sg}[z_e])$, whose
+# forward value is *exactly* $e_k$ ($z_e - z_e = 0$ in floating point, while $z_e + (e_k - z_e)$
+# can be off by a rounding error). The check: the gradient of $\sum z_q \cdot g$ is $g$.
+
+# %% slideshow={"slide_type": "fragment"}
+z_e = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(1), requires_grad=True)
+g = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(2))
+z_q = z_e + (quantize(z_e, vq.codebook.detach())[0] - z_e).detach()  # straight-through
+(grad_ours,) = torch.autograd.grad((z_q * g).sum(), z_e)
+(grad_lib,) = torch.autograd.grad((vq(z_e).quantized * g).sum(), z_e)
+print(f"max |grad - g|: ours {(grad_ours - g).abs().max():.1e}, "
+      f"library {(grad_lib - g).abs().max():.1e}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Codebook and commitment losses
+# Because the gradient skips the codebook, the codes need a loss of their own. The VQ-VAE
+# objective for one image is
+# $$\mathcal{L} = \lVert x - D(z_q)\rVert^2 + \underbrace{\lVert \mathrm{sg}[z_e] - e\rVert^2}_{\text{codebook: moves } e}
+#   + \beta\,\underbrace{\lVert z_e - \mathrm{sg}[e]\rVert^2}_{\text{commitment: moves } z_e},
+#   \qquad \beta = 0.25.$$
+# The codebook term pulls each used code towards the encoder outputs assigned to it (a
+# gradient-descent k-means step); the commitment term stops the encoder's outputs from drifting
+# away from their codes. Which parameters does each term move?
+
+# %% slideshow={"slide_type": "fragment"}
+z_e = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(3), requires_grad=True)
+e = vq.codebook[vq(z_e).indices].permute(0, 3, 1, 2)  # (N, D, H, W), differentiable in e
+codebook_term = ((z_e.detach() - e) ** 2).mean()
+commitment_term = ((z_e - e.detach()) ** 2).mean()
+for name, term in [("codebook", codebook_term), ("commitment", commitment_term)]:
+    grads = torch.autograd.grad(term, (z_e, vq.codebook), retain_graph=True, allow_unused=True)
+    g_z, g_e = (0.0 if g is None else g.norm().item() for g in grads)  # None: not in the graph
+    print(f"{name:10s} term {term:.4f}: |grad z_e| {g_z:.4f}, |grad codebook| {g_e:.4f}")
+lib_loss = vq(z_e).loss
+torch.testing.assert_close(lib_loss, codebook_term + 0.25 * commitment_term)
+print(f"library loss = codebook + 0.25 commitment = {lib_loss:.4f}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Code usage and perplexity
+# How many codes does a model really use? Counting "codes used at least once" overstates it: a
+# code used once in a million positions counts like the busiest one. The **perplexity** of the
+# usage frequencies $p_k$ counts codes by their share,
+# $$\mathrm{perplexity} = \exp\Big(-\sum_k p_k \log p_k\Big) \in [1, K]:$$
+# it is $K$ when all codes are used equally and 1 when one code takes every position. It is
+# *not* the perplexity of a language model (that one measures a model's predictions, this one
+# only the histogram of codes).
+
+# %% slideshow={"slide_type": "fragment"}
+cases = {"uniform over 16": torch.arange(160) % 16, "one code": torch.zeros(160, dtype=torch.long),
+         "4 codes equally": torch.arange(160) % 4,
+         "1 code 90 %, 15 rare": torch.cat([torch.zeros(144), torch.arange(16) % 15 + 1]).long()}
+for name, idx in cases.items():
+    print(f"{name:22s} codes used {len(idx.unique()):2d}, perplexity {perplexity(idx, 16):5.2f}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The last row: 16 codes "used", but the perplexity says about 2.
+#
+# ### Dead codes, and the fix
+# A code that is never the nearest gets no codebook gradient, so it never moves: it is dead.
+# This happens when codes start far from the encoder's outputs. Below, end-to-end learning of a
+# 16-code quantizer on the 2-D points (no encoder, only the codebook and commitment losses),
+# starting from codes in one far corner, once without and once with **restarts** (a code whose
+# running usage falls below a threshold is moved onto a random current input; the k-means
+# initialization of `kmeans_init=True` is another fix).
+
+# %% slideshow={"slide_type": "fragment"}
+def learn_codebook(restart_threshold):
+    torch.manual_seed(0)
+    q = VectorQuantizer(16, 2, restart_threshold=restart_threshold)
+    with torch.no_grad():
+        q.codebook.copy_(torch.tensor([3.0, 3.0]) + 0.3 * torch.rand(16, 2))
+    z = points.T.reshape(1, 2, 40, 50)  # the 2000 points as a 40x50 "map"
+    opt = torch.optim.Adam(q.parameters(), lr=0.05)
+    for _ in range(200):
+        loss = q.train()(z).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return q.eval(), q.eval()(z)
+
+
+for threshold in (None, 1.0):
+    q, out = learn_codebook(threshold)
+    print(f"restart {str(threshold):4s}: codes used {len(out.indices.unique()):2d} of 16, "
+          f"perplexity {out.perplexity:5.2f}, loss {out.loss:.3f}, restarts {q.restarts}")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Without restarts only the few codes nearest the data ever win and the rest stay in the
+# corner; with restarts all 16 codes are used and the quantization loss drops accordingly.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. VQ-VAE-2: two levels of codes
+# VQ-VAE-2 [Razavi et al. 2019] quantizes at two resolutions. For our 32x32 crops: the bottom
+# encoder downsamples 4x to an 8x8 map; the top encoder downsamples it 2x more and quantizes a
+# **4x4 top map** ($K_{top} = 32$ codes); the decoded top codes join the bottom features to give
+# the **8x8 bottom map** ($K_{bottom} = 64$ codes); the decoder sees both. The slide's two roles:
+# *VAE + VQ* learns a compact code for the PixelCNN (instead of pixels), and the *PixelCNN*
+# gives the VAE an expressive prior (instead of a Gaussian). First the encoder and decoder,
+# trained with the loss above on both levels (`train_vqvae2`: Adam, 12 epochs, k-means
+# initialization and dead-code restarts):
+
+# %% slideshow={"slide_type": "fragment"}
+vqvae, loaded = load_or_train("vqvae2", VQVAE2,
+                              lambda m: train_vqvae2(m, x_train, num_epochs=12), save=True)
+print(f"VQ-VAE-2 {'loaded from shipped weights' if loaded else 'trained'}, "
+      f"{sum(p.numel() for p in vqvae.parameters())} parameters")
+with torch.no_grad():
+    out = vqvae(x_test)
+    top_test, bottom_test = vqvae.encode(x_test)  # (800, 4, 4), (800, 8, 8)
+    assert torch.equal(vqvae.decode_codes(top_test, bottom_test), out.x_hat)
+print(f"test reconstruction: MSE {out.recon_loss:.5f}, RMSE {out.recon_loss.sqrt():.4f}")
+for level, q, idx in [("top", vqvae.quant_top, top_test), ("bottom", vqvae.quant_bottom,
+                                                             bottom_test)]:
+    print(f"{level:6s} {tuple(idx.shape[1:])}: perplexity {perplexity(idx, q.num_codes):5.1f}, "
+          f"codes used {len(idx.unique())} of {q.num_codes}")
+bits = 16 * math.log2(32) + 64 * math.log2(64)
+print(f"one crop = {bits:.0f} bits of codes, against 32 x 32 x 8 = 8192 bits of pixels")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# `decode_codes(*encode(x))` equals the forward reconstruction exactly: the codes are all the
+# decoder sees. Both codebooks are in use (every code, perplexities printed above), and a crop
+# costs 464 bits instead of 8192. The price: an RMSE of about 0.07 gray levels, fine grain lost
+# (see the reconstructions below). Code usage alone does not say whether the decoder *needs*
+# a level, which the next experiment asks.
+#
+# ### What do the top and bottom codes carry?
+# Decode four test crops (row 1) with their own codes (row 2), with the **top codes of another
+# crop** (row 3), and with **every bottom code replaced by the most frequent one** (row 4).
+
+# %% slideshow={"slide_type": "fragment"}
+pick = torch.tensor([0, 1, 2, 4])  # brick, grass, gravel, camera
+top_c, bottom_c = top_test[pick], bottom_test[pick]
+common = torch.bincount(bottom_test.flatten()).argmax()
+with torch.no_grad():
+    own = vqvae.decode_codes(top_c, bottom_c)
+    swapped_top = vqvae.decode_codes(top_c.roll(1, 0), bottom_c)
+    no_bottom = vqvae.decode_codes(top_c, torch.full_like(bottom_c, common))
+change_top = (swapped_top - own).abs().mean().item()
+change_bottom = (no_bottom - own).abs().mean().item()
+print(f"mean |change| of the decoded crops: swap top codes {change_top:.4f}, "
+      f"flatten bottom codes {change_bottom:.4f}")
+fig, ax = plt.subplots(figsize=(5, 5))
+rows = torch.cat([x_test[pick], own, swapped_top, no_bottom]).clamp(0, 1)
+image_grid(rows, nrow=4, ax=ax, cmap="gray", vmax=1,
+           title="input / own codes / other top / flat bottom")
+savefig(fig, "06_levels")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# An honest negative result: swapping the top codes changes the decoded crops by almost
+# nothing (the printed mean change), while flattening the bottom codes wipes out the content.
+# Our small model's decoder has learned to ignore its top level; the 8x8 bottom map carries
+# everything a 32x32 crop needs, so the hierarchy has collapsed to one level. In the paper's
+# 256x256 models the top level carries global shape; to force that here one would make the
+# bottom codebook smaller or train on larger crops (Exercise 4 points that way).
+#
+# ### A whole photo through the fully convolutional model
+# Nothing in the network depends on the input size (any multiple of 8): the camera photo at
+# 256x256 becomes a 32x32 top map and a 64x64 bottom map.
+
+# %% slideshow={"slide_type": "fragment"}
+camera = torch.tensor(load_image("camera")[::2, ::2], dtype=torch.float32)[None, None]
+with torch.no_grad():
+    top_cam, bottom_cam = vqvae.encode(camera)  # (1, 32, 32), (1, 64, 64)
+    camera_hat = vqvae.decode_codes(top_cam, bottom_cam).clamp(0, 1)
+print(f"camera 256x256: top {tuple(top_cam.shape[1:])}, bottom {tuple(bottom_cam.shape[1:])}, "
+      f"RMSE {((camera_hat - camera) ** 2).mean().sqrt():.4f}")
+fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+image_grid(camera, ax=axes[0], cmap="gray", vmax=1, title="camera (256x256)")
+image_grid(camera_hat, ax=axes[1], cmap="gray", vmax=1, title="decoded from its codes")
+savefig(fig, "06_whole_image")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The photo was never seen whole in training (only crops, and the camera's bottom quarter not
+# at all), yet it comes back with its edges; the fine texture of the grass is smoothed.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Generation: a PixelCNN over codes
+# The prior is the Gated PixelCNN of notebook 05, unchanged, over code maps instead of pixels:
+# $$p(\text{top}, \text{bottom}\,|\,y) = \prod_i p(\text{top}_i\,|\,\text{top}_{<i}, y)\;
+#   \prod_j p(\text{bottom}_j\,|\,\text{bottom}_{<j}, \text{top}, y),$$
+# the bottom PixelCNN conditioned on the one-hot top codes as a spatial map (`cond=`), both on
+# the image label $y$ (which of the eight images a crop came from). Training is maximum
+# likelihood on the code maps of the training crops (`train_prior`); the VQ-VAE stays fixed.
+# Sampling draws the 16 top codes, then the 64 bottom codes, then decodes once.
+
+# %% slideshow={"slide_type": "fragment"}
+with torch.no_grad():
+    top_train, bottom_train = vqvae.encode(x_train)
+prior, loaded = load_or_train(
+    "vqvae2_prior", lambda: VQVAE2Prior(32, 64, num_classes=8),
+    lambda m: train_prior(m, top_train, bottom_train, labels, num_epochs=20), save=True)
+bits_top, bits_bottom = prior.bits_per_code(top_test, bottom_test, labels_test)
+print(f"prior {'loaded' if loaded else 'trained'}; test: {bits_top:.2f} bits per top code "
+      f"(uniform: 5), {bits_bottom:.2f} bits per bottom code given the top (uniform: 6)")
+crop_bits = 16 * bits_top + 64 * bits_bottom
+print(f"= {crop_bits:.0f} bits per crop, {crop_bits / 1024:.3f} bits per pixel (lossy)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# For the comparison, a pixel-space Gated PixelCNN of the same family, conditioned on the same
+# labels, over the crops quantized to 16 gray levels (trained for two epochs on 1200 crops:
+# pixel-space training is much slower), and Efros–Leung (notebook 04) grown from a 64x64 patch
+# of the same texture. All three make 32x32 brick and gravel.
+
+# %% slideshow={"slide_type": "fragment"}
+pixel_cnn, _ = load_or_train(
+    "vqvae2_pixel_pixelcnn",
+    lambda: GatedPixelCNN(levels=16, channels=32, num_layers=5, num_classes=8, dropout=0.1),
+    lambda m: fit(m, lambda m, xb, yb: m.loss(xb, label=yb),
+                  (pixel_levels(x_train[:1200]), labels[:1200]), num_epochs=2, lr=2e-3,
+                  batch_size=64), save=True)
+print(f"pixel PixelCNN: {pixel_cnn.bits_per_dim(pixel_levels(x_test), labels_test):.2f} bits "
+      f"per pixel on the 16-level test crops (uniform: 4)")
+n_show = 2  # per texture: pixel-space sampling is slow
+y = torch.tensor([0] * n_show + [2] * n_show)  # brick, gravel
+gen = torch.Generator().manual_seed(0)
+start = time.perf_counter()
+latent_samples = prior.sample(vqvae, 2 * n_show, generator=gen, label=y).clamp(0, 1)
+latent_s = time.perf_counter() - start
+start = time.perf_counter()
+pixel_samples = pixel_cnn.sample(2 * n_show, (32, 32), generator=gen, label=y) / 15
+pixel_s = time.perf_counter() - start
+efros = [torch.tensor(efros_leung(load_image(name)[:64, :64], (32, 32), window=9, seed=s))
+         for name in ("brick", "gravel") for s in range(n_show)]
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+print(f"sampling 4 crops of 32x32: VQ-VAE-2 prior + decoder {latent_s:.2f} s, "
+      f"pixel-space PixelCNN {pixel_s:.2f} s: {pixel_s / latent_s:.0f}x faster in latent space")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# (Timings vary with the machine's load; `benchmarks/bench_vqvae.py` measures the same ratio
+# with repeats.) The latent model makes $16 + 64 = 80$ sequential PixelCNN passes on 4x4 and
+# 8x8 maps and one decoder pass; the pixel model makes $32 \times 32 = 1024$ passes on 32x32
+# maps. That is the paper's "order of magnitude faster", and it grows with the image size.
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
+image_grid(torch.cat([x_test[labels_test == 0][:n_show], x_test[labels_test == 2][:n_show]]),
+           nrow=2, ax=axes[0], cmap="gray", vmax=1, title="test crops (brick, gravel)")
+image_grid(latent_samples, nrow=2, ax=axes[1], cmap="gray", vmax=1, title="VQ-VAE-2 prior")
+image_grid(pixel_samples, nrow=2, ax=axes[2], cmap="gray", vmax=1, title="pixel PixelCNN")
+image_grid(torch.stack(efros)[:, None], nrow=2, ax=axes[3], cmap="gray", vmax=1,
+           title="Efros-Leung")
+savefig(fig, "06_samples")
+plt.show()
+
+
+def sharpness(x):  # mean |difference| of neighbouring pixels, gray values in [0, 1]
+    return (((x[..., 1:, :] - x[..., :-1, :]).abs().mean()
+             + (x[..., 1:] - x[..., :-1]).abs().mean()) / 2).item()
+
+
+real = torch.cat([x_test[labels_test == 0][:50], x_test[labels_test == 2][:50]])
+print("sharpness: " + ", ".join(f"{k} {sharpness(v):.3f}" for k, v in [
+    ("test crops", real), ("VQ-VAE-2", latent_samples), ("pixel PixelCNN", pixel_samples),
+    ("Efros-Leung", torch.stack(efros))]))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Honest reading: Efros–Leung copies real pixels, so its samples are the sharpest and the only
+# ones with clean brick lines. The VQ-VAE-2 samples have each texture's gray levels and blob
+# size but are smoother than real crops (lower sharpness: the L2-trained decoder averages fine
+# detail) and only hint at the brick's lines. The briefly trained pixel-space PixelCNN is
+# grainy, with salt-and-pepper pixels (sharpness far above the real crops'), after a minute's
+# sampling.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. How to improve further
+# The lecture's list: better architectures; a **perceptual loss** instead of L2/L1 (compare
+# features of a network, not pixels); a **discriminator** to favour realism over per-pixel
+# reconstruction; a **transformer** instead of a CNN as the prior. VQGAN [Esser et al. 2021]
+# does all of these. Here the first two, at small scale: keep the encoder and codebooks (so the
+# prior above still fits), and fine-tune only the decoder with
+# $$\mathcal{L}_{dec} = \lVert x - \hat x\rVert^2 + \lVert \phi(x) - \phi(\hat x)\rVert^2
+#   - 0.02\,\log \sigma\big(D_{patch}(\hat x)\big),$$
+# where $\phi$ is the trained (frozen) bottom encoder of the VQ-VAE-2 and $D_{patch}$ a small
+# PatchGAN discriminator that scores every 8x8 region as real or decoded.
+
+# %% slideshow={"slide_type": "fragment"}
+def build_vqgan():
+    model = VQVAE2()
+    load_weights(model, "vqvae2")  # start from the L2-trained VQ-VAE-2
+    model.discriminator = PatchDiscriminator()  # saved with the model in one file
+    return model
+
+
+vqgan, _ = load_or_train(
+    "vqvae2_vqgan", build_vqgan,
+    lambda m: train_vqgan_decoder(m, m.discriminator, copy.deepcopy(m.enc_bottom), x_train,
+                                  num_epochs=4), save=True)
+with torch.no_grad():
+    assert torch.equal(vqgan.encode(x_test)[1], bottom_test)  # the same codes
+    recon_l2 = vqvae.decode_codes(top_test, bottom_test)
+    recon_gan = vqgan.decode_codes(top_test, bottom_test)
+    gan_samples = vqgan.decode_codes(*prior.sample_codes(
+        2 * n_show, generator=torch.Generator().manual_seed(0), label=y)).clamp(0, 1)
+for name, r in [("L2 decoder", recon_l2), ("perceptual + GAN decoder", recon_gan)]:
+    print(f"{name:25s} test MSE {((r - x_test) ** 2).mean():.5f}, sharpness {sharpness(r):.3f}")
+print(f"test crops                sharpness {sharpness(x_test):.3f}")
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
+image_grid(x_test[:8], nrow=4, ax=axes[0], cmap="gray", vmax=1, title="test crops")
+image_grid(recon_l2[:8].clamp(0, 1), nrow=4, ax=axes[1], cmap="gray", vmax=1, title="L2 decoder")
+image_grid(recon_gan[:8].clamp(0, 1), nrow=4, ax=axes[2], cmap="gray", vmax=1,
+           title="perceptual + GAN decoder")
+image_grid(gan_samples, nrow=2, ax=axes[3], cmap="gray", vmax=1, title="prior samples, new decoder")
+savefig(fig, "06_vqgan")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Read the numbers honestly: the fine-tuned decoder trades per-pixel error for sharpness (the
+# two printed lines); whether the result looks better at 32x32 is a judgement call, and the
+# gain is small next to what VQGAN shows on 256x256 images, where L2 blur is much worse. The
+# third improvement, a **transformer prior** over the code sequence instead of the PixelCNN
+# (VQGAN, DALL·E), replaces the masked convolutions by masked self-attention: every code sees
+# every earlier code, not just a receptive field.
+#
+# Autoregressive models also work extremely well for audio and music (WaveNet, Jukebox, which
+# uses a VQ-VAE over raw audio), the same "discrete codes + autoregressive prior" recipe.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Summary
+# * Vector quantization maps vectors to the nearest of $K$ codes; k-means, EM for a GMM and
+#   end-to-end learning are three ways to find the codes.
+# * A VQ-VAE quantizes the encoder's map; the straight-through estimator copies the gradient
+#   past the argmin; the codebook term moves codes, the commitment term ($\beta$) the encoder.
+# * Perplexity $= \exp(\text{entropy of code usage})$ counts the codes in effective use; dead
+#   codes get no gradient and need restarts or k-means initialization.
+# * VQ-VAE-2 has a coarse top and a finer bottom code map; in our small model the decoder
+#   ignores the top level (the bottom carries everything). The model is fully convolutional.
+# * A PixelCNN over the code maps is the prior: sampling takes 80 sequential steps for a 32x32
+#   crop instead of 1024, many times faster than pixel space, at the cost of an L2 decoder's
+#   smoothness; perceptual and adversarial losses trade pixel error for sharpness.
+#
+# ## Exercises
+# Each exercise has a cell to edit and a self-check that says what is wrong.
+#
+# **Exercise 1.** Write `nearest_code(z, codebook)`: for rows `z` (M, D) and a codebook (K, D),
+# the index (M,) of the nearest code in Euclidean distance.
+
+# %% slideshow={"slide_type": "fragment"}
+def nearest_code(z, codebook):
+    raise NotImplementedError  # your code
+
+
+checks.check_nearest_code(nearest_code)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# **Exercise 2.** Write the straight-through quantization `straight_through(z_e, e)`: the value
+# of the code `e`, the gradient of the identity to `z_e`, and no gradient to `e` on this path.
+
+# %% slideshow={"slide_type": "fragment"}
+def straight_through(z_e, e):
+    raise NotImplementedError  # your code
+
+
+checks.check_straight_through(straight_through)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# **Exercise 3.** Write `usage_perplexity(indices, num_codes)`: the perplexity of the code
+# usage in `indices` (any shape), with $0 \log 0 = 0$ for unused codes.
+
+# %% slideshow={"slide_type": "fragment"}
+def usage_perplexity(indices, num_codes):
+    raise NotImplementedError  # your code
+
+
+checks.check_perplexity(usage_perplexity)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# **Exercise 4 (no check).** Build `VQVAE2(restart_threshold=None, kmeans_init=False)` and train
+# it for 3 epochs with `train_vqvae2`. Compare its test perplexities and reconstruction error
+# with the shipped model's. Which level loses its codes first, and why?
