@@ -25,7 +25,9 @@ def wait_for_trailing_render(view, seconds=10.0):
     deadline = time.perf_counter() + seconds
     while view._throttle._scheduled and time.perf_counter() < deadline:
         time.sleep(0.005)
-    time.sleep(0.05)
+    time.sleep(0.01)
+    with view._render_lock:  # the trailing render may still be drawing on the timer thread
+        pass
 
 
 def test_a_slider_move_redraws_the_same_image_widget(model):
