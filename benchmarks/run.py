@@ -110,6 +110,7 @@ def run_notebook(source: Path) -> dict:
 COMPONENT_ARGS = {
     "bench_efros_leung": ["--quick"],  # reference timed on a 16x16 output (per pixel, as 64x64)
     "bench_pixelcnn": ["8", "16", "24"],  # 32x32 takes minutes: one pass per pixel
+    "bench_vqvae": ["--repeats", "1"],  # pixel-space sampling alone takes about a minute
 }
 
 
