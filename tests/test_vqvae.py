@@ -109,6 +109,19 @@ def test_top_map_coarser_and_decode_codes_matches_forward(model):
         torch.testing.assert_close(model.decode_codes(top, bottom), model(x).x_hat)
 
 
+def test_bottom_dropout_decodes_dropped_crops_from_the_top_codes_alone():
+    torch.manual_seed(0)
+    x = torch.rand(3, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    m = VQVAE2(hidden=8, dim=4, num_codes_top=8, num_codes_bottom=8, kmeans_init=False,
+               restart_threshold=None, bottom_dropout=1.0).train()
+    with torch.no_grad():
+        top_only = m.decoder(m.up_top(m.quant_top.lookup(m.encode(x)[0])))
+        torch.testing.assert_close(m(x).x_hat, top_only)  # training: every crop dropped
+        top, bottom = m.encode(x)
+        torch.testing.assert_close(m.eval()(x).x_hat, m.decode_codes(top, bottom))
+        assert not torch.allclose(m.decode_codes(top, bottom), top_only)  # eval: both levels
+
+
 def test_training_lowers_losses_on_a_fixed_batch():
     torch.manual_seed(0)
     m = VQVAE2(hidden=16, dim=8, num_codes_top=8, num_codes_bottom=16, kmeans_init=False,
@@ -149,6 +162,12 @@ def test_patch_discriminator_one_logit_per_patch():
 def test_bad_constructor_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         VectorQuantizer(**kwargs)
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "half"])
+def test_bad_bottom_dropout(value):
+    with pytest.raises(ValueError, match="bottom_dropout must be a number in"):
+        VQVAE2(bottom_dropout=value)
 
 
 def test_bad_inputs_raise_clear_errors(model):

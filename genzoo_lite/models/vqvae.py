@@ -213,8 +213,12 @@ class VQVAE2(nn.Module):
 
     For an image (N, C, H, W): the bottom encoder downsamples 4x to a map h_b (H/4); the top
     encoder downsamples h_b 2x more and quantizes it (top codes, H/8); the top codes are decoded
-    back to H/4 and, concatenated with h_b, give the bottom codes (H/4). The decoder sees the
-    bottom codes and the upsampled top codes. Taught in notebooks/06_vqvae2, "3. VQ-VAE-2".
+    back to H/4 and the bottom codes (H/4) quantize the residual h_b - (decoded top codes), what
+    the top level missed. The decoder sees the sum of the bottom codes and the upsampled top
+    codes. During training a fraction ``bottom_dropout`` of the crops is decoded from the top
+    codes alone (bottom codes set to zero), so the top level has to carry the coarse image and
+    the bottom level the detail; without it the decoder learns to ignore the top level.
+    Taught in notebooks/06_vqvae2, "3. VQ-VAE-2".
 
     Args:
         in_channels: image channels (1 for grayscale).
@@ -222,14 +226,20 @@ class VQVAE2(nn.Module):
         dim: length of every code (both codebooks).
         num_codes_top, num_codes_bottom: codebook sizes K_top, K_bottom (each >= 2).
         beta, kmeans_init, restart_threshold: passed to both :class:`VectorQuantizer` s.
+        bottom_dropout: in [0, 1], the fraction of training crops decoded without their
+            bottom codes.
     """
 
     def __init__(self, in_channels: int = 1, hidden: int = 32, dim: int = 16,
                  num_codes_top: int = 32, num_codes_bottom: int = 64, beta: float = 0.25,
-                 kmeans_init: bool = True, restart_threshold: float | None = 1.0) -> None:
+                 kmeans_init: bool = True, restart_threshold: float | None = 1.0,
+                 bottom_dropout: float = 0.5) -> None:
         super().__init__()
         self.in_channels = _check_int("in_channels", in_channels, 1)
         _check_int("hidden", hidden, 2)
+        if not (isinstance(bottom_dropout, (int, float)) and 0 <= bottom_dropout <= 1):
+            raise ValueError(f"bottom_dropout must be a number in [0, 1], got {bottom_dropout!r}")
+        self.bottom_dropout = float(bottom_dropout)
         self.enc_bottom = nn.Sequential(
             nn.Conv2d(in_channels, hidden // 2, 4, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(hidden // 2, hidden, 4, stride=2, padding=1), nn.ReLU(),
@@ -241,13 +251,13 @@ class VQVAE2(nn.Module):
         self.quant_top = VectorQuantizer(num_codes_top, dim, beta, kmeans_init, restart_threshold)
         self.dec_top = nn.Sequential(  # top codes -> features at the bottom resolution
             nn.Conv2d(dim, hidden, 3, padding=1), _ResBlock(hidden), nn.ReLU(),
-            nn.ConvTranspose2d(hidden, dim, 4, stride=2, padding=1))
-        self.pre_bottom = nn.Conv2d(hidden + dim, dim, 1)
+            nn.ConvTranspose2d(hidden, hidden, 4, stride=2, padding=1))
+        self.pre_bottom = nn.Conv2d(hidden, dim, 1)
         self.quant_bottom = VectorQuantizer(num_codes_bottom, dim, beta, kmeans_init,
                                             restart_threshold)
         self.up_top = nn.ConvTranspose2d(dim, dim, 4, stride=2, padding=1)
         self.decoder = nn.Sequential(
-            nn.Conv2d(2 * dim, hidden, 3, padding=1), _ResBlock(hidden), nn.ReLU(),
+            nn.Conv2d(dim, hidden, 3, padding=1), _ResBlock(hidden), nn.ReLU(),
             nn.ConvTranspose2d(hidden, hidden // 2, 4, stride=2, padding=1), nn.ReLU(),
             nn.ConvTranspose2d(hidden // 2, in_channels, 4, stride=2, padding=1))
 
@@ -269,17 +279,25 @@ class VQVAE2(nn.Module):
     def _quantize(self, x: torch.Tensor) -> tuple[VQOutput, VQOutput]:
         h_b = self.enc_bottom(x)  # (N, hidden, H/4, W/4)
         top = self.quant_top(self.enc_top(h_b))  # quantized (N, D, H/8, W/8)
-        z_b = self.pre_bottom(torch.cat([h_b, self.dec_top(top.quantized)], dim=1))  # H/4
+        z_b = self.pre_bottom(h_b - self.dec_top(top.quantized))  # the residual, H/4
         return top, self.quant_bottom(z_b)
 
     def _decode(self, q_top: torch.Tensor, q_bottom: torch.Tensor) -> torch.Tensor:
-        return self.decoder(torch.cat([q_bottom, self.up_top(q_top)], dim=1))  # (N, C, H, W)
+        return self.decoder(q_bottom + self.up_top(q_top))  # (N, C, H, W)
 
     def forward(self, x: torch.Tensor) -> VQVAE2Output:
-        """Encode, quantize both levels, decode; losses for training (L2 reconstruction)."""
+        """Encode, quantize both levels, decode; losses for training (L2 reconstruction).
+
+        In training mode a random fraction ``bottom_dropout`` of the crops is decoded from the
+        top codes alone (drawn from the global generator).
+        """
         self.check_x(x)
         top, bottom = self._quantize(x)
-        x_hat = self._decode(top.quantized, bottom.quantized)
+        q_bottom = bottom.quantized
+        if self.training and self.bottom_dropout > 0:
+            keep = torch.rand(x.shape[0], 1, 1, 1, device=x.device) >= self.bottom_dropout
+            q_bottom = q_bottom * keep
+        x_hat = self._decode(top.quantized, q_bottom)
         recon = F.mse_loss(x_hat, x)
         return VQVAE2Output(x_hat, recon + top.loss + bottom.loss, recon, top, bottom)
 
