@@ -26,6 +26,13 @@ OUT = Path(__file__).resolve().parent
 
 # Code run in a notebook's kernel after Restart & Run All; it prints one JSON line.
 PROBES = {
+    "00_zoo_overview": """
+import json
+print(json.dumps({"test_bits_per_dim": {name: round(bpd, 3) for name, (bpd, kind, _) in
+                                        results.items()},
+                  "test_bits_per_dim_kind": {name: kind for name, (_, kind, _) in
+                                             results.items()}}))
+""",
     "01_gaussian_mle": """
 import json, statistics
 slider = likelihood_view.controls["mu"]
