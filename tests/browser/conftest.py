@@ -61,8 +61,8 @@ def measured() -> dict:
     return MEASURED
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")  # closed after each module: playwright's sync API keeps an
+def browser():  # asyncio loop marked running in this thread while it is open
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -41,7 +41,16 @@ class Lab:
                "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                "--ServerApp.disable_check_xsrf=True"]
-        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1")
+        # Lab settings for a test: render every cell (no virtual scrolling, so offscreen outputs
+        # are in the DOM) and never ask about news.
+        settings = self.root.parent / "lab-settings"
+        (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True, exist_ok=True)
+        (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+         ).write_text('{"windowingMode": "none"}')
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+         ).write_text('{"fetchNews": "false"}')
+        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTERLAB_SETTINGS_DIR=str(settings))
         self.process = subprocess.Popen(cmd, stdout=open(self.log_path, "w"),
                                         stderr=subprocess.STDOUT, env=env, cwd=self.root.parent)
         deadline = time.monotonic() + timeout

@@ -29,9 +29,12 @@ KERNEL_STATE = """() => {
 
 
 def open_and_run_all(page, lab, notebook: str, timeout_s: float = 150) -> None:
-    page.goto(lab.page_url(f"lab/tree/{notebook}.ipynb"))
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
+    # a workspace of its own, reset: tabs restored from an earlier test must not become current
+    page.goto(lab.page_url(f"lab/workspaces/{notebook}/tree/{notebook}.ipynb") + "&reset")
+    page.wait_for_function("(path) => { const w = window.jupyterapp && "
+                           "window.jupyterapp.shell.currentWidget; return w && w.sessionContext"
+                           " && w.context && w.context.path === path; }",
+                           arg=f"{notebook}.ipynb", timeout=90_000)
     page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
         return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }""",
                            timeout=90_000)
@@ -64,6 +67,10 @@ def find_live_view(page, notebook: str, description: str):
     outputs = page.locator(".jp-OutputArea-output").filter(
         has=page.locator(".widget-slider", has_text=description)).filter(
         has=page.locator("img.genzoo-live-image"))
+    try:  # widget views render asynchronously after the kernel has gone idle
+        outputs.first.wait_for(state="attached", timeout=30_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError; diagnosed below
+        pass
     if outputs.count() == 0:
         if page.locator(".jp-OutputArea-output .jupyter-widgets").count() == 0:
             pytest.fail(f"{notebook}: the widget front end is missing: outputs show the static "
