@@ -1,7 +1,8 @@
 """The one-line verdict every self-check prints."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 
 class Result(NamedTuple):
@@ -24,3 +25,15 @@ def report(result: Result, name: str) -> Result:
 def not_attempted(what: str) -> Result:
     """The verdict for an answer still at its placeholder."""
     return Result(False, f"not attempted yet: {what}")
+
+
+def call_answer(fn: Callable, *args) -> tuple[Any, str | None]:
+    """Run a student's function: ``(value, None)``, or ``(None, "not_attempted")`` for a
+    ``NotImplementedError``, or ``(None, message)`` for any other error, which the check reports
+    instead of stopping the notebook."""
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, "not_attempted"
+    except Exception as err:  # noqa: BLE001 - any error in student code becomes a message
+        return None, f"your function raised {type(err).__name__}: {err}"

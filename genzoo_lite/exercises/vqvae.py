@@ -7,21 +7,12 @@ from collections.abc import Callable
 import torch
 
 from ..models.vqvae import perplexity
-from ._report import Result, not_attempted, report
+from ._report import call_answer as _call, not_attempted, report, Result
 
 __all__ = ["check_nearest_code", "check_straight_through", "check_perplexity"]
 
 _CODEBOOK = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [3.0, 3.0]])
 _Z = torch.tensor([[0.1, 0.2], [0.8, -0.1], [0.4, 0.9], [2.0, 2.5], [-1.0, 0.3], [0.6, 0.5]])
-
-
-def _call(fn: Callable, *args):
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, "not_attempted"
-    except Exception as err:  # report the student's error instead of stopping the notebook
-        return None, f"your function raised {type(err).__name__}: {err}"
 
 
 def check_nearest_code(nearest_code: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
