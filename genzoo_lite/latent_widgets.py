@@ -10,7 +10,6 @@ static PNG. Taught in notebooks/03_vae ("The latent space, live").
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import math
 import threading
@@ -21,6 +20,8 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib import image as mpl_image
+
+from .widgets import mimebundle_with_png
 
 __all__ = ["digit_png", "Throttle", "LatentTraversal"]
 
@@ -223,8 +224,4 @@ class LatentTraversal:
             self.updated_at_ms = 1000 * time.time()
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
-        # The live widget for front ends that have one, plus a PNG for those that do not.
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        return bundle
+        return mimebundle_with_png(self.widget, self.image.value, **kwargs)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-__all__ = ["LiveFigure"]
+__all__ = ["LiveFigure", "mimebundle_with_png"]
 
 
 class LiveFigure:
@@ -66,8 +66,13 @@ class LiveFigure:
         self.update()
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
-        # The widget for live front ends, plus a PNG that static renderers fall back to.
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        return bundle
+        return mimebundle_with_png(self.widget, self.image.value, **kwargs)
+
+
+def mimebundle_with_png(widget: widgets.Widget, png: bytes, **kwargs) -> dict:
+    """``widget``'s display bundle plus ``png``: live front ends show the widget, static
+    renderers (nbconvert, GitHub, a headless run) fall back to the picture."""
+    bundle = widget._repr_mimebundle_(**kwargs)
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    data["image/png"] = base64.b64encode(png).decode("ascii")
+    return bundle
