@@ -97,6 +97,9 @@ samples_2d["EBM (Langevin)"] = langevin(ebm.energy, start, 500, 0.003, math.sqrt
 print(f"GMM held-out log-likelihood: {gmm.log_prob(held_out).mean().item():.3f} nats/point")
 print("GAN held-out log-likelihood: not defined; the generator has no density to evaluate")
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The four samplers side by side, on the same axes:
+
 # %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharex=True, sharey=True)
 for ax, (name, points) in zip(axes, samples_2d.items()):
@@ -166,6 +169,9 @@ with torch.no_grad():
     iwae = vae.iwae_bound(x_test, 1000, generator=torch.Generator().manual_seed(0))  # (447,)
 results["VAE, 8-D (IWAE k=1000)"] = (-iwae.mean().item() / BITS, "bound",
                                    sum(p.numel() for p in vae.parameters()))
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The table, worst to best:
 
 # %% slideshow={"slide_type": "fragment"}
 print(f"{'model':24s} {'test bits/dim':>13s}  {'':5s} {'parameters':>10s}")

@@ -166,6 +166,9 @@ path = np.array(path)
 print(f"gradient ascent after 600 steps: mu = {path[-1, 0]:.4f}, sigma = {path[-1, 1]:.4f}")
 assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.item()) < 1e-3
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The path of the ascent drawn on the landscape $\mathcal{L}(\mu, \sigma)$, computed on a grid, and the value of $\mathcal{L}$ per step:
+
 # %% slideshow={"slide_type": "fragment"}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
