@@ -1,16 +1,20 @@
 """genzoo-lite: the small library behind the "Generative Model Zoo, part II" notebooks.
 
-A notebook's setup cell needs only these names; models live in ``genzoo_lite.models``.
+A notebook's setup cell needs only these names; models live in ``genzoo_lite.models``,
+their trained weights come from ``load_pretrained(name)`` (the registry in ``recipes.py``).
 """
-from .checkpoints import CheckpointError, load_or_train, load_weights, save_weights
+from .checkpoints import CheckpointError, load_weights, save_weights
 from .data import load_digits, load_image, load_texture, toy2d
-from .train import DivergedError, fit
+from .pretrained import RECIPES, load_pretrained, pretrained_history, train_recipe
+from .timing import best_time
+from .train import DivergedError, Phase, fit
 from .utils import get_device, set_seed
 from .viz import density_contour, image_grid, loss_curve, savefig
 
 __all__ = [
-    "CheckpointError", "DivergedError", "density_contour", "fit", "get_device", "image_grid",
-    "load_digits", "load_image", "load_or_train", "load_texture", "load_weights", "loss_curve",
-    "save_weights", "savefig", "set_seed", "toy2d",
+    "CheckpointError", "DivergedError", "Phase", "RECIPES", "best_time", "density_contour", "fit",
+    "get_device", "image_grid", "load_digits", "load_image", "load_pretrained", "load_texture",
+    "load_weights", "loss_curve", "pretrained_history", "save_weights", "savefig", "set_seed",
+    "toy2d", "train_recipe",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Weights as safetensors with a SHA-256 manifest, and ``load_or_train``.
+"""Weights as safetensors and histories as JSON, each checked against a SHA-256 manifest.
 
 Plumbing. Never pickle: a ``.safetensors`` file holds only tensors, so loading cannot run code,
 and every file is checked against ``manifest.json`` before a single tensor is used.
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -18,10 +17,8 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-from .utils import retrain_requested
-
 __all__ = ["WEIGHTS_DIR", "CheckpointError", "sha256_of", "save_weights", "load_weights",
-           "load_or_train"]
+           "save_history", "load_history"]
 
 #: Weights shipped with the package (small files, listed in WEIGHTS_DIR / "manifest.json").
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -59,8 +56,39 @@ def _check_name(name: str) -> None:
         raise ValueError(f"checkpoint name must be a plain file stem, got {name!r}")
 
 
-def save_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIGHTS_DIR) -> Path:
-    """Save ``model.state_dict()`` to ``<directory>/<name>.safetensors`` and record its SHA-256."""
+def _record(directory: Path, path: Path) -> None:
+    """Write path's SHA-256 into directory's manifest (locked: several trainings may save)."""
+    with open(directory / ".manifest.lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = _read_manifest(directory)
+        manifest[path.name] = sha256_of(path)
+        text = json.dumps(dict(sorted(manifest.items())), indent=2) + "\n"
+        (directory / MANIFEST).write_text(text)
+
+
+def _verified(path: Path) -> Path:
+    """path, after checking it exists and matches its directory's manifest."""
+    if not path.exists():
+        raise FileNotFoundError(f"no file {path}")
+    expected = _read_manifest(path.parent).get(path.name)
+    if expected is None:
+        raise CheckpointError(f"{path} is not listed in {path.parent / MANIFEST}; refusing to load")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise CheckpointError(
+            f"{path} is corrupted or was replaced: SHA-256 {actual[:12]}... but the manifest "
+            f"records {expected[:12]}...; restore the shipped file (git checkout "
+            "genzoo_lite/weights) or retrain with GENZOO_RETRAIN=1")
+    return path
+
+
+def save_weights(model: torch.nn.Module, name: str, directory: Path | str) -> Path:
+    """Save ``model.state_dict()`` to ``<directory>/<name>.safetensors`` and record its SHA-256.
+
+    There is no default directory: the package's ``weights/`` is written only by
+    ``tools/retrain_weights.py``; retraining in a notebook saves to the user cache.
+    """
     _check_name(name)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -68,14 +96,25 @@ def save_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIG
     # contiguous copies: safetensors refuses views and shared storage
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     save_file(state, str(path), metadata={"name": name})
-    with open(directory / ".manifest.lock", "w") as lock:  # several trainings may save at once
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        manifest = _read_manifest(directory)
-        manifest[path.name] = sha256_of(path)
-        text = json.dumps(dict(sorted(manifest.items())), indent=2) + "\n"
-        (directory / MANIFEST).write_text(text)
+    _record(directory, path)
     return path
+
+
+def save_history(history: dict[str, list[float]], name: str, directory: Path | str) -> Path:
+    """Save a training history as ``<directory>/<name>.history.json`` (in the manifest too)."""
+    _check_name(name)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.history.json"
+    path.write_text(json.dumps(history, indent=1) + "\n")
+    _record(directory, path)
+    return path
+
+
+def load_history(name: str, directory: Path | str = WEIGHTS_DIR) -> dict[str, list[float]]:
+    """The training history saved beside the weights ``name``, checked against the manifest."""
+    _check_name(name)
+    return json.loads(_verified(Path(directory) / f"{name}.history.json").read_text())
 
 
 def load_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIGHTS_DIR) -> None:
@@ -87,18 +126,7 @@ def load_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIG
             replaced), or its tensors do not match the model's names and shapes.
     """
     _check_name(name)
-    directory = Path(directory)
-    path = directory / f"{name}.safetensors"
-    if not path.exists():
-        raise FileNotFoundError(f"no weights file {path}")
-    expected = _read_manifest(directory).get(path.name)
-    if expected is None:
-        raise CheckpointError(f"{path} is not listed in {directory / MANIFEST}; refusing to load")
-    actual = sha256_of(path)
-    if actual != expected:
-        raise CheckpointError(
-            f"{path} is corrupted or was replaced: SHA-256 {actual[:12]}... but the manifest "
-            f"records {expected[:12]}...; delete it to retrain, or restore the shipped file")
+    path = _verified(Path(directory) / f"{name}.safetensors")
     state = load_file(str(path))
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
@@ -114,35 +142,3 @@ def load_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIG
         ) if part)
         raise CheckpointError(f"{path} does not fit {type(model).__name__}: {details}")
     model.load_state_dict(state)
-
-
-def load_or_train(
-    name: str,
-    build: Callable[[], torch.nn.Module],
-    train: Callable[[torch.nn.Module], object],
-    directory: Path | str = WEIGHTS_DIR,
-    save: bool = False,
-) -> tuple[torch.nn.Module, bool]:
-    """Build a model and load shipped weights if present and valid, else train it.
-
-    Args:
-        name: file stem of the weights, e.g. ``"vae_digits_2d"``.
-        build: returns a fresh, untrained model.
-        train: trains the model in place (its return value is ignored).
-        directory: where weights live; the package's ``weights/`` by default.
-        save: after training, save the weights (and checksum) to ``directory``.
-
-    Returns:
-        ``(model in eval mode, loaded)``: ``loaded`` is True when weights came from disk.
-        A file that exists but is corrupted or mismatched raises :class:`CheckpointError`,
-        never a silently wrong model. ``GENZOO_RETRAIN=1`` forces training.
-    """
-    model = build()
-    path = Path(directory) / f"{name}.safetensors"
-    if path.exists() and not retrain_requested():
-        load_weights(model, name, directory)
-        return model.eval(), True
-    train(model)
-    if save:
-        save_weights(model, name, directory)
-    return model.eval(), False

@@ -10,6 +10,8 @@ import math
 import numpy as np
 import torch
 
+from ._checks import check_choice as _check_choice
+
 __all__ = [
     "DIGIT_SPLITS", "DIGIT_LEVELS", "TOY2D_NAMES", "TEXTURE_NAMES", "PHOTO_NAMES",
     "load_digits", "toy2d", "load_texture", "load_image", "CROP_SPLITS", "image_crops",
@@ -27,11 +29,6 @@ DIGIT_LEVELS = 17
 TOY2D_NAMES = ("two_moons", "eight_gaussians", "rings", "checkerboard")
 TEXTURE_NAMES = ("brick", "grass", "gravel", "text")
 PHOTO_NAMES = ("camera", "coins", "moon", "page")
-
-
-def _check_choice(kind: str, value: object, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"unknown {kind} {value!r}; valid: {', '.join(map(repr, choices))}")
 
 
 def load_digits(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
 
-__all__ = ["set_seed", "get_device", "retrain_requested"]
+__all__ = ["set_seed", "seeded", "get_device", "retrain_requested", "cache_dir"]
 
 
 def set_seed(seed: int) -> None:
@@ -25,6 +28,19 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block with torch's global CPU generator seeded with ``seed``, then restore it.
+
+    For code that can only draw from the global stream (a module's weight initialisation,
+    ``nn.Dropout``): it becomes reproducible, and the caller's random state is exactly what it
+    was before the block. The library uses this instead of seeding globally.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
 def get_device() -> torch.device:
     """Return ``cuda`` if available, else ``mps`` (Apple silicon), else ``cpu``."""
     if torch.cuda.is_available():
@@ -36,5 +52,14 @@ def get_device() -> torch.device:
 
 def retrain_requested() -> bool:
     """True when ``GENZOO_RETRAIN=1``: notebooks then train from scratch instead of loading
-    shipped weights (see :func:`genzoo_lite.checkpoints.load_or_train`)."""
+    shipped weights, into :func:`cache_dir` (see :func:`genzoo_lite.pretrained.load_pretrained`)."""
     return os.environ.get("GENZOO_RETRAIN", "0") == "1"
+
+
+def cache_dir() -> Path:
+    """Where retrained weights go: ``$GENZOO_CACHE_DIR``, else ``$XDG_CACHE_HOME/genzoo-lite``,
+    else ``~/.cache/genzoo-lite``. Never inside the installed package."""
+    if os.environ.get("GENZOO_CACHE_DIR"):
+        return Path(os.environ["GENZOO_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "genzoo-lite"
