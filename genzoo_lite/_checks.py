@@ -27,7 +27,7 @@ def check_number(name: str, value: object, minimum: float = 0.0, strict: bool = 
           and math.isfinite(value) and (value > minimum if strict else value >= minimum))
     if not ok:
         rel = ">" if strict else ">="
-        raise ValueError(f"{name} must be a finite number {rel} {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be a finite number {rel} {minimum:g}, got {value!r}")
     return float(value)
 
 

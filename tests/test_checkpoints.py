@@ -3,7 +3,8 @@ import json
 import pytest
 import torch
 
-from genzoo_lite.checkpoints import (CheckpointError, load_or_train, load_weights, save_weights)
+from genzoo_lite.checkpoints import (CheckpointError, load_history, load_weights, save_history,
+                                     save_weights)
 
 
 def small_model(seed=0):
@@ -46,23 +47,13 @@ def test_mismatched_architecture_names_the_tensors(tmp_path):
         load_weights(wider, "net", tmp_path)
 
 
-def test_load_or_train_trains_once_then_loads(tmp_path, monkeypatch):
-    monkeypatch.delenv("GENZOO_RETRAIN", raising=False)
-    calls = []
-
-    def train(model):
-        calls.append(1)
-        with torch.no_grad():
-            model[0].weight.fill_(0.5)
-
-    model, loaded = load_or_train("net", small_model, train, tmp_path, save=True)
-    assert not loaded and calls == [1]
-    again, loaded = load_or_train("net", small_model, train, tmp_path)
-    assert loaded and calls == [1] and torch.all(again[0].weight == 0.5)
-    monkeypatch.setenv("GENZOO_RETRAIN", "1")
-    _, loaded = load_or_train("net", small_model, train, tmp_path)
-    assert not loaded and calls == [1, 1]
-
+def test_history_round_trip_is_checked_against_the_manifest(tmp_path):
+    history = {"loss": [3.0, 2.5], "val": [2.9]}
+    path = save_history(history, "net", tmp_path)
+    assert load_history("net", tmp_path) == history
+    path.write_text(path.read_text().replace("2.5", "0.5"))
+    with pytest.raises(CheckpointError, match=r"net\.history\.json is corrupted"):
+        load_history("net", tmp_path)
 
 def test_bad_names_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="plain file stem"):
