@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
 import torch
 
-from genzoo_lite.checkpoints import load_weights
-from genzoo_lite.models.pixelcnn import GatedPixelCNN
-
-
-def sample_seconds(model: GatedPixelCNN, side: int, n: int = 16, repeats: int = 1) -> float:
-    """The best of ``repeats`` wall times for ``model.sample(n, (side, side))``."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.sample(n, shape=(side, side), generator=torch.Generator().manual_seed(0))
-        best = min(best, time.perf_counter() - start)
-    return best
+from genzoo_lite import best_time, load_pretrained
 
 
 def main(argv: list[str]) -> int:
     sides = [int(a) for a in argv] or [8, 16, 32]
     torch.set_num_threads(1)  # as in the notebook: tiny convolutions, one thread is fastest
-    model = GatedPixelCNN().eval()
-    load_weights(model, "gated_pixelcnn_digits")
-    model.sample(2, shape=(4, 4))  # warm-up
-    result = {str(side): round(sample_seconds(model, side, repeats=2 if side <= 16 else 1), 4)
-              for side in sides}
+    model = load_pretrained("gated_pixelcnn_digits")
+    model.sample(2, shape=(4, 4), generator=torch.Generator().manual_seed(0))  # warm-up
+    result = {}
+    for side in sides:
+        draw = lambda: model.sample(16, shape=(side, side),  # noqa: E731
+                                    generator=torch.Generator().manual_seed(0))
+        result[str(side)] = round(best_time(draw, repeat=2 if side <= 16 else 1), 4)
     print(json.dumps({"pixelcnn_sample_seconds": result}))
     return 0
 

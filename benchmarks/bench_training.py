@@ -1,53 +1,44 @@
-"""Training time of every digits model of the zoo table, retrained from scratch.
+"""Training time of the shipped digits models of the zoo table, retrained from scratch.
 
-Each recipe is the one its notebook uses (cells named below); nothing is saved, so the shipped
-weights are never touched. Prints one JSON line: {"training_seconds": {model: seconds}}.
+Each model is trained by ``train_recipe(name)``, so with exactly the settings of its recipe in
+``genzoo_lite/recipes.py`` (the only place they are written); nothing is saved, so the shipped
+weights are never touched. One thread, as in the notebooks.
+
+Usage: python benchmarks/bench_training.py [--quick] [RECIPE ...]
+  RECIPE   names from genzoo_lite.RECIPES (default: the zoo table's, see bench_zoo.ZOO)
+  --quick  one epoch (or step) each: checks that the recipes run, the seconds mean nothing
+Prints one JSON line: {"training_seconds": {recipe: seconds}}.
 """
 from __future__ import annotations
 
+import argparse
 import json
-import time
 
 import torch
 
-from genzoo_lite import fit, load_digits
-from genzoo_lite.models.gaussian import fit_gmm
-from genzoo_lite.models.pixelcnn import GatedPixelCNN, IndependentPixels, PixelCNN
-from genzoo_lite.models.vae import VAE, train_vae
+from bench_zoo import ZOO
+from genzoo_lite import RECIPES, best_time, train_recipe
 
 
-def nll(model, x):
-    return model.loss(x)
+def training_seconds(name: str, quick: bool = False) -> float:
+    """Wall seconds of one ``train_recipe(name)``; ``quick``: one epoch or step only."""
+    overrides = {key: 1 for key in ("num_epochs", "num_steps")
+                 if quick and key in RECIPES[name].settings}
+    return best_time(lambda: train_recipe(name, overrides=overrides, progress=False), repeat=1)
 
 
-def main() -> None:
-    torch.set_num_threads(1)  # as the notebooks do
-    x_train, _ = load_digits("train")
-    x_val, _ = load_digits("val")
-    x_test, _ = load_digits("test")
-    recipes = {  # notebooks/05_pixelcnn "recipes", notebooks/03_vae "vae_digits_8d",
-        # notebooks/00_zoo_overview "a full-covariance GMM"
-        "GMM, k=10": lambda: fit_gmm(x_train.flatten(1).double()
-                                     + torch.rand(1000, 64, generator=torch.Generator()
-                                                  .manual_seed(0), dtype=torch.float64),
-                                     k=10, n_iter=50, seed=0, reg_covar=0.1),
-        "independent pixels": lambda: IndependentPixels().fit_counts(x_train, pseudo_count=0.5),
-        "VAE, 8-D": lambda: train_vae(VAE(latent_dim=8, dropout=0.3), x_train, num_epochs=150,
-                                      x_val=x_val, progress=False),
-        "PixelCNN": lambda: fit(PixelCNN(), nll, x_train, seed=0, num_epochs=12, lr=5e-3,
-                                batch_size=64, progress=False),
-        "Gated PixelCNN": lambda: fit(GatedPixelCNN(), nll, x_train, seed=0, num_epochs=18,
-                                      lr=5e-3, weight_decay=1e-4, batch_size=64,
-                                      progress=False),
-    }
-    seconds = {}
-    for name, recipe in recipes.items():
-        torch.manual_seed(0)
-        start = time.perf_counter()
-        recipe()
-        seconds[name] = round(time.perf_counter() - start, 1)
-    print(json.dumps({"training_seconds": seconds}))
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("recipes", nargs="*", default=list(ZOO.values()), metavar="RECIPE")
+    parser.add_argument("--quick", action="store_true", help="one epoch or step per recipe")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.recipes) - set(RECIPES))
+    if unknown:
+        parser.error(f"unknown recipes {unknown}; valid: {sorted(RECIPES)}")
+    torch.set_num_threads(1)
+    return {"training_seconds": {name: round(training_seconds(name, args.quick), 1)
+                                 for name in args.recipes}}
 
 
 if __name__ == "__main__":
-    main()
+    print(json.dumps(main()))

@@ -7,23 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import torch
 
-from genzoo_lite import load_weights
-from genzoo_lite.models.pixelcnn import GatedPixelCNN
-from genzoo_lite.models.vqvae import VQVAE2, VQVAE2Prior
-
-
-def best_of(fn, repeats: int) -> float:
-    """The fastest of ``repeats`` wall-clock runs of fn(), in seconds (least disturbed by load)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from genzoo_lite import best_time, load_pretrained
+from genzoo_lite.recipes import VQ_IMAGES, vq_crops
 
 
 def main() -> None:
@@ -32,26 +20,32 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    vqvae, prior = VQVAE2().eval(), VQVAE2Prior(32, 64, num_classes=8).eval()
-    pixel = GatedPixelCNN(levels=16, channels=32, num_layers=5, num_classes=8, dropout=0.1).eval()
-    for model, name in [(vqvae, "vqvae2"), (prior, "vqvae2_prior"),
-                        (pixel, "vqvae2_pixel_pixelcnn")]:
-        load_weights(model, name)
-    label = torch.zeros(args.n, dtype=torch.long)  # brick
-    latent_s = best_of(lambda: prior.sample(vqvae, args.n, (4, 4), torch.Generator().manual_seed(0),
-                                            label=label), args.repeats)
-    pixel_s = best_of(lambda: pixel.sample(args.n, (32, 32), generator=torch.Generator()
-                                           .manual_seed(0), label=label), args.repeats)
+    vqvae, prior = load_pretrained("vqvae2"), load_pretrained("vqvae2_prior")
+    pixel = load_pretrained("vqvae2_pixel_pixelcnn")
+    crop = vq_crops("test")[0][:1]  # (1, 1, H, W): the size both models sample at
+    size = tuple(crop.shape[2:])
+    top, bottom = vqvae.encode(crop)
+    top_shape = tuple(top.shape[1:])
+    label = torch.full((args.n,), VQ_IMAGES.index("brick"))
+    latent_s = best_time(lambda: prior.sample(vqvae, args.n, top_shape,
+                                              torch.Generator().manual_seed(0), label=label),
+                         repeat=args.repeats)
+    pixel_s = best_time(lambda: pixel.sample(args.n, size, generator=torch.Generator()
+                                             .manual_seed(0), label=label), repeat=args.repeats)
+    passes = top.numel() + bottom.numel()
     print(json.dumps({
         "latent_vs_pixel_speedup": round(pixel_s / latent_s, 1),
         "latent_seconds": round(latent_s, 3), "pixel_seconds": round(pixel_s, 3),
         "n": args.n, "repeats": args.repeats, "threads": 1,
-        "notes": (f"best of {args.repeats} wall-clock runs, each sampling n={args.n} 32x32 "
-                  "images: latent = VQVAE2Prior.sample (16 top-code PixelCNN passes at 4x4 + 64 "
-                  "bottom-code passes at 8x8 conditioned on the top, then one VQ-VAE-2 decode); "
-                  "pixel = GatedPixelCNN.sample of 16-level images at 32x32 (1024 passes). "
-                  "Same Gated PixelCNN family (32 channels, 5 gated layers) for all three "
-                  "PixelCNNs; CPU, 1 thread; the machine may be shared, so absolute seconds vary."),
+        "notes": (f"best of {args.repeats} wall-clock runs (genzoo_lite.best_time), each sampling "
+                  f"n={args.n} {size[0]}x{size[1]} images: latent = VQVAE2Prior.sample "
+                  f"({top.numel()} top-code PixelCNN passes at {top_shape[0]}x{top_shape[1]} + "
+                  f"{bottom.numel()} bottom-code passes at {bottom.shape[1]}x{bottom.shape[2]} "
+                  f"conditioned on the top, {passes} in all, then one VQ-VAE-2 decode); "
+                  f"pixel = GatedPixelCNN.sample of {pixel.levels}-level images "
+                  f"({size[0] * size[1]} passes). The shipped models of RECIPES['vqvae2_prior'] "
+                  "and RECIPES['vqvae2_pixel_pixelcnn']; CPU, 1 thread; the machine may be "
+                  "shared, so absolute seconds vary."),
     }))
 
 

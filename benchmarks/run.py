@@ -1,12 +1,21 @@
-"""`make bench`: measure the figures the README quotes and write benchmarks/results.json + RESULTS.md.
+"""`make bench`: measure the figures the README quotes into benchmarks/results.json + RESULTS.md.
 
-A script, not a test: timings vary with the machine and its load. Each notebook runs as
-Restart & Run All in a fresh kernel (outputs are not written back); probes then run extra code
-in the same kernel (e.g. move a slider 40 times). Component benchmarks live in bench_*.py beside
-this file; each prints one JSON object that is merged into the results.
+A script, not a test: timings vary with the machine and its load. Two kinds of steps:
+* each notebook runs as Restart & Run All in a fresh kernel (outputs are not written back); it
+  is measured from outside, its wall time and its kernel's peak resident memory, and nothing
+  is read from its variables;
+* each ``bench_*.py`` beside this file measures library objects (models from
+  ``load_pretrained``, ``train_recipe``, the live views) and prints one JSON object, stored
+  under the script's name.
+Nothing here, and no notebook, reads an earlier results.json.
+
+Usage: python benchmarks/run.py [--quick] [--only STEP ...] [--out DIR]
+  STEP     "notebooks", a notebook (e.g. 01_gaussian_mle) or a script (e.g. bench_zoo)
+  --quick  a smoke run: each script's short settings; writes nothing unless --out is given
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -14,150 +23,152 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
-import nbformat
 import torch
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = Path(__file__).resolve().parent
+from genzoo_lite import best_time
 
-# Code run in a notebook's kernel after Restart & Run All; it prints one JSON line.
-PROBES = {
-    "00_zoo_overview": """
-import json
-print(json.dumps({"test_bits_per_dim": {name: round(bpd, 3) for name, (bpd, kind, _) in
-                                        results.items()},
-                  "test_bits_per_dim_kind": {name: kind for name, (_, kind, _) in
-                                             results.items()}}))
-""",
-    "01_gaussian_mle": """
-import json, statistics
-slider = likelihood_view.controls["mu"]
-times = []
-for i in range(40):
-    slider.value = 0.25 + 0.004 * i
-    times.append(likelihood_view.last_ms)
-print(json.dumps({"gaussian_slider_ms": round(statistics.median(times), 1)}))
-""",
-    "02_ebm": """
-import json, statistics
-times = []
-for i in range(40):
-    langevin_view.controls["n_steps"].value = 10 * (i % 21)
-    times.append(langevin_view.last_ms)
-print(json.dumps({"ebm_langevin_slider_ms": round(statistics.median(times), 1)}))
-""",
-    "03_vae": """
-import json, statistics
-times = []
-for value in [(-3 + 6 * i / 39) for i in range(40)]:
-    timing_view.sliders[0].value = value  # the unthrottled view: every move renders
-    times.append(timing_view.last_ms)
-print(json.dumps({"vae_slider_ms": round(statistics.median(times), 1)}))
-""",
-    "04_efros_leung": """
-import json, statistics
-times = []
-for i in range(20):
-    window_view.controls["window"].value = windows[i % len(windows)]
-    times.append(window_view.last_ms)
-print(json.dumps({"efros_leung_slider_ms": round(statistics.median(times), 1)}))
-""",
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+SCRIPTS = sorted(HERE.glob("bench_*.py"))
+
+# Arguments that keep `make bench` within 15 minutes on 2 cores (see each script's usage).
+FULL_ARGS = {
+    "bench_efros_leung": ["--quick"],  # reference timed on a 16x16 output (per pixel, as 64x64)
+    "bench_pixelcnn": ["8", "16", "24"],  # 32x32 takes minutes: one pass per pixel
+    "bench_vqvae": ["--repeats", "1"],  # pixel-space sampling alone takes about a minute
 }
-PEAK_RSS = ("import json, resource; print(json.dumps({'peak_rss_mb': "
-            "round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))")
+QUICK_ARGS = {
+    "bench_efros_leung": ["--quick"], "bench_pixelcnn": ["8"],
+    "bench_vqvae": ["--repeats", "1", "--n", "1"], "bench_sliders": ["--quick"],
+    "bench_training": ["--quick"], "bench_zoo": ["--quick"],
+}
 
 
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        names = [l.split(":", 1)[1].strip() for l in cpuinfo.read_text().splitlines()
-                 if l.startswith("model name")]
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
         cpu = names[0] if names else cpu
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
             "torch": torch.__version__, "platform": platform.platform(),
             "date": time.strftime("%Y-%m-%d")}
 
 
-def _json_lines(cell) -> dict:
-    found = {}
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            for line in output.text.splitlines():
-                if line.startswith("{"):
-                    found.update(json.loads(line))
-    return found
+def timed(fn: Callable[[], object]) -> tuple[object, float]:
+    """(fn(), its wall seconds), timed once with the library's timing helper."""
+    out = []
+    seconds = best_time(lambda: out.append(fn()), repeat=1)
+    return out[0], seconds
 
 
-def run_notebook(source: Path) -> dict:
-    """Restart & Run All of one notebook; returns seconds, peak RSS and its probe's numbers."""
+def peak_rss_mb(pid: int) -> float | None:
+    """The peak resident memory of process ``pid`` so far (Linux ``VmHWM``), or None."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)  # kB -> MB
+    return None
+
+
+def run_notebook(source: Path, timeout: int = 900) -> dict:
+    """Restart & Run All of one notebook: its seconds and its kernel's peak memory in MB."""
     notebook = jupytext.read(source)
-    client = NotebookClient(notebook, timeout=900, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(source.parent)}})
-    extra = {}
     with client.setup_kernel():
-        start = time.perf_counter()
-        for index, cell in enumerate(notebook.cells):
-            client.execute_cell(cell, index)
-        extra["seconds"] = round(time.perf_counter() - start, 1)
-        for code in (PROBES.get(source.stem), PEAK_RSS):
-            if code:
-                cell = nbformat.v4.new_code_cell(code)
-                notebook.cells.append(cell)
-                client.execute_cell(cell, len(notebook.cells) - 1)
-                extra.update(_json_lines(cell))
-    return extra
+        _, seconds = timed(lambda: [client.execute_cell(cell, index)
+                                    for index, cell in enumerate(notebook.cells)])
+        peak_mb = peak_rss_mb(client.km.provisioner.pid)
+    return {"seconds": round(seconds, 1), "peak_mb": peak_mb}
 
 
-# Arguments that keep `make bench` within 15 minutes on 2 cores (see each script's usage).
-COMPONENT_ARGS = {
-    "bench_efros_leung": ["--quick"],  # reference timed on a 16x16 output (per pixel, as 64x64)
-    "bench_pixelcnn": ["8", "16", "24"],  # 32x32 takes minutes: one pass per pixel
-    "bench_vqvae": ["--repeats", "1"],  # pixel-space sampling alone takes about a minute
-}
-
-
-def run_component(script: Path) -> dict:
-    out = subprocess.run([sys.executable, str(script), *COMPONENT_ARGS.get(script.stem, [])],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+def run_script(script: Path, args: list[str]) -> dict:
+    """Run one bench_*.py; its last stdout line is its JSON result (progress goes to stderr)."""
+    out = subprocess.run([sys.executable, str(script), *args], stdout=subprocess.PIPE,
+                         text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def write_markdown(results: dict) -> None:
+def _rows(key: str, value: object) -> list[str]:
+    """Markdown table rows of one figure; a dict gives a row per entry ("key / entry")."""
+    if isinstance(value, dict):
+        return [row for name, item in value.items()
+                for row in _rows(f"{key} / {name}" if key else str(name), item)]
+    return [f"| {key} | {value if isinstance(value, str) else json.dumps(value)} |"]
+
+
+def markdown(results: dict) -> str:
+    """RESULTS.md: the machine, a table of the notebooks, then one table per script."""
     m = results["machine"]
+    how = "`run.py --quick` (smoke settings: not figures to quote)" if results.get("quick") \
+        else "`make bench`"
     lines = ["# Benchmark results", "",
-             f"Measured by `make bench` on {m['date']}: {m['cpu']}, {m['cores']} cores, "
-             f"Python {m['python']}, torch {m['torch']}.", "",
-             "| notebook | Restart & Run All (s) | peak memory (MB) |", "|---|---:|---:|"]
-    for name, seconds in results["notebook_seconds"].items():
-        lines.append(f"| {name} | {seconds} | {results['notebook_peak_mb'][name]} |")
-    lines += ["", "| figure | value |", "|---|---:|"]
+             f"Measured by {how} on {m['date']}: {m['cpu']}, {m['cores']} cores, "
+             f"Python {m['python']}, torch {m['torch']}. Timings vary with the machine and "
+             "its load; bits/dim reproduce exactly."]
+    if results["notebooks"]:
+        lines += ["", "| notebook | Restart & Run All (s) | peak memory (MB) |", "|---|---:|---:|"]
+        lines += [f"| {name} | {n['seconds']} | {n['peak_mb']} |"
+                  for name, n in results["notebooks"].items()]
     for key, value in results.items():
-        if key not in ("machine", "notebook_seconds", "notebook_peak_mb"):
-            lines.append(f"| `{key}` | {json.dumps(value)} |")
-    (OUT / "RESULTS.md").write_text("\n".join(lines) + "\n")
+        if isinstance(value, dict) and key not in ("machine", "notebooks"):
+            lines += ["", f"## {key}", "", "| figure | value |", "|---|---:|", *_rows("", value)]
+    return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def steps(only: list[str] | None) -> list[str]:
+    """The steps to run, in order: the notebooks, then the scripts."""
+    known = [source.stem for source in NOTEBOOKS] + [script.stem for script in SCRIPTS]
+    if not only:
+        return known
+    wanted = set(only)
+    if "notebooks" in wanted:
+        wanted |= {source.stem for source in NOTEBOOKS}
+    unknown = sorted(wanted - set(known) - {"notebooks"})
+    if unknown:
+        raise SystemExit(f"unknown steps {unknown}; valid: notebooks, {', '.join(known)}")
+    return [step for step in known if step in wanted]
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short settings, a smoke run")
+    parser.add_argument("--only", nargs="+", metavar="STEP", help="run only these steps")
+    parser.add_argument("--out", type=Path, help="where results.json and RESULTS.md go "
+                        "(default: benchmarks/, or nowhere with --quick)")
+    args = parser.parse_args(argv)
+    out_dir = args.out or (None if args.quick else HERE)
     os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-bench-"))
-    results: dict = {"machine": machine(), "notebook_seconds": {}, "notebook_peak_mb": {}}
-    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
-        numbers = run_notebook(source)
-        print(f"{source.stem}: {numbers}", flush=True)
-        results["notebook_seconds"][source.stem] = numbers.pop("seconds")
-        results["notebook_peak_mb"][source.stem] = numbers.pop("peak_rss_mb")
-        results.update(numbers)
-    results["peak_memory_mb"] = max(results["notebook_peak_mb"].values())
-    for script in sorted(OUT.glob("bench_*.py")):
-        numbers = run_component(script)
-        print(f"{script.stem}: {numbers}", flush=True)
-        results.update(numbers)
-    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    write_markdown(results)
+    os.environ.pop("GENZOO_RETRAIN", None)  # measure the shipped models, never retrain them
+    results: dict = {"machine": machine(), "quick": args.quick, "notebooks": {}}
+    step_seconds = {}
+    for step in steps(args.only):
+        source, script = ROOT / "notebooks" / f"{step}.py", HERE / f"{step}.py"
+        if source.exists():
+            numbers, step_seconds[step] = timed(lambda: run_notebook(source))
+            results["notebooks"][step] = numbers
+        else:
+            extra = (QUICK_ARGS if args.quick else FULL_ARGS).get(step, [])
+            numbers, step_seconds[step] = timed(lambda: run_script(script, extra))
+            results[step] = numbers
+        print(f"{step} ({step_seconds[step]:.0f} s): {json.dumps(numbers)}", flush=True)
+    results["steps_seconds"] = {**{k: round(v, 1) for k, v in step_seconds.items()},
+                                "total": round(sum(step_seconds.values()), 1)}
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        (out_dir / "RESULTS.md").write_text(markdown(results))
+    return results
 
 
 if __name__ == "__main__":

@@ -28,11 +28,13 @@ def discretized_gaussian_log_probs(mu: torch.Tensor, sigma: torch.Tensor,
     """
     if not bool((sigma > 0).all()):
         raise ValueError("sigma must be positive everywhere, got a value <= 0")
-    edges = torch.arange(levels + 1, dtype=mu.dtype, device=mu.device) - 0.5  # (levels + 1,)
-    edges[0], edges[-1] = -torch.inf, torch.inf
+    edges = torch.arange(1, levels, dtype=mu.dtype, device=mu.device) - 0.5  # inner edges
     mu_, sigma_ = mu[..., None], sigma[..., None]
-    cdf = torch.special.ndtr((edges - mu_) / sigma_)  # (..., levels + 1)
-    sf = torch.special.ndtr((mu_ - edges) / sigma_)  # 1 - cdf, exact in the upper tail
+    zeros, ones = torch.zeros_like(mu_), torch.ones_like(mu_)
+    # The outer edges are -inf and +inf: their CDF values are the constants 0 and 1 (computing
+    # them through ndtr would give 0 * inf = NaN gradients).
+    cdf = torch.cat([zeros, torch.special.ndtr((edges - mu_) / sigma_), ones], -1)  # (..., L+1)
+    sf = torch.cat([ones, torch.special.ndtr((mu_ - edges) / sigma_), zeros], -1)  # 1 - cdf
     k = torch.arange(levels, dtype=mu.dtype, device=mu.device)
     prob = torch.where(mu_ > k, cdf[..., 1:] - cdf[..., :-1], sf[..., :-1] - sf[..., 1:])
     return prob.clamp_min(torch.finfo(mu.dtype).tiny).log()

@@ -53,28 +53,30 @@ EBM_DATASETS = {"eight_gaussians": 0.003, "two_moons": 0.003, "rings": 0.002}
 
 
 def _toy2d_recipes() -> dict[str, Recipe]:
-    from .models.ebm import EBMRun, train_ebm
-    from .models.gan import Discriminator, Generator, train_gan
+    from .models.ebm_training import EBMRun, train_ebm
+    from .models.gan import build_gan, train_gan
 
     found = {"gan_eight_gaussians": Recipe(
-        build=lambda: nn.ModuleDict({"generator": Generator(), "discriminator": Discriminator()}),
-        data=lambda deps: {"x": toy2d("eight_gaussians", 5000, seed=0)},
+        build=build_gan, data=lambda deps: {"x": toy2d("eight_gaussians", 5000, seed=0)},
         train=train_gan, settings=dict(num_steps=3000, batch_size=256, lr=1e-3),
-        taught_in="notebooks/00_zoo_overview, 'Implicit models'")}
+        taught_in="notebooks/00_zoo_overview, '2. Implicit models'")}
+    snapshot_at = (25, 100, 400, 1000)  # the training steps after which the energy is copied
     for name, step_size in EBM_DATASETS.items():
         found[f"ebm_{name}"] = Recipe(
-            build=lambda: EBMRun(snapshot_at=(25, 100, 400, 1000)),
+            build=lambda: EBMRun(num_snapshots=len(snapshot_at)),
             data=lambda deps, name=name: {"x": toy2d(name, 4000, seed=0)},
             train=train_ebm,
-            settings=dict(num_steps=2000, batch_size=256, lr=2e-3, n_steps=20,
-                          step_size=step_size, alpha=0.1, buffer_size=8192),
+            settings=dict(num_steps=2000, batch_size=256, lr=2e-3, langevin_steps=20,
+                          step_size=step_size, alpha=0.1, buffer_size=8192, reinit_prob=0.05,
+                          snapshot_at=snapshot_at),
             taught_in="notebooks/02_ebm, '6. Training on toy data'")
     return found
 
 
 # ----- VAEs: notebook 03 --------------------------------------------------------------------
 def _vae_recipes() -> dict[str, Recipe]:
-    from .models.vae import VAE, Autoencoder, train_autoencoder, train_vae
+    from .models.autoencoder import Autoencoder, train_autoencoder
+    from .models.vae import VAE, train_vae
     from .models.vaegan import build_vaegan, train_vaegan
 
     vae_settings = dict(num_epochs=150, lr=1e-3, batch_size=64, check_every=5)
@@ -105,8 +107,9 @@ def _pixelcnn_recipes() -> dict[str, Recipe]:
     from .models.independent import IndependentPixels, fit_counts
     from .models.pixelcnn import PixelCNN, train_autoregressive
 
-    taught = "notebooks/05_pixelcnn, '4. Training'"
+    taught = "notebooks/05_pixelcnn, '4. Per-pixel classification against autoregressive'"
     digits = lambda deps: {"x": load_digits("train")[0].long()}  # noqa: E731
+    # num_epochs: where the val bits/dim stopped improving in longer runs
     return {
         "independent_digits": Recipe(IndependentPixels, digits, fit_counts,
                                      dict(pseudo_count=0.5), taught_in=taught),
@@ -125,9 +128,14 @@ VQ_IMAGES = ("brick", "grass", "gravel", "text", "camera", "coins", "moon", "pag
 
 
 def vq_crops(split: str = "train") -> tuple[Any, Any]:
-    """(crops (N, 1, 32, 32) in [0, 1], labels (N,)): 2400 train or 800 test crops."""
-    n, seed = (2400, 0) if split == "train" else (800, 1)
+    """(crops (N, 1, 32, 32) in [0, 1], labels (N,)) of the VQ_IMAGES: 2400 "train" crops from
+    the top three quarters of each image or 800 "test" crops from the bottom quarter; the label
+    is the image's index in VQ_IMAGES."""
     import torch
+
+    from ._checks import check_choice
+    check_choice("split", split, ("train", "test"))
+    n, seed = (2400, 0) if split == "train" else (800, 1)
     return image_crops(VQ_IMAGES, n, seed=seed, split=split), torch.arange(n) % len(VQ_IMAGES)
 
 
@@ -153,32 +161,46 @@ def _vqvae_recipes() -> dict[str, Recipe]:
         "vqvae2": Recipe(VQVAE2, lambda deps: {"x": vq_crops("train")[0]}, train_vqvae2,
                          dict(num_epochs=20, lr=2e-3, batch_size=64),
                          taught_in=taught + ", '3. VQ-VAE-2'"),
-        "vqvae2_prior": Recipe(lambda: VQVAE2Prior(32, 64, num_classes=8), prior_data,
+        "vqvae2_prior": Recipe(lambda: VQVAE2Prior(32, 64, num_classes=len(VQ_IMAGES)),
+                               prior_data,
                                train_prior, dict(num_epochs=20, lr=2e-3, batch_size=64),
                                requires=("vqvae2",), taught_in=taught + ", '4. Generation'"),
         "vqvae2_pixel_pixelcnn": Recipe(
-            lambda: GatedPixelCNN(levels=16, channels=32, num_layers=5, num_classes=8,
-                                  dropout=0.1),
+            lambda: GatedPixelCNN(levels=16, channels=32, num_layers=5,
+                                  num_classes=len(VQ_IMAGES), dropout=0.1),
             pixel_data, train_autoregressive,
             dict(num_epochs=2, lr=2e-3, batch_size=64, weight_decay=0.0),
             taught_in=taught + ", '4. Generation'"),
         "vqvae2_vqgan": Recipe(
             build_vqgan, lambda deps: {"x": vq_crops("train")[0], "start": deps["vqvae2"]},
             train_vqgan_decoder,
-            dict(num_epochs=4, lr=5e-4, batch_size=64, perceptual_weight=1.0,
+            dict(num_epochs=4, lr=5e-4, batch_size=64, feature_weight=1.0,
                  adversarial_weight=0.02),
             requires=("vqvae2",), taught_in=taught + ", '5. How to improve further'"),
     }
 
 
-def _TEMP_SAFE(fn):  # TEMPORARY during the restructure: a family not yet split is skipped
-    try:
-        return fn()
-    except ImportError as err:
-        import warnings
-        warnings.warn(f"recipes: {fn.__name__} skipped: {err}")
-        return {}
+def _pixel_extra_recipes() -> dict[str, Recipe]:
+    from .models.pixel_classifier import PixelClassifier, PixelCNNUpsampler, train_upsampler
+    from .models.pixelcnn import train_autoregressive
+    from .models.pixelrnn import PixelRNN
+
+    digits = lambda deps: {"x": load_digits("train")[0].long()}  # noqa: E731
+    upsample = "notebooks/05_pixelcnn, 'Per-pixel classification vs autoregressive'"
+    # each chosen on the val bits/dim, within about a minute of training on one thread
+    return {
+        "pixelrnn_digits": Recipe(PixelRNN, digits, train_autoregressive,
+                                  dict(num_epochs=20, lr=2e-2, batch_size=128, weight_decay=0.0),
+                                  taught_in="notebooks/05_pixelcnn, 'PixelRNN vs PixelCNN'"),
+        "pixel_classifier_digits": Recipe(PixelClassifier, digits, train_upsampler,
+                                          dict(num_epochs=50, lr=5e-3, batch_size=64,
+                                               weight_decay=0.0), taught_in=upsample),
+        "pixelcnn_upsampler_digits": Recipe(PixelCNNUpsampler, digits, train_upsampler,
+                                            dict(num_epochs=28, lr=3e-3, batch_size=64,
+                                                 weight_decay=1e-4), taught_in=upsample),
+    }
 
 
-RECIPES: dict[str, Recipe] = {**_TEMP_SAFE(_toy2d_recipes), **_TEMP_SAFE(_vae_recipes),
-                              **_TEMP_SAFE(_pixelcnn_recipes), **_TEMP_SAFE(_vqvae_recipes)}
+RECIPES: dict[str, Recipe] = {**_toy2d_recipes(), **_vae_recipes(),
+                              **_pixelcnn_recipes(), **_vqvae_recipes(),
+                              **_pixel_extra_recipes()}

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["set_seed", "seeded", "get_device", "retrain_requested", "cache_dir"]
+__all__ = ["set_seed", "seeded", "get_device", "retrain_requested", "cache_dir", "grid_points"]
 
 
 def set_seed(seed: int) -> None:
@@ -63,3 +63,14 @@ def cache_dir() -> Path:
         return Path(os.environ["GENZOO_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "genzoo-lite"
+
+
+def grid_points(lim: float = 3.0, n: int = 200) -> tuple[torch.Tensor, float]:
+    """An n x n grid over [-lim, lim]^2 as points (n*n, 2) float32, and the area of one cell.
+
+    The grid for numerical normalisers (notebooks/02_ebm, "3. Checking the estimator on a grid")
+    and for density plots (``viz.density_contour``).
+    """
+    axis = torch.linspace(-lim, lim, n)
+    gx, gy = torch.meshgrid(axis, axis, indexing="xy")
+    return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1), float((2 * lim / (n - 1)) ** 2)

@@ -8,6 +8,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from skimage.util import montage
+
+from ._checks import check_int
+from .utils import grid_points
 
 __all__ = ["figures_dir", "savefig", "image_grid", "grid_points", "density_contour",
            "loss_curve"]
@@ -39,7 +43,10 @@ def savefig(fig: plt.Figure, name: str) -> Path:
 def image_grid(x: torch.Tensor | np.ndarray, nrow: int | None = None, ax: plt.Axes | None = None,
                title: str | None = None, vmax: float | None = None, pad: int = 1,
                cmap: str = "gray_r") -> plt.Axes:
-    """Tile images (N, 1, H, W) or (N, H, W) into one grid and show it.
+    """Tile images (N, 1, H, W) or (N, H, W) into one grid, row by row, and show it.
+
+    The tiling is ``skimage.util.montage``; the ``pad`` pixels between and around the images
+    are drawn in a light blue, distinct from any pixel value.
 
     Args:
         x: integer levels (e.g. digits 0..16) or floats.
@@ -52,29 +59,18 @@ def image_grid(x: torch.Tensor | np.ndarray, nrow: int | None = None, ax: plt.Ax
         arr = arr[:, 0]
     if arr.ndim != 3:
         raise ValueError(f"images must be (N, 1, H, W) or (N, H, W), got shape {arr.shape}")
-    n, h, w = arr.shape
-    nrow = nrow or int(np.ceil(np.sqrt(n)))
-    ncol_rows = int(np.ceil(n / nrow))
-    canvas = np.full((ncol_rows * (h + pad) + pad, nrow * (w + pad) + pad), np.nan)
-    for i, img in enumerate(arr.astype(float)):
-        r, c = divmod(i, nrow)
-        canvas[pad + r * (h + pad):pad + r * (h + pad) + h,
-               pad + c * (w + pad):pad + c * (w + pad) + w] = img
+    n = len(arr)
+    nrow = int(np.ceil(np.sqrt(n))) if nrow is None else check_int("nrow", nrow)
+    canvas = montage(arr.astype(float), fill=np.nan, grid_shape=(-(-n // nrow), nrow),
+                     padding_width=check_int("pad", pad, minimum=0))  # NaN: padding, no image
     ax = ax or plt.gca()
-    cm = plt.get_cmap(cmap).with_extremes(bad="#c8d0e0")  # NaN padding between images
+    cm = plt.get_cmap(cmap).with_extremes(bad="#c8d0e0")
     ax.imshow(canvas, cmap=cm, vmin=0, vmax=vmax if vmax is not None else np.nanmax(canvas),
               interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title)
     return ax
-
-
-def grid_points(lim: float = 3.0, n: int = 200) -> tuple[torch.Tensor, float]:
-    """An n x n grid over [-lim, lim]^2 as points (n*n, 2) float32, and the area of one cell."""
-    axis = torch.linspace(-lim, lim, n)
-    gx, gy = torch.meshgrid(axis, axis, indexing="xy")
-    return torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1), float((2 * lim / (n - 1)) ** 2)
 
 
 def density_contour(log_prob: Callable[[torch.Tensor], torch.Tensor], ax: plt.Axes | None = None,

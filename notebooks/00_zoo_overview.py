@@ -34,23 +34,16 @@
 
 # %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
-import json
 import math
-import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from torch import nn
 
-from genzoo_lite import image_grid, load_digits, load_or_train, load_weights, savefig, set_seed
-from genzoo_lite import toy2d
+from genzoo_lite import RECIPES, best_time, image_grid, load_digits, load_pretrained
+from genzoo_lite import pretrained_history, savefig, set_seed, toy2d
 from genzoo_lite.exercises import zoo as checks
-from genzoo_lite.models.ebm import EBMRun, langevin
-from genzoo_lite.models.gan import Discriminator, Generator, train_gan
+from genzoo_lite.models.ebm import langevin
 from genzoo_lite.models.gaussian import discretized_gaussian_log_prob, fit_gmm
-from genzoo_lite.models.pixelcnn import GatedPixelCNN, IndependentPixels, PixelCNN
-from genzoo_lite.models.vae import VAE
 
 set_seed(0)
 torch.set_num_threads(1)  # every model here is small: one thread is faster than two
@@ -78,21 +71,17 @@ plt.rcParams["figure.dpi"] = 80
 # Below, the GAN beside three explicit models of notebooks 01 and 02 on the same eight Gaussians.
 
 # %% slideshow={"slide_type": "fragment"}
-data = toy2d("eight_gaussians", 5000, seed=0)
+data = RECIPES["gan_eight_gaussians"].data({})["x"]  # the GAN's training set, (5000, 2)
 held_out = toy2d("eight_gaussians", 2000, seed=1)
-gan, _ = load_or_train(
-    "gan_eight_gaussians",
-    lambda: nn.ModuleDict({"generator": Generator(), "discriminator": Discriminator()}),
-    lambda m: train_gan(m["generator"], m["discriminator"], data, steps=3000, seed=0),
-    save=True)
+gan = load_pretrained("gan_eight_gaussians")  # {"generator", "discriminator"}
 gen = torch.Generator().manual_seed(0)
 samples_2d = {"data": held_out[:1000], "GAN": gan["generator"].sample(1000, generator=gen)}
 gmm = fit_gmm(data, k=8, n_iter=100, seed=0)
 samples_2d["GMM (k = 8)"] = gmm.sample(1000, generator=gen).float()
-ebm = EBMRun(2000, (25, 100, 400, 1000), seed=0)  # the architecture of notebook 02
-load_weights(ebm, "ebm_eight_gaussians")
+ebm = load_pretrained("ebm_eight_gaussians")  # trained in notebook 02
+step = RECIPES["ebm_eight_gaussians"].settings["step_size"]  # its Langevin eta in training
 start = torch.rand(1000, 2, generator=gen) * 6 - 3
-samples_2d["EBM (Langevin)"] = langevin(ebm.energy, start, 500, 0.003, math.sqrt(0.006),
+samples_2d["EBM (Langevin)"] = langevin(ebm["energy"], start, 500, step, math.sqrt(2 * step),
                                         generator=gen)
 print(f"GMM held-out log-likelihood: {gmm.log_prob(held_out).mean().item():.3f} nats/point")
 print("GAN held-out log-likelihood: not defined; the generator has no density to evaluate")
@@ -154,17 +143,13 @@ results["GMM, k=10"] = (-bound.mean().item() / BITS, "bound", 10 * (1 + 64 + 64 
 # training (σ = 0) do not give a test digit with ink there probability zero.
 
 # %% slideshow={"slide_type": "fragment"}
-neural = {"independent pixels": (IndependentPixels(), "independent_digits"),
-          "PixelCNN": (PixelCNN(), "pixelcnn_digits"),
-          "Gated PixelCNN": (GatedPixelCNN(), "gated_pixelcnn_digits")}
-for name, (model, weights) in neural.items():  # trained in notebook 05
-    load_weights(model, weights)
-    model.eval()
+shipped = {"independent pixels": "independent_digits", "PixelCNN": "pixelcnn_digits",
+           "Gated PixelCNN": "gated_pixelcnn_digits"}  # trained in notebook 05
+neural = {name: load_pretrained(weights) for name, weights in shipped.items()}
+for name, model in neural.items():
     results[name] = (model.bits_per_dim(x_test), "exact", sum(p.numel() for p in model.parameters()))
 
-vae = VAE(latent_dim=8)  # trained in notebook 03
-load_weights(vae, "vae_digits_8d")
-vae.eval()
+vae = load_pretrained("vae_digits_8d")  # trained in notebook 03
 with torch.no_grad():
     iwae = vae.iwae_bound(x_test, 1000, generator=torch.Generator().manual_seed(0))  # (447,)
 results["VAE, 8-D (IWAE k=1000)"] = (-iwae.mean().item() / BITS, "bound",
@@ -197,30 +182,31 @@ samplers = {
     "discretized Gaussian": lambda n, g: (mu + sigma * torch.randn(n, 64, generator=g,
                                           dtype=torch.float64)).round().clamp(0, 16),
     "GMM, k=10": lambda n, g: digit_gmm.sample(n, generator=g).floor().clamp(0, 16),
-    "independent pixels": lambda n, g: neural["independent pixels"][0].sample(n, generator=g),
+    "independent pixels": lambda n, g: neural["independent pixels"].sample(n, generator=g),
     "VAE, 8-D": lambda n, g: vae.sample(n, generator=g),
-    "PixelCNN": lambda n, g: neural["PixelCNN"][0].sample(n, generator=g),
-    "Gated PixelCNN": lambda n, g: neural["Gated PixelCNN"][0].sample(n, generator=g),
+    "PixelCNN": lambda n, g: neural["PixelCNN"].sample(n, generator=g),
+    "Gated PixelCNN": lambda n, g: neural["Gated PixelCNN"].sample(n, generator=g),
 }
 sample_ms = {}
-for name, sampler in samplers.items():
-    start = time.perf_counter()
-    with torch.no_grad():
-        sampler(16, torch.Generator().manual_seed(1))
-    sample_ms[name] = 1000 * (time.perf_counter() - start) / 16
-    print(f"{name:24s} {sample_ms[name]:8.2f} ms per sample")
+with torch.no_grad():
+    for name, sampler in samplers.items():  # best of 3 batches of 16 samples
+        seconds = best_time(lambda: sampler(16, torch.Generator().manual_seed(1)))
+        sample_ms[name] = 1000 * seconds / 16
+        print(f"{name:24s} {sample_ms[name]:8.2f} ms per sample")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The autoregressive models pay for their exact likelihood with 64 network passes per digit, the
-# lecture's "slow sampling". Training times, measured by `make bench` (retraining each model
-# from scratch with its notebook's recipe), are in `benchmarks/RESULTS.md`:
+# lecture's "slow sampling". How long each model here took to train is saved in its training
+# history beside the weights (the wall-clock time of the last retraining from its recipe):
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
-results_file = Path("..") / "benchmarks" / "results.json"
-measured = json.loads(results_file.read_text()) if results_file.exists() else {}
-for name, seconds in measured.get("training_seconds", {}).items():
-    print(f"{name:24s} trained in {seconds:7.1f} s")
+for name in ["gan_eight_gaussians", "ebm_eight_gaussians", *shipped.values(), "vae_digits_8d"]:
+    try:
+        seconds = pretrained_history(name).get("train_seconds")
+    except FileNotFoundError:  # weights shipped before histories were saved beside them
+        seconds = None
+    print(f"{name:24s} " + (f"trained in {seconds[0]:7.1f} s" if seconds else "not recorded"))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Samples side by side

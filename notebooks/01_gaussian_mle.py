@@ -33,7 +33,7 @@
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
-# The only setup cell: imports, a fixed seed, the device.
+# The only setup cell: imports and a fixed seed (everything here is small enough for the CPU).
 
 # %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
@@ -46,8 +46,7 @@ import torch
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
 
-from genzoo_lite import density_contour, get_device, image_grid, load_digits, savefig
-from genzoo_lite import set_seed, toy2d
+from genzoo_lite import density_contour, image_grid, load_digits, savefig, set_seed, toy2d
 from genzoo_lite.exercises import gaussian_mle as checks
 from genzoo_lite.models.gaussian import GMM, em_step, fit_gaussian, fit_gmm, init_gmm
 from genzoo_lite.models.gaussian import gaussian_log_prob
@@ -55,7 +54,6 @@ from genzoo_lite.widgets import LiveFigure
 
 set_seed(0)
 torch.set_num_threads(1)  # tiny tensors: one thread is faster, and steady on a busy machine
-device = get_device()  # everything here is small enough for the CPU
 plt.rcParams["figure.dpi"] = 80
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -34,10 +34,11 @@
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
-# The only setup cell: imports, a fixed seed, the device.
+# The only setup cell: imports and a fixed seed.
 
 # %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
+import copy
 import math
 from functools import lru_cache
 
@@ -48,17 +49,17 @@ import torch
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
 
-from genzoo_lite import get_device, load_or_train, savefig, set_seed, toy2d
+from genzoo_lite import RECIPES, load_pretrained, pretrained_history, savefig, set_seed, toy2d
 from genzoo_lite.exercises import ebm as checks
-from genzoo_lite.models.ebm import EBMRun, EnergyMLP, LangevinDivergedError, ReplayBuffer
-from genzoo_lite.models.ebm import contrastive_loss, ebm_step, grid_log_prob, langevin, train_ebm
+from genzoo_lite.models.ebm import EnergyMLP, LangevinDivergedError, contrastive_loss
+from genzoo_lite.models.ebm import grid_log_prob, grid_points, langevin
+from genzoo_lite.models.ebm_training import ReplayBuffer, ebm_step
 from genzoo_lite.models.gaussian import fit_gaussian, fit_gmm, gaussian_log_prob
-from genzoo_lite.viz import grid_points
+from genzoo_lite.recipes import EBM_DATASETS
 from genzoo_lite.widgets import LiveFigure
 
 set_seed(0)
-device = get_device()  # unused: these 2-D models are fastest on the CPU...
-torch.set_num_threads(1)  # ...with one thread (tiny tensors; far faster on a busy machine)
+torch.set_num_threads(1)  # these 2-D models are fastest on the CPU with one thread
 plt.rcParams["figure.dpi"] = 80
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -376,13 +377,17 @@ def my_ebm_step(energy, optimizer, x_data, buffer, n_steps, step_size, alpha):
     return loss.item()
 
 
-models = [EBMRun(n_iter=1, seed=0).energy for _ in range(2)]  # two identical energies
+models = [EnergyMLP(dim=2, hidden=64, depth=3)]
+models.append(copy.deepcopy(models[0]))  # two identical energies
 optimizers = [torch.optim.Adam(m.parameters(), lr=2e-3, betas=(0.0, 0.999)) for m in models]
 buffers = [ReplayBuffer(1024, generator=torch.Generator().manual_seed(0)) for _ in range(2)]
 batch = toy2d("eight_gaussians", 256, seed=0)
 for _ in range(3):
     my_ebm_step(models[0], optimizers[0], batch, buffers[0], 20, 0.01, alpha=0.1)
-    ebm_step(models[1], optimizers[1], batch, buffers[1], 20, 0.01, math.sqrt(0.02), 0.1)
+    losses = ebm_step(models[1], buffers[1], batch, langevin_steps=20, step_size=0.01, alpha=0.1)
+    optimizers[1].zero_grad()  # what genzoo_lite's fit does with the returned "loss"
+    losses["loss"].backward()
+    optimizers[1].step()
 torch.testing.assert_close(models[0].state_dict(), models[1].state_dict())
 torch.testing.assert_close(buffers[0].x, buffers[1].x)
 print("three training steps by hand == genzoo_lite's ebm_step")
@@ -391,26 +396,26 @@ print("three training steps by hand == genzoo_lite's ebm_step")
 # ## 6. Training on toy data
 #
 # `train_ebm` repeats that step 2000 times (a random batch of 256 data points per step, 20
-# Langevin steps per step), keeping snapshots of the energy and the history of the two mean
-# energies. Training takes a few minutes per data set on a laptop CPU, so the weights ship with
-# the package; `GENZOO_RETRAIN=1` retrains them with exactly this code. The Langevin step size
-# must be small against the squared width of the thinnest structure: the rings have width
-# $\sigma = 0.08$, curvature $1/\sigma^2 \approx 156$, and $\eta = 0.01$ would already inflate
-# their variance more than fourfold (section 4's overshoot), so they get $\eta = 0.002$.
+# Langevin steps per step) with `genzoo_lite`'s training loop `fit`, keeping snapshots of the
+# energy and the history of the two mean energies. Training takes a few minutes per data set on a
+# laptop CPU, so the weights ship with the package; `GENZOO_RETRAIN=1` retrains them with exactly
+# this code. Every setting is in the model's recipe, `RECIPES["ebm_<data set>"].settings`,
+# printed below. The Langevin step size must be small against the squared width of the thinnest
+# structure: the rings have width $\sigma = 0.08$, curvature $1/\sigma^2 \approx 156$, and
+# $\eta = 0.01$ would already inflate their variance more than fourfold (section 4's overshoot),
+# so they get $\eta = 0.002$.
 
 # %% slideshow={"slide_type": "fragment"}
-DATASETS = ["eight_gaussians", "two_moons", "rings"]
-N_ITER, SNAPSHOTS = 2000, (25, 100, 400, 1000)
-STEP_SIZE = {"eight_gaussians": 0.003, "two_moons": 0.003, "rings": 0.002}  # Langevin eta
-train_sets = {name: toy2d(name, 4000, seed=0) for name in DATASETS}
+DATASETS = list(EBM_DATASETS)  # eight_gaussians, two_moons, rings
+settings = {name: RECIPES[f"ebm_{name}"].settings for name in DATASETS}
+train_sets = {name: RECIPES[f"ebm_{name}"].data({})["x"] for name in DATASETS}  # (4000, 2)
 held_out = {name: toy2d(name, 2000, seed=1) for name in DATASETS}
-runs = {}
+runs = {name: load_pretrained(f"ebm_{name}") for name in DATASETS}  # {"energy", "snapshots"}
 for name in DATASETS:
-    runs[name], loaded = load_or_train(
-        f"ebm_{name}", lambda: EBMRun(N_ITER, SNAPSHOTS, seed=0),
-        lambda run: train_ebm(run, train_sets[name], step_size=STEP_SIZE[name], seed=0),
-        save=True)
-    print(f"{name:16s} {'loaded shipped weights' if loaded else 'trained'}")
+    s = settings[name]
+    print(f"{name:16s} {s['num_steps']} steps of batch {s['batch_size']}, "
+          f"{s['langevin_steps']} Langevin steps of eta = {s['step_size']}, "
+          f"snapshots after {s['snapshot_at']}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # What did training see? The mean energy of the data batch and of the chains' samples. The
@@ -419,16 +424,16 @@ for name in DATASETS:
 
 # %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 3, figsize=(12, 2.8), sharey=True)
+histories = {name: pretrained_history(f"ebm_{name}") for name in DATASETS}  # one entry a step
 for ax, name in zip(axes, DATASETS):
-    history = runs[name].history.numpy()  # (N_ITER, 3): loss, mean E(data), mean E(samples)
-    ax.plot(history[:, 1], lw=0.6, label="mean E(data)")
-    ax.plot(history[:, 2], lw=0.6, label="mean E(model samples)")
+    ax.plot(histories[name]["energy_data"], lw=0.6, label="mean E(data)")
+    ax.plot(histories[name]["energy_model"], lw=0.6, label="mean E(model samples)")
     ax.set_title(name)
     ax.set_xlabel("training step")
 axes[0].legend()
 plt.show()
 for name in DATASETS:
-    gap = runs[name].history[-200:, 2] - runs[name].history[-200:, 1]
+    gap = np.subtract(histories[name]["energy_model"][-200:], histories[name]["energy_data"][-200:])
     print(f"{name:16s} last 200 steps: mean E(samples) - mean E(data) = {gap.mean():.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -451,14 +456,14 @@ def density_image(energy, lim=3.0, n=150):
 samples = {}
 for name in DATASETS:
     start = torch.rand(1000, 2, generator=torch.Generator().manual_seed(4)) * 6 - 3
-    step = STEP_SIZE[name]
-    samples[name] = langevin(runs[name].energy, start, 500, step, math.sqrt(2 * step),
+    step = settings[name]["step_size"]  # the Langevin eta of training
+    samples[name] = langevin(runs[name]["energy"], start, 500, step, math.sqrt(2 * step),
                              generator=torch.Generator().manual_seed(5))
 
 fig, axes = plt.subplots(3, 3, figsize=(9, 9))
 for row, name in zip(axes, DATASETS):
     row[0].scatter(*held_out[name][:1000].T, s=2)
-    row[1].imshow(density_image(runs[name].energy), origin="lower", extent=(-3, 3, -3, 3))
+    row[1].imshow(density_image(runs[name]["energy"]), origin="lower", extent=(-3, 3, -3, 3))
     row[2].scatter(*samples[name].T, s=2, c="C1")
     row[0].set_ylabel(name)
 for ax, title in zip(axes[0], ["held-out data", "learned density (grid-normalized)",
@@ -483,8 +488,8 @@ plt.show()
 fig, axes = plt.subplots(3, 5, figsize=(12, 7.4))
 points150 = grid_points(3.0, 150)[0]
 for row, name in zip(axes, DATASETS):
-    run = runs[name]
-    stages = [*zip(run.snapshot_iters.tolist(), run.snapshots), (N_ITER, run.energy)]
+    run, s = runs[name], settings[name]
+    stages = [*zip(s["snapshot_at"], run["snapshots"]), (s["num_steps"], run["energy"])]
     for ax, (it, snapshot) in zip(row, stages):
         with torch.no_grad():
             e = snapshot(points150).reshape(150, 150).numpy()
@@ -507,14 +512,14 @@ for name in DATASETS:
     x_train, x_val = train_sets[name], held_out[name]
     mu, cov = fit_gaussian(x_train)
     nll[name] = {
-        "EBM": -grid_log_prob(runs[name].energy, x_val, lim=3.0, n=300)[0].mean().item(),
+        "EBM": -grid_log_prob(runs[name]["energy"], x_val, lim=3.0, n=300)[0].mean().item(),
         "Gaussian": -gaussian_log_prob(x_val, mu, cov).mean().item(),
         "GMM": -fit_gmm(x_train, k=8, n_iter=100, seed=0).log_prob(x_val).mean().item(),
     }
     print(f"{name:16s} {nll[name]['EBM']:6.3f}  {nll[name]['Gaussian']:7.3f}   "
           f"{nll[name]['GMM']:7.3f}")
     assert nll[name]["EBM"] < nll[name]["Gaussian"]
-    fine = -grid_log_prob(runs[name].energy, x_val, lim=3.0, n=600)[0].mean().item()
+    fine = -grid_log_prob(runs[name]["energy"], x_val, lim=3.0, n=600)[0].mean().item()
     assert abs(fine - nll[name]["EBM"]) < 1e-3
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -536,7 +541,7 @@ for name in DATASETS:
 # of the training points' energies.
 
 # %% slideshow={"slide_type": "fragment"}
-moons = runs["two_moons"].energy
+moons = runs["two_moons"]["energy"]
 odd = torch.rand(200, 2, generator=torch.Generator().manual_seed(6)) * 6 - 3
 with torch.no_grad():
     threshold = torch.quantile(moons(train_sets["two_moons"]), 0.99).item()
@@ -604,7 +609,7 @@ def exercise_contrastive_loss(energy, x_data, x_model):
     raise NotImplementedError  # your code: a scalar tensor
 
 
-checks.check_contrastive_loss(exercise_contrastive_loss, runs["rings"].energy,
+checks.check_contrastive_loss(exercise_contrastive_loss, runs["rings"]["energy"],
                               held_out["rings"][:300], samples["rings"][:200])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -616,10 +621,11 @@ def exercise_log_partition(energy, lim, n):
     raise NotImplementedError  # your code: a float, log Z
 
 
-checks.check_log_partition(exercise_log_partition, runs["eight_gaussians"].energy)
+checks.check_log_partition(exercise_log_partition, runs["eight_gaussians"]["energy"])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# **Exercise 4 (no check).** Retrain the rings EBM with `train_ebm(EBMRun(2000, seed=0),
-# train_sets["rings"], step_size=0.01)` (about 5 minutes) and plot its density. What happens to
-# the inner rings, and why does a too-large Langevin step hurt training, not only sampling? Then
-# try `reinit_prob=0.0`.
+# **Exercise 4 (no check).** Retrain the rings EBM with a larger Langevin step,
+# `run, history = genzoo_lite.train_recipe("ebm_rings", overrides={"step_size": 0.01})` (about
+# 5 minutes; every other setting stays the recipe's), and plot `density_image(run["energy"])`.
+# What happens to the inner rings, and why does a too-large Langevin step hurt training, not only
+# sampling? Then try `overrides={"reinit_prob": 0.0}`.

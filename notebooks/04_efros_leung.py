@@ -38,18 +38,18 @@
 
 # %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
-import time
-
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from skimage.transform import downscale_local_mean
 
-from genzoo_lite import load_texture, savefig, set_seed
+from genzoo_lite import best_time, load_texture, savefig, set_seed
 from genzoo_lite.exercises import efros_leung as checks
-from genzoo_lite.models.texture import (candidate_mask, efros_leung, efros_leung_reference,
-                                        gaussian_weights, patch_distances)
+from genzoo_lite.models.efros_leung import (candidate_mask, efros_leung_reference,
+                                            gaussian_weights, patch_distances)
+from genzoo_lite.models.efros_leung_fast import efros_leung
 from genzoo_lite.widgets import LiveFigure
 
 set_seed(0)
@@ -83,22 +83,16 @@ gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN
 #
 # A histogram of the centres of near-matching windows: that is the whole model.
 #
-# Our samples are the bundled grayscale textures, shrunk so that a 64x64 crop holds several
-# texels (bricks, stones, letters).
+# Our samples are the bundled grayscale textures, shrunk (by the mean of each 4x4 or 2x2 block)
+# so that a 64x64 crop holds several texels (bricks, stones, letters).
 
 # %% slideshow={"slide_type": "fragment"}
-def shrink(image, factor):
-    """Average factor x factor blocks of a (H, W) image."""
-    h, w = image.shape[0] // factor * factor, image.shape[1] // factor * factor
-    return image[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3))
-
-
-brick_big = shrink(load_texture("brick"), 4)  # (128, 128)
+brick_big = downscale_local_mean(load_texture("brick"), (4, 4))  # (128, 128)
 samples = {
     "brick": brick_big[:64, :64],
-    "grass": shrink(load_texture("grass"), 4)[:64, :64],
-    "gravel": shrink(load_texture("gravel"), 4)[:64, :64],
-    "text": shrink(load_texture("text"), 2)[:64, :64],
+    "grass": downscale_local_mean(load_texture("grass"), (4, 4))[:64, :64],
+    "gravel": downscale_local_mean(load_texture("gravel"), (4, 4))[:64, :64],
+    "text": downscale_local_mean(load_texture("text"), (2, 2))[:64, :64],
 }
 fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
 for ax, (name, sample) in zip(axes, samples.items()):
@@ -472,12 +466,8 @@ plt.show()
 # NBVAL_IGNORE_OUTPUT
 def ms_per_pixel(synth, sample, size, window, repeat=1):
     """Best of `repeat` runs, in milliseconds per synthesized pixel."""
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        synth(sample, (size, size), window=window, seed=0)
-        best = min(best, time.perf_counter() - start)
-    return 1000 * best / (size * size - 9)  # the 3x3 seed is copied, not synthesized
+    seconds = best_time(lambda: synth(sample, (size, size), window=window, seed=0), repeat=repeat)
+    return 1000 * seconds / (size * size - 9)  # the 3x3 seed is copied, not synthesized
 
 
 print("sample  window  reference ms/px  fast ms/px  speedup")

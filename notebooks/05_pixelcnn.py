@@ -33,29 +33,30 @@
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
-# The only setup cell: imports, a fixed seed, the device.
+# The only setup cell: imports, a fixed seed, one thread (the models are tiny and run on the CPU).
 
 # %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
 import itertools
 import math
-import time
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 import torch.nn.functional as F
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from skimage.util import montage
 
-from genzoo_lite import fit, image_grid, load_digits, load_or_train, savefig, set_seed
+from genzoo_lite import (RECIPES, best_time, image_grid, load_digits, load_pretrained,
+                         pretrained_history, savefig, set_seed)
 from genzoo_lite.exercises import pixelcnn as checks
-from genzoo_lite.models.pixelcnn import (GatedPixelCNN, HorizontalStackConv2d, IndependentPixels,
-                                         MaskedConv2d, PixelCNN, VerticalStackConv2d)
+from genzoo_lite.models.gated_pixelcnn import (GatedPixelCNN, HorizontalStackConv2d,
+                                               VerticalStackConv2d)
+from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN, train_autoregressive
 from genzoo_lite.widgets import LiveFigure
 
 set_seed(0)
-device = torch.device("cpu")  # 8x8 images: the CPU is the fastest place to run them
 torch.set_num_threads(1)  # tiny convolutions: extra threads cost more than they save
 plt.rcParams["figure.dpi"] = 80
 
@@ -208,11 +209,13 @@ print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier p
 # itself).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 4. Per-pixel classification against autoregressive
+# ## 4. Independent pixels against autoregressive
 #
-# The simplest model of this kind predicts every pixel **independently**, its own categorical
-# $P(p_i)$ with no input at all: "per-pixel classification" (as in colorization, where each
-# pixel's color bin is classified from the gray image). Its maximum-likelihood fit is a count:
+# The simplest baseline predicts every pixel **independently**, its own categorical $P(p_i)$
+# with no input at all. It is a *marginal* model of each pixel, not the lecture's per-pixel
+# classifier: colorization classifies each pixel's color bin *from an input*, the gray image, a
+# conditional model (section 12 puts that one against an autoregressive model on the same
+# task). The baseline's maximum-likelihood fit is a count:
 #
 # $$P(p_i = k) = \frac{\#\{n : p_i^{(n)} = k\} + a}{N + aK},$$
 #
@@ -222,37 +225,27 @@ print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier p
 # We train on the 1000 `train` digits, choose the architecture and number of epochs by the
 # bits/dim of the 350 `val` digits, and report the 447 `test` digits once. Bits/dim is the
 # negative log-likelihood per pixel in bits, $-\log_2 P(\mathbf{x}) / 64$: lower is better, and
-# $\log_2 17 = 4.09$ is a uniform guess. Each model is loaded from `genzoo_lite/weights/` if
-# shipped, otherwise trained with Adam through `genzoo_lite.fit` (dropout regularizes the two
-# networks: 1000 images are few).
+# $\log_2 17 = 4.09$ is a uniform guess. The independent model is fitted by counting
+# (`fit_counts`); the two networks minimize the cross-entropy `model.loss(x)` with Adam
+# (`train_autoregressive`, one call of `genzoo_lite.fit`), and dropout regularizes them: 1000
+# images are few. `load_pretrained` loads the shipped weights (`GENZOO_RETRAIN=1`: trains them
+# with these settings); the settings live in one place, `RECIPES`.
 
 # %% slideshow={"slide_type": "fragment"}
-def nll(model, x):
-    """The training loss: the average cross-entropy over pixels, in nats."""
-    return model.loss(x)
-
-
-recipes = {  # epochs: where the val bits/dim stopped improving in longer runs
-    "pixelcnn_digits": dict(num_epochs=12, lr=5e-3, batch_size=64),
-    "gated_pixelcnn_digits": dict(num_epochs=18, lr=5e-3, weight_decay=1e-4, batch_size=64),
-}
-models, train_seconds = {}, {}
-for name, build in [("independent_digits", IndependentPixels), ("pixelcnn_digits", PixelCNN),
-                    ("gated_pixelcnn_digits", GatedPixelCNN)]:
-    start = time.perf_counter()
-    if name == "independent_digits":
-        train = lambda model: model.fit_counts(x_train, pseudo_count=0.5)  # closed form
-    else:
-        train = lambda model, r=recipes[name]: fit(model, nll, x_train, seed=0, **r)
-    models[name], loaded = load_or_train(name, build, train, save=True)
-    train_seconds[name] = None if loaded else time.perf_counter() - start
-    print(f"{name:22s} {'loaded shipped weights' if loaded else 'trained'}")
-independent, pixelcnn, gated = models.values()
+names = ["independent_digits", "pixelcnn_digits", "gated_pixelcnn_digits"]
+independent, pixelcnn, gated = models = [load_pretrained(name) for name in names]
+for name, model in zip(names, models):
+    settings = ", ".join(f"{key}={value}" for key, value in RECIPES[name].settings.items())
+    print(f"{name:22s} {type(model).__name__:18s} {settings}")
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
-for name, seconds in train_seconds.items():
-    print(f"{name:22s} " + ("(loaded)" if seconds is None else f"trained in {seconds:.1f} s"))
+for name in names:  # recorded when the weights were trained
+    try:
+        recorded = pretrained_history(name).get("train_seconds")
+    except FileNotFoundError:  # no history saved beside these weights
+        recorded = None
+    print(f"{name:22s} " + (f"trained in {recorded[0]:.1f} s" if recorded else "not recorded"))
 
 # %% slideshow={"slide_type": "fragment"}
 print("bits/dim         train    val   test   (trained on train, selected on val)")
@@ -262,10 +255,14 @@ for name, model in named_models.items():
     bpd[name] = [model.bits_per_dim(x) for x in (x_train, x_val, x_test)]
     print(f"{name:15s} " + "  ".join(f"{b:5.3f}" for b in bpd[name]))
 assert bpd["Gated PixelCNN"][2] < bpd["PixelCNN"][2] < bpd["independent"][2]
+context_saving = bpd["independent"][2] - bpd["PixelCNN"][2]
+print(f"test bits/dim saved by the earlier pixels (independent -> PixelCNN): "
+      f"{context_saving:.2f} = {64 * context_saving:.0f} bits per digit; by removing the blind "
+      f"spot (-> Gated PixelCNN): {bpd['PixelCNN'][2] - bpd['Gated PixelCNN'][2]:.2f} more")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Seeing the earlier pixels saves more than half a bit per pixel; removing the blind spot saves
-# more. Now the samples: the independent model draws all 64 pixels at once, each from its own
+# Seeing the earlier pixels saves 0.43 bits per pixel on the test digits (28 bits per digit);
+# removing the blind spot saves another 0.14. Now the samples: the independent model draws all 64 pixels at once, each from its own
 # marginal, so every stroke is a coin flip of its own; the autoregressive models draw pixel by
 # pixel (section 5), and the strokes connect.
 
@@ -290,7 +287,8 @@ plt.show()
 #
 # These are **exact** samples of the learned distribution, but they take $N = 64$ network
 # passes, one per pixel. The loop below is the whole algorithm; the library's `sample` is the
-# same loop (checked). A **temperature** $T$ divides the logits: $T < 1$ sharpens each
+# same loop (checked). In the strip, orange marks the pixels not sampled yet: the network sees
+# zeros there, and the mask keeps it from using them anyway. A **temperature** $T$ divides the logits: $T < 1$ sharpens each
 # conditional, $T > 1$ flattens it.
 
 # %% slideshow={"slide_type": "fragment"}
@@ -311,9 +309,14 @@ steps = [0, 8, 16, 24, 32, 40, 48, 56]
 x_hand, frames = sample_by_hand(gated, 4, generator=torch.Generator().manual_seed(1),
                                 snapshots=steps)
 assert torch.equal(x_hand, gated.sample(4, generator=torch.Generator().manual_seed(1)))
+raster_index = torch.arange(64).view(8, 8)
 fig, axes = plt.subplots(1, len(frames), figsize=(15, 3.6))
 for ax, frame, step in zip(axes, frames, steps + [64]):
     image_grid(frame, nrow=1, ax=ax, vmax=16, title=f"{step} pixels")
+    unsampled = (raster_index >= step).float().expand(len(frame), 8, 8).numpy()  # (4, 8, 8)
+    shade = montage(unsampled, fill=0, grid_shape=(len(frame), 1), padding_width=1)
+    ax.imshow(shade, cmap=ListedColormap(["none", "tab:orange"]), alpha=0.45, vmin=0, vmax=1,
+              interpolation="nearest")  # orange: not sampled yet (still 0 in the input)
 savefig(fig, "05_sampling_strip")
 plt.show()
 
@@ -354,21 +357,20 @@ temperature_view
 # image therefore needs $HW$ sequential passes, each over the whole image, so the time grows
 # like $(HW)^2$ here (about $HW$ with caching, see section 9). The network is fully
 # convolutional, so the trained model runs at any size; we time 16 samples (the numbers depend
-# on the machine and its load).
+# on the machine and its load; each is the best of a few runs, one run for the big sizes).
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 sides, seconds = [4, 8, 12, 16], []
 for side in sides:
-    start = time.perf_counter()
-    gated.sample(16, shape=(side, side), generator=torch.Generator().manual_seed(0))
-    seconds.append(time.perf_counter() - start)
+    draw = lambda: gated.sample(16, shape=(side, side),  # noqa: E731
+                                generator=torch.Generator().manual_seed(0))
+    seconds.append(best_time(draw, repeat=3 if side <= 8 else 1))
     print(f"{side:2d}x{side:<2d}: {side * side:3d} passes, {seconds[-1]:.2f} s for 16 samples")
-start = time.perf_counter()
+zeros = torch.zeros(16, 1, 16, 16, dtype=torch.long)
 with torch.no_grad():
-    gated.log_prob(torch.zeros(16, 1, 16, 16, dtype=torch.long))
-print(f"for comparison, log_prob of 16 images 16x16 (one pass): "
-      f"{1000 * (time.perf_counter() - start):.1f} ms")
+    one_pass = best_time(lambda: gated.log_prob(zeros), repeat=5)
+print(f"for comparison, log_prob of 16 images 16x16 (one pass): {1000 * one_pass:.1f} ms")
 fig, ax = plt.subplots(figsize=(4.5, 3))
 ax.loglog([s * s for s in sides], seconds, "o-")
 ax.set_xlabel("pixels H W (= sequential passes)")
@@ -502,6 +504,7 @@ def my_log_prob(model, x):
 checks.check_chain_rule(my_log_prob, gated, x_test[:5])
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# **Exercise 4 (no check).** Train `GatedPixelCNN(num_layers=2)` for the same epochs. Does it
+# **Exercise 4 (no check).** Train `GatedPixelCNN(num_layers=2)` with the same settings,
+# `train_autoregressive(model, x_train, **RECIPES["gated_pixelcnn_digits"].settings)`. Does it
 # still see every earlier pixel (use `unseen_earlier_pixels`)? How do its test bits/dim and its
 # samples compare?

@@ -28,47 +28,43 @@
 #    convolutional model;
 # 4. generation with the PixelCNN of notebook 05 as the prior over codes, beside a pixel-space
 #    PixelCNN and Efros–Leung, and how much faster sampling in latent space is;
-# 5. how to improve further: a perceptual loss and a patch discriminator (the VQGAN idea).
+# 5. how to improve further: a feature-space loss and a patch discriminator (the VQGAN idea).
 #
 # The VQ-VAE-2, its prior, the pixel-space PixelCNN and the VQGAN decoder load small shipped
-# weights (`GENZOO_RETRAIN=1` retrains them with the code shown here).
+# weights with `load_pretrained` (`GENZOO_RETRAIN=1` retrains them from their recipes in
+# `genzoo_lite.recipes`, with the trainers shown here, into your user cache).
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
-# The only setup cell: imports, a fixed seed, the data. The data are 32x32 crops of the eight
-# grayscale images bundled with scikit-image (four textures, four photos), training crops from
-# the top three quarters of each image and test crops from the bottom quarter; `labels` says
-# which image a crop came from.
+# The only setup cell: imports, a fixed seed, the data. The data (`vq_crops`) are 32x32 crops
+# of the eight grayscale images bundled with scikit-image (four textures, four photos), training
+# crops from the top three quarters of each image and test crops from the bottom quarter;
+# `labels` says which image a crop came from (its index in `VQ_IMAGES`).
 
 # %% slideshow={"slide_type": "skip"}
 # %matplotlib inline
-import copy
 import math
-import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from sklearn.cluster import KMeans
 
-from genzoo_lite import fit, image_grid, load_or_train, load_weights, savefig, set_seed, toy2d
-from genzoo_lite.data import PHOTO_NAMES, TEXTURE_NAMES, image_crops, load_image
+from genzoo_lite import (RECIPES, best_time, image_grid, load_pretrained, savefig, set_seed,
+                         toy2d)
+from genzoo_lite.data import load_image
 from genzoo_lite.exercises import vqvae as checks
 from genzoo_lite.models.gaussian import fit_gmm
-from genzoo_lite.models.pixelcnn import GatedPixelCNN
-from genzoo_lite.models.texture import efros_leung
-from genzoo_lite.models.vqvae import (PatchDiscriminator, VectorQuantizer, VQVAE2, VQVAE2Prior,
-                                      perplexity, pixel_levels, train_prior, train_vqgan_decoder,
-                                      train_vqvae2)
+from genzoo_lite.models.pixelcnn import pixel_levels
+from genzoo_lite.models.quantizer import VectorQuantizer, perplexity
+from genzoo_lite.models.efros_leung_fast import efros_leung
+from genzoo_lite.models.vqvae2 import VQVAE2, train_vqvae2  # for Exercises 4 and 5
+from genzoo_lite.recipes import VQ_IMAGES, vq_crops
 
 set_seed(0)
 torch.set_num_threads(1)  # small models: one thread is fastest, and the cores are shared
 plt.rcParams["figure.dpi"] = 80
-names = TEXTURE_NAMES + PHOTO_NAMES  # brick grass gravel text camera coins moon page
-x_train = image_crops(names, 2400, seed=0)  # (2400, 1, 32, 32) in [0, 1]
-labels = torch.arange(2400) % 8  # image_crops cycles through the names
-x_test = image_crops(names, 800, seed=1, split="test")  # (800, 1, 32, 32), disjoint rows
-labels_test = torch.arange(800) % 8
+x_train, labels = vq_crops("train")  # (2400, 1, 32, 32) in [0, 1]; labels (2400,) in 0..7
+x_test, labels_test = vq_crops("test")  # (800, 1, 32, 32), from the images' bottom quarters
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Vector quantization as clustering
@@ -230,14 +226,14 @@ for name, idx in cases.items():
 
 # %% slideshow={"slide_type": "fragment"}
 def learn_codebook(restart_threshold):
-    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)  # draws the start and the restarts
     q = VectorQuantizer(16, 2, restart_threshold=restart_threshold)
     with torch.no_grad():
-        q.codebook.copy_(torch.tensor([3.0, 3.0]) + 0.3 * torch.rand(16, 2))
+        q.codebook.copy_(torch.tensor([3.0, 3.0]) + 0.3 * torch.rand(16, 2, generator=gen))
     z = points.T.reshape(1, 2, 40, 50)  # the 2000 points as a 40x50 "map"
     opt = torch.optim.Adam(q.parameters(), lr=0.05)
     for _ in range(200):
-        loss = q.train()(z).loss
+        loss = q.train()(z, generator=gen).loss
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -265,14 +261,13 @@ for threshold in (None, 1.0):
 # (`bottom_dropout=0.5`), so the top codes must carry the coarse image by themselves. The
 # slide's two roles: *VAE + VQ* learns a compact code for the PixelCNN (instead of pixels), and
 # the *PixelCNN* gives the VAE an expressive prior (instead of a Gaussian). First the encoder
-# and decoder, trained with the loss above on both levels (`train_vqvae2`: Adam, 20 epochs,
-# k-means initialization and dead-code restarts):
+# and decoder, trained with the loss above on both levels (`train_vqvae2`: Adam, k-means
+# initialization and dead-code restarts; its settings, `RECIPES["vqvae2"]`, are printed):
 
 # %% slideshow={"slide_type": "fragment"}
-vqvae, loaded = load_or_train("vqvae2", VQVAE2,
-                              lambda m: train_vqvae2(m, x_train, num_epochs=20), save=True)
-print(f"VQ-VAE-2 {'loaded from shipped weights' if loaded else 'trained'}, "
-      f"{sum(p.numel() for p in vqvae.parameters())} parameters")
+vqvae = load_pretrained("vqvae2")
+print(f"VQ-VAE-2: {sum(p.numel() for p in vqvae.parameters())} parameters, bottom_dropout "
+      f"{vqvae.bottom_dropout}, trained by train_vqvae2 with {RECIPES['vqvae2'].settings}")
 with torch.no_grad():
     out = vqvae(x_test)
     top_test, bottom_test = vqvae.encode(x_test)  # (800, 4, 4), (800, 8, 8)
@@ -282,7 +277,8 @@ for level, q, idx in [("top", vqvae.quant_top, top_test), ("bottom", vqvae.quant
                                                              bottom_test)]:
     print(f"{level:6s} {tuple(idx.shape[1:])}: perplexity {perplexity(idx, q.num_codes):5.1f}, "
           f"codes used {len(idx.unique())} of {q.num_codes}")
-bits = 16 * math.log2(32) + 64 * math.log2(64)
+bits = (top_test[0].numel() * math.log2(vqvae.quant_top.num_codes)
+        + bottom_test[0].numel() * math.log2(vqvae.quant_bottom.num_codes))
 print(f"one crop = {bits:.0f} bits of codes, against 32 x 32 x 8 = 8192 bits of pixels")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -366,54 +362,55 @@ plt.show()
 # Sampling draws the 16 top codes, then the 64 bottom codes, then decodes once.
 
 # %% slideshow={"slide_type": "fragment"}
-with torch.no_grad():
-    top_train, bottom_train = vqvae.encode(x_train)
-prior, loaded = load_or_train(
-    "vqvae2_prior", lambda: VQVAE2Prior(32, 64, num_classes=8),
-    lambda m: train_prior(m, top_train, bottom_train, labels, num_epochs=20), save=True)
+prior = load_pretrained("vqvae2_prior")
+print(f"prior trained by train_prior with {RECIPES['vqvae2_prior'].settings}")
 bits_top, bits_bottom = prior.bits_per_code(top_test, bottom_test, labels_test)
-print(f"prior {'loaded' if loaded else 'trained'}; test: {bits_top:.2f} bits per top code "
-      f"(uniform: 5), {bits_bottom:.2f} bits per bottom code given the top (uniform: 6)")
-crop_bits = 16 * bits_top + 64 * bits_bottom
+print(f"test: {bits_top:.2f} bits per top code (uniform: {math.log2(prior.num_codes_top):.0f}), "
+      f"{bits_bottom:.2f} bits per bottom code given the top "
+      f"(uniform: {math.log2(prior.num_codes_bottom):.0f})")
+crop_bits = top_test[0].numel() * bits_top + bottom_test[0].numel() * bits_bottom
 print(f"= {crop_bits:.0f} bits per crop, {crop_bits / 1024:.3f} bits per pixel (lossy)")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For the comparison, a pixel-space Gated PixelCNN of the same family, conditioned on the same
-# labels, over the crops quantized to 16 gray levels (trained for two epochs on 1200 crops:
-# pixel-space training is much slower), and Efros–Leung (notebook 04) grown from a 64x64 patch
-# of the same texture. All three make 32x32 brick and gravel.
+# labels, over the crops quantized to a few gray levels (trained briefly, on part of the
+# training crops: pixel-space training is much slower; settings printed), and Efros–Leung
+# (notebook 04) grown from a 64x64 patch of the same texture. All three make 32x32 brick and
+# gravel.
 
 # %% slideshow={"slide_type": "fragment"}
-pixel_cnn, _ = load_or_train(
-    "vqvae2_pixel_pixelcnn",
-    lambda: GatedPixelCNN(levels=16, channels=32, num_layers=5, num_classes=8, dropout=0.1),
-    lambda m: fit(m, lambda m, xb, yb: m.loss(xb, label=yb),
-                  (pixel_levels(x_train[:1200]), labels[:1200]), num_epochs=2, lr=2e-3,
-                  batch_size=64), save=True)
-print(f"pixel PixelCNN: {pixel_cnn.bits_per_dim(pixel_levels(x_test), labels_test):.2f} bits "
-      f"per pixel on the 16-level test crops (uniform: 4)")
+pixel_cnn = load_pretrained("vqvae2_pixel_pixelcnn")
+levels = pixel_cnn.levels
+print(f"pixel PixelCNN trained with {RECIPES['vqvae2_pixel_pixelcnn'].settings}")
+print(f"pixel PixelCNN: {pixel_cnn.bits_per_dim(pixel_levels(x_test, levels), labels_test):.2f} "
+      f"bits per pixel on the {levels}-level test crops (uniform: {math.log2(levels):.0f})")
 n_show = 2  # per texture: pixel-space sampling is slow
-y = torch.tensor([0] * n_show + [2] * n_show)  # brick, gravel
+y = torch.tensor([VQ_IMAGES.index("brick")] * n_show + [VQ_IMAGES.index("gravel")] * n_show)
 gen = torch.Generator().manual_seed(0)
-start = time.perf_counter()
 latent_samples = prior.sample(vqvae, 2 * n_show, generator=gen, label=y).clamp(0, 1)
-latent_s = time.perf_counter() - start
-start = time.perf_counter()
-pixel_samples = pixel_cnn.sample(2 * n_show, (32, 32), generator=gen, label=y) / 15
-pixel_s = time.perf_counter() - start
+pixel_samples = pixel_cnn.sample(2 * n_show, (32, 32), generator=gen, label=y) / (levels - 1)
 efros = [torch.tensor(efros_leung(load_image(name)[:64, :64], (32, 32), window=9, seed=s))
          for name in ("brick", "gravel") for s in range(n_show)]
 
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# How long does each take? The latent sampler is timed as the best of three runs, the
+# pixel-space one (about half a minute) once.
+
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
-print(f"sampling 4 crops of 32x32: VQ-VAE-2 prior + decoder {latent_s:.2f} s, "
+latent_s = best_time(lambda: prior.sample(vqvae, 2 * n_show, label=y,
+                                          generator=torch.Generator().manual_seed(1)))
+pixel_s = best_time(lambda: pixel_cnn.sample(2 * n_show, (32, 32), label=y,
+                                             generator=torch.Generator().manual_seed(1)),
+                    repeat=1)
+print(f"sampling {2 * n_show} crops of 32x32: VQ-VAE-2 prior + decoder {latent_s:.2f} s, "
       f"pixel-space PixelCNN {pixel_s:.2f} s: {pixel_s / latent_s:.0f}x faster in latent space")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # (Timings vary with the machine's load; `benchmarks/bench_vqvae.py` measures the same ratio
-# with repeats.) The latent model makes $16 + 64 = 80$ sequential PixelCNN passes on 4x4 and
-# 8x8 maps and one decoder pass; the pixel model makes $32 \times 32 = 1024$ passes on 32x32
-# maps. That is the paper's "order of magnitude faster", and it grows with the image size.
+# with the same models.) The latent model makes $16 + 64 = 80$ sequential PixelCNN passes on
+# 4x4 and 8x8 maps and one decoder pass; the pixel model makes $32 \times 32 = 1024$ passes on
+# 32x32 maps. That is the paper's "order of magnitude faster", and it grows with the image size.
 
 # %% slideshow={"slide_type": "fragment"}
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
@@ -450,32 +447,29 @@ print("sharpness: " + ", ".join(f"{k} {sharpness(v):.3f}" for k, v in [
 # The lecture's list: better architectures; a **perceptual loss** instead of L2/L1 (compare
 # features of a network, not pixels); a **discriminator** to favour realism over per-pixel
 # reconstruction; a **transformer** instead of a CNN as the prior. VQGAN [Esser et al. 2021]
-# does all of these. Here the first two, at small scale: keep the encoder and codebooks (so the
+# does all of these. Here the middle two, at small scale: keep the encoder and codebooks (so the
 # prior above still fits), and fine-tune only the decoder with
-# $$\mathcal{L}_{dec} = \lVert x - \hat x\rVert^2 + \lVert \phi(x) - \phi(\hat x)\rVert^2
-#   - 0.02\,\log \sigma\big(D_{patch}(\hat x)\big),$$
-# where $\phi$ is the trained (frozen) bottom encoder of the VQ-VAE-2 and $D_{patch}$ a small
-# PatchGAN discriminator that scores every 8x8 region as real or decoded.
+# $$\mathcal{L}_{dec} = \lVert x - \hat x\rVert^2
+#   + \lambda_{feat}\,\lVert \phi(x) - \phi(\hat x)\rVert^2
+#   - \lambda_{adv}\,\log \sigma\big(D_{patch}(\hat x)\big),$$
+# where $D_{patch}$ is a small PatchGAN discriminator that scores every 8x8 region as real or
+# decoded, and $\phi$ is the VQ-VAE-2's own trained bottom encoder, kept fixed. That middle
+# term (`encoder_feature_distance`) is only a stand-in for a perceptual loss: a real one
+# (LPIPS, VGG features) compares features of a network pretrained on natural images, whose
+# weights we cannot download here. The model is one `ModuleDict`
+# `{"vqvae": VQVAE2, "discriminator": PatchDiscriminator}`, started from the VQ-VAE-2 above;
+# the weights $\lambda$ are among its printed settings.
 
 # %% slideshow={"slide_type": "fragment"}
-def build_vqgan():
-    model = VQVAE2()
-    load_weights(model, "vqvae2")  # start from the L2-trained VQ-VAE-2
-    model.discriminator = PatchDiscriminator()  # saved with the model in one file
-    return model
-
-
-vqgan, _ = load_or_train(
-    "vqvae2_vqgan", build_vqgan,
-    lambda m: train_vqgan_decoder(m, m.discriminator, copy.deepcopy(m.enc_bottom), x_train,
-                                  num_epochs=4), save=True)
+vqgan = load_pretrained("vqvae2_vqgan")
+print(f"trained by train_vqgan_decoder with {RECIPES['vqvae2_vqgan'].settings}")
 with torch.no_grad():
-    assert torch.equal(vqgan.encode(x_test)[1], bottom_test)  # the same codes
+    assert torch.equal(vqgan["vqvae"].encode(x_test)[1], bottom_test)  # the same codes
     recon_l2 = vqvae.decode_codes(top_test, bottom_test)
-    recon_gan = vqgan.decode_codes(top_test, bottom_test)
-    gan_samples = vqgan.decode_codes(*prior.sample_codes(
+    recon_gan = vqgan["vqvae"].decode_codes(top_test, bottom_test)
+    gan_samples = vqgan["vqvae"].decode_codes(*prior.sample_codes(
         2 * n_show, generator=torch.Generator().manual_seed(0), label=y)).clamp(0, 1)
-for name, r in [("L2 decoder", recon_l2), ("perceptual + GAN decoder", recon_gan)]:
+for name, r in [("L2 decoder", recon_l2), ("feature + GAN decoder", recon_gan)]:
     print(f"{name:25s} test MSE {((r - x_test) ** 2).mean():.5f}, sharpness {sharpness(r):.3f}")
 print(f"test crops                sharpness {sharpness(x_test):.3f}")
 
@@ -484,7 +478,7 @@ fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
 image_grid(x_test[:8], nrow=4, ax=axes[0], cmap="gray", vmax=1, title="test crops")
 image_grid(recon_l2[:8].clamp(0, 1), nrow=4, ax=axes[1], cmap="gray", vmax=1, title="L2 decoder")
 image_grid(recon_gan[:8].clamp(0, 1), nrow=4, ax=axes[2], cmap="gray", vmax=1,
-           title="perceptual + GAN decoder")
+           title="feature + GAN decoder")
 image_grid(gan_samples, nrow=2, ax=axes[3], cmap="gray", vmax=1, title="prior samples, new decoder")
 savefig(fig, "06_vqgan")
 plt.show()
@@ -514,7 +508,7 @@ plt.show()
 #   model is fully convolutional.
 # * A PixelCNN over the code maps is the prior: sampling takes 80 sequential steps for a 32x32
 #   crop instead of 1024, many times faster than pixel space, at the cost of an L2 decoder's
-#   smoothness; perceptual and adversarial losses trade pixel error for sharpness.
+#   smoothness; a feature-space and an adversarial loss trade pixel error for sharpness.
 #
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
@@ -552,11 +546,13 @@ def usage_perplexity(indices, num_codes):
 checks.check_perplexity(usage_perplexity)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# **Exercise 4 (no check).** Build `VQVAE2(restart_threshold=None, kmeans_init=False)` and train
-# it for 3 epochs with `train_vqvae2`. Compare its test perplexities and reconstruction error
-# with the shipped model's. Which level loses its codes first, and why?
+# **Exercise 4 (no check).** Build `model = VQVAE2(restart_threshold=None, kmeans_init=False)`
+# and train it for 3 epochs with the shipped model's other settings:
+# `train_vqvae2(model, x_train, **{**RECIPES["vqvae2"].settings, "num_epochs": 3})`. Compare its
+# test perplexities and reconstruction error with the shipped model's. Which level loses its
+# codes first, and why?
 #
-# **Exercise 5 (no check).** Train `VQVAE2(bottom_dropout=0)` with `train_vqvae2` for 20 epochs
-# and repeat the experiment "What do the top and bottom codes carry?" with it. How much does
-# swapping the top codes change the decoded crops now? If the decoder ignores the top codes,
-# why can it afford to?
+# **Exercise 5 (no check).** Train `model = VQVAE2(bottom_dropout=0)` with
+# `train_vqvae2(model, x_train, **RECIPES["vqvae2"].settings)` and repeat the experiment "What
+# do the top and bottom codes carry?" with it. How much does swapping the top codes change the
+# decoded crops now? If the decoder ignores the top codes, why can it afford to?

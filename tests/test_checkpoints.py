@@ -64,7 +64,8 @@ def test_every_shipped_weights_file_matches_the_manifest():
     from genzoo_lite.checkpoints import WEIGHTS_DIR, sha256_of
 
     manifest = json.loads((WEIGHTS_DIR / "manifest.json").read_text())
-    files = {p.name for p in WEIGHTS_DIR.glob("*.safetensors")}
+    files = {p.name for pattern in ("*.safetensors", "*.history.json")
+             for p in WEIGHTS_DIR.glob(pattern)}
     assert files == set(manifest), f"unlisted: {files - set(manifest)}, " \
                                    f"missing: {set(manifest) - files}"
     for name, digest in manifest.items():

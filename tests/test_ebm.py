@@ -5,14 +5,18 @@ import math
 import pytest
 import torch
 
+from genzoo_lite import RECIPES, DivergedError, train_recipe
 from genzoo_lite.checkpoints import load_weights, save_weights
 from genzoo_lite.data import toy2d
 from genzoo_lite.exercises import ebm as ex
-from genzoo_lite.models.ebm import (EBMRun, EnergyMLP, LangevinDivergedError, ReplayBuffer,
-                                    contrastive_loss, ebm_step, grid_log_prob, langevin,
-                                    train_ebm)
+from genzoo_lite.models.ebm import (EnergyMLP, LangevinDivergedError, contrastive_loss,
+                                    grid_log_prob, grid_points, langevin)
+from genzoo_lite.models.ebm_training import EBMRun, ReplayBuffer, ebm_step, train_ebm
 from genzoo_lite.models.gaussian import fit_gaussian, gaussian_log_prob
-from genzoo_lite.viz import grid_points
+from genzoo_lite.pretrained import build_model
+
+#: a short run of the shipped recipe (fewer and cheaper steps): seconds, not minutes
+SHORT = dict(num_steps=120, snapshot_at=(10, 40, 80, 120), batch_size=128, langevin_steps=10)
 
 
 @pytest.fixture(autouse=True)
@@ -175,50 +179,82 @@ def test_grid_log_prob_is_normalized_and_finds_log_two_pi():
 
 
 def test_short_training_beats_a_gaussian():
-    x, x_val = toy2d("eight_gaussians", 2000, seed=0), toy2d("eight_gaussians", 1000, seed=1)
-    run = EBMRun(120, snapshot_at=(10, 120), hidden=32)
-    buffer = train_ebm(run, x, batch_size=128, n_steps=10, step_size=0.005, progress=False)
-    nll = -grid_log_prob(run.energy, x_val)[0].mean().item()
+    run, history = train_recipe("ebm_eight_gaussians", overrides=SHORT, progress=False)
+    x = RECIPES["ebm_eight_gaussians"].data({})["x"]
+    x_val = toy2d("eight_gaussians", 1000, seed=1)
+    nll = -grid_log_prob(run["energy"], x_val)[0].mean().item()
     mu, cov = fit_gaussian(x)
     gaussian_nll = -gaussian_log_prob(x_val, mu, cov).mean().item()
     assert nll < gaussian_nll - 0.3, (nll, gaussian_nll)
-    assert len(buffer) == 8192 and torch.isfinite(run.history).all()
-    torch.testing.assert_close(run.snapshots[1].state_dict(), run.energy.state_dict())
-    assert not torch.equal(run.snapshots[0].net[0].weight, run.energy.net[0].weight)
+    assert {len(history[k]) for k in ("loss", "energy_data", "energy_model")} == {120}
+    # the last snapshot is taken after the last step; the first one differs
+    torch.testing.assert_close(run["snapshots"][3].state_dict(), run["energy"].state_dict())
+    assert not torch.equal(run["snapshots"][0].net[0].weight, run["energy"].net[0].weight)
 
 
-def test_training_is_deterministic_whatever_the_global_seed():
-    x = toy2d("rings", 500)
-    histories = []
+def test_training_gives_the_same_weights_whatever_the_global_seed():
+    tiny = dict(num_steps=6, snapshot_at=(2, 3, 4, 6), batch_size=32, langevin_steps=3,
+                buffer_size=64)
+    runs = []
     for global_seed in (0, 1):
         torch.manual_seed(global_seed)
-        run = EBMRun(10, hidden=16, seed=3)
-        train_ebm(run, x, batch_size=64, n_steps=5, buffer_size=256, progress=False)
-        histories.append(run.history)
-    assert torch.equal(*histories)
+        runs.append(train_recipe("ebm_rings", overrides=tiny, progress=False))
+    (a, history_a), (b, history_b) = runs
+    torch.testing.assert_close(a.state_dict(), b.state_dict(), rtol=0, atol=0)
+    history_a.pop("train_seconds"), history_b.pop("train_seconds")
+    assert history_a == history_b
+    state = torch.random.get_rng_state()
+    train_recipe("ebm_rings", overrides=tiny, progress=False)
+    assert torch.equal(state, torch.random.get_rng_state())  # the caller's stream is untouched
 
 
-def test_ebm_step_raises_data_likelihood_direction():
-    # one step on the contrastive loss lowers the data energy relative to the samples
+def test_a_nan_loss_stops_training_before_any_parameter_changes():
+    model = build_model("ebm_two_moons")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.full((100, 2), float("nan"))
+    with pytest.raises(DivergedError, match=r"loss is nan at step 0, before the optimizer step"):
+        train_ebm(model, x, num_steps=5, snapshot_at=(1, 2, 3, 4), buffer_size=64,
+                  progress=False)
+    torch.testing.assert_close(model.state_dict(), before, rtol=0, atol=0)
+
+
+def test_train_ebm_rejects_snapshots_that_do_not_fit():
+    x = toy2d("rings", 100)
+    with pytest.raises(ValueError, match=r"snapshot_at must be 2 increasing ints in "
+                                         r"1..num_steps=5.*\[3, 30\]"):
+        train_ebm(EBMRun(2, hidden=8), x, num_steps=5, snapshot_at=(3, 30), progress=False)
+    with pytest.raises(ValueError, match="snapshot_at must be 2"):
+        train_ebm(EBMRun(2, hidden=8), x, num_steps=5, snapshot_at=(3,), progress=False)
+    with pytest.raises(TypeError, match="model must be an EBMRun"):
+        train_ebm(EnergyMLP(), x, num_steps=5, progress=False)
+
+
+def test_ebm_step_lowers_the_contrastive_loss():
+    # a few updates on the step's loss lower the data energy relative to the samples
     torch.manual_seed(0)
     energy = EnergyMLP(hidden=16)
     opt = torch.optim.SGD(energy.parameters(), lr=0.05)
     data = toy2d("two_moons", 256)
     buffer = ReplayBuffer(512, generator=torch.Generator().manual_seed(0))
-    losses = [ebm_step(energy, opt, data, buffer, 5, 0.01, math.sqrt(0.02), 0.0)[0]
-              for _ in range(5)]
+    losses = []
+    for _ in range(5):
+        out = ebm_step(energy, buffer, data, langevin_steps=5, step_size=0.01)
+        opt.zero_grad()
+        out["loss"].backward()
+        opt.step()
+        losses.append(out["loss"].item())
+        assert not out["energy_data"].requires_grad  # logged only
     assert losses[-1] < losses[0]
 
 
 def test_ebm_run_round_trips_through_safetensors(tmp_path):
-    run = EBMRun(20, snapshot_at=(5, 20), hidden=8)
-    run.history.normal_()
+    run = EBMRun(2, hidden=8)
     save_weights(run, "ebm_test", tmp_path)
-    loaded = EBMRun(20, snapshot_at=(5, 20), hidden=8)
+    loaded = EBMRun(2, hidden=8)
     load_weights(loaded, "ebm_test", tmp_path)
     torch.testing.assert_close(loaded.state_dict(), run.state_dict())
-    with pytest.raises(ValueError, match="snapshot_at"):
-        EBMRun(20, snapshot_at=(30,))
+    assert sorted(loaded.state_dict()) == sorted(run.state_dict())  # weights only, no history
+    assert all(k.startswith(("energy.", "snapshots.")) for k in run.state_dict())
 
 
 def todo(*_):

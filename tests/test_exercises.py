@@ -1,10 +1,14 @@
 """The notebooks' self-checks accept right answers and name the usual mistakes."""
 import math
 
+import numpy as np
 import torch
+from numpy.lib.stride_tricks import sliding_window_view
 
 from genzoo_lite.data import toy2d
+from genzoo_lite.exercises import efros_leung as el
 from genzoo_lite.exercises import gaussian_mle as ex
+from genzoo_lite.models.efros_leung import gaussian_weights
 from genzoo_lite.models.gaussian import fit_gmm
 
 
@@ -51,3 +55,67 @@ def test_bits_per_dim_check():
     assert "wrong sign" in zoo.check_bits_per_dim(lambda lp, n: lp / (n * math.log(2))).message
     assert "bits per image" in zoo.check_bits_per_dim(lambda lp, n: -lp / math.log(2)).message
     assert "not attempted" in zoo.check_bits_per_dim(todo).message
+    assert "ZeroDivisionError" in zoo.check_bits_per_dim(lambda lp, n: 1 / 0).message
+    assert "expected a number" in zoo.check_bits_per_dim(lambda lp, n: None).message
+
+
+# notebooks/04_efros_leung
+
+def test_weighted_ssd_check(capsys):
+    def right(t, m, s):
+        g = gaussian_weights(len(t)) * m
+        return np.sum(g * np.where(m, t - s, 0) ** 2) / g.sum()
+
+    assert el.check_weighted_ssd(right).ok
+    assert "✓ Exercise 1" in capsys.readouterr().out
+    assert "unknown pixels changed" in el.check_weighted_ssd(
+        lambda t, m, s: np.sum(gaussian_weights(len(t)) * (t - s) ** 2)).message
+    assert "total weight" in el.check_weighted_ssd(
+        lambda t, m, s: np.sum(gaussian_weights(len(t)) * m * np.where(m, t - s, 0) ** 2)).message
+    assert "plain mean" in el.check_weighted_ssd(lambda t, m, s: np.mean((t - s)[m] ** 2)).message
+    assert "not attempted" in el.check_weighted_ssd(todo).message
+
+
+def test_candidates_check():
+    assert el.check_candidates(lambda d, e: d <= (1 + e) * d.min()).ok
+    assert "(1 + error_threshold)" in el.check_candidates(lambda d, e: d <= e * d.min()).message
+    assert "use <=" in el.check_candidates(lambda d, e: d < (1 + e) * d.min()).message
+    assert "only the best" in el.check_candidates(lambda d, e: d == d.min()).message
+    assert "bool mask" in el.check_candidates(lambda d, e: np.flatnonzero(d <= d.min())).message
+
+
+def test_next_pixel_check():
+    def right(filled, window):
+        counts = sliding_window_view(np.pad(filled, window // 2), (window, window)).sum((2, 3))
+        return np.unravel_index(np.where(filled, -1, counts).argmax(), filled.shape)
+
+    def three_by_three(filled, window):
+        return right(filled, 3)
+
+    assert el.check_next_pixel(right).ok
+    assert "3x3" in el.check_next_pixel(three_by_three).message
+    assert "already filled" in el.check_next_pixel(lambda f, w: (0, 0)).message
+    assert "ZeroDivisionError" in el.check_next_pixel(lambda f, w: 1 / 0).message
+
+
+# ----- notebooks/06_vqvae2 ------------------------------------------------------------------
+def test_vq_checks_accept_right_answers_and_name_common_mistakes():
+    from genzoo_lite.exercises import vqvae as vq
+    from genzoo_lite.models.quantizer import perplexity
+
+    def todo(*args):
+        raise NotImplementedError
+
+    assert vq.check_nearest_code(lambda z, e: torch.cdist(z, e).argmin(1)).ok
+    assert "argmax" in vq.check_nearest_code(lambda z, e: torch.cdist(z, e).argmax(1)).message
+    assert "+||e_k||^2" in vq.check_nearest_code(lambda z, e: (z @ e.T).argmax(1)).message
+    assert vq.check_straight_through(lambda z, e: z + (e - z).detach()).ok
+    assert "forward value" in vq.check_straight_through(lambda z, e: z).message
+    assert "detach e" in vq.check_straight_through(lambda z, e: z + (e - z.detach())).message
+    assert vq.check_perplexity(perplexity).ok
+    assert "entropy in nats" in vq.check_perplexity(
+        lambda i, k: perplexity(i, k).log()).message
+    assert "number of codes used" in vq.check_perplexity(
+        lambda i, k: float(len(i.unique()))).message
+    assert all("not attempted" in check(todo).message for check in (
+        vq.check_nearest_code, vq.check_straight_through, vq.check_perplexity))

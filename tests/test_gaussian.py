@@ -4,6 +4,7 @@ import torch
 from sklearn.mixture import GaussianMixture
 
 from genzoo_lite.data import toy2d
+from genzoo_lite.distributions import discretized_gaussian_log_probs
 from genzoo_lite.models.gaussian import (discretized_gaussian_log_prob, em_step, fit_gaussian,
                                          fit_gmm, gaussian_log_prob, init_gmm)
 
@@ -89,7 +90,24 @@ def test_discretized_gaussian_sums_to_one_over_all_levels():
 
 
 def test_discretized_gaussian_rejects_floats_and_out_of_range_levels():
-    with pytest.raises(TypeError, match="integer tensor"):
+    with pytest.raises(TypeError, match="integer levels 0..16"):
         discretized_gaussian_log_prob(torch.zeros(2, 3), torch.zeros(3), torch.ones(3), 17)
-    with pytest.raises(ValueError, match=r"0\.\.16, got values in 0\.\.17"):
+    with pytest.raises(ValueError, match=r"values in 0\.\.17, but allowed are the levels 0\.\.16"):
         discretized_gaussian_log_prob(torch.tensor([[0, 17]]), torch.zeros(2), torch.ones(2), 17)
+    with pytest.raises(ValueError, match=r"shape \(N, D\), got \(3,\)"):
+        discretized_gaussian_log_prob(torch.tensor([0, 1, 2]), torch.zeros(3), torch.ones(3), 17)
+    with pytest.raises(ValueError, match=r"mu \(2,\) and sigma \(3,\) must both have shape \(3,\)"):
+        discretized_gaussian_log_prob(torch.zeros(2, 3, dtype=torch.long), torch.zeros(2),
+                                      torch.ones(3), 17)
+
+
+def test_discretized_gaussian_matches_differences_of_the_normal_cdf():
+    mu, sigma = torch.tensor([3.2, 9.9, 0.0]), torch.tensor([1.5, 0.4, 3.0])
+    x = torch.tensor([[0, 11, 5], [3, 10, 0], [6, 9, 16]])  # no far tails: naive CDFs suffice
+    normal = torch.distributions.Normal(mu.double(), sigma.double())
+    k = x.double()
+    upper = torch.where(x == 16, 1.0, normal.cdf(k + 0.5))  # the end bins reach to +-inf
+    lower = torch.where(x == 0, 0.0, normal.cdf(k - 0.5))
+    want = (upper - lower).log().sum(dim=1)
+    torch.testing.assert_close(discretized_gaussian_log_prob(x, mu, sigma, 17), want)
+    assert discretized_gaussian_log_probs(mu, sigma, 17).shape == (3, 17)  # the shared table

@@ -1,33 +1,27 @@
-"""The latent-traversal widget decodes live, coalesces fast drags, never ends on a stale value."""
+"""The latent-traversal widget decodes live, coalesces fast drags, never ends on a stale value.
+
+The throttle itself (shared with LiveFigure) is tested in tests/test_widgets_viz.py."""
 import base64
 import statistics
-import time
 
 import pytest
 import torch
 
-from genzoo_lite.latent_widgets import LatentTraversal, Throttle, digit_png
+from genzoo_lite.latent_widgets import LatentTraversal, digit_png
 from genzoo_lite.models.vae import VAE
+from genzoo_lite.utils import seeded
+from test_widgets_viz import wait_for_trailing_render  # the throttle's own tests live there
 
 
 @pytest.fixture(scope="module")
 def model():
-    torch.manual_seed(0)
-    return VAE(latent_dim=3, hidden=16).eval()
+    with seeded(0):
+        return VAE(latent_dim=3, hidden=16).eval()
 
 
 def expected_png(model, z):
     with torch.no_grad():
         return digit_png(model.decode(torch.tensor(z, dtype=torch.float32)[None])[0, 0].numpy())
-
-
-def wait_for_trailing_render(view, seconds=10.0):
-    deadline = time.perf_counter() + seconds
-    while view._throttle._scheduled and time.perf_counter() < deadline:
-        time.sleep(0.005)
-    time.sleep(0.01)
-    with view._render_lock:  # the trailing render may still be drawing on the timer thread
-        pass
 
 
 def test_a_slider_move_redraws_the_same_image_widget(model):
@@ -52,21 +46,6 @@ def test_fifty_fast_changes_render_far_fewer_times_and_end_on_the_last_value(mod
     assert renders <= 2, renders
     assert view.z[0].item() == pytest.approx(values[-1])
     assert view.image.value == expected_png(model, [values[-1], 0.0, 0.0])
-
-
-def test_throttle_calls_once_more_after_the_last_request():
-    calls = []
-    throttle = Throttle(lambda: calls.append(time.perf_counter()), interval_s=1.0)
-    last_request = 0.0
-    for _ in range(100):
-        throttle()
-        last_request = time.perf_counter()
-    deadline = time.perf_counter() + 10
-    while len(calls) < 2 and time.perf_counter() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.05)
-    assert len(calls) == 2  # the leading call and one trailing call
-    assert calls[-1] >= last_request
 
 
 def test_interpolation_moves_z_between_the_two_encodings(model):
@@ -99,8 +78,12 @@ def test_an_update_is_fast(model):
 
 
 def test_bad_settings_are_named(model):
-    with pytest.raises(ValueError, match=r"limit must be in \(0, 10\].*-1"):
+    with pytest.raises(ValueError, match=r"limit must be a finite number > 0, got -1"):
         LatentTraversal(model, limit=-1)
+    with pytest.raises(ValueError, match=r"limit must be at most 10 .* got 11"):
+        LatentTraversal(model, limit=11)
+    with pytest.raises(ValueError, match=r"throttle_ms must be a finite number >= 0, got -5"):
+        LatentTraversal(model, throttle_ms=-5)
     with pytest.raises(ValueError, match=r"dims must be distinct ints in 0..2.*\[0, 3\]"):
         LatentTraversal(model, dims=[0, 3])
     with pytest.raises(TypeError, match="latent_dim"):

@@ -1,12 +1,19 @@
-"""The VAE's bounds against exact values: KL, ELBO <= log p(x) <= IWAE_k limit, gradients."""
+"""The VAE's bounds against exact values: KL, ELBO <= log p(x) <= IWAE_k limit, gradients;
+the trainers' early stopping and reproducibility; the autoencoder and VAE/GAN."""
 import math
 
 import pytest
 import torch
 
 from genzoo_lite.data import load_digits
-from genzoo_lite.models.vae import (VAE, Autoencoder, Discriminator, check_digits, gaussian_kl,
-                                    train_autoencoder, train_vae, train_vaegan)
+from genzoo_lite.distributions import discretized_gaussian_log_probs
+from genzoo_lite.models.autoencoder import Autoencoder, train_autoencoder
+from genzoo_lite.models.vae import VAE, gaussian_kl, reparameterize, train_vae
+from genzoo_lite.models.vaegan import build_vaegan, train_vaegan
+from genzoo_lite.pretrained import RECIPES, train_recipe
+
+#: The shipped VAEs' training settings, for the short runs here (fewer epochs, smaller models).
+SETTINGS = dict(RECIPES["vae_digits_2d"].settings)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -29,7 +36,7 @@ def tiny_vae(digits):
     """A 1-D latent VAE trained briefly, so q(z|x) is informative but not exact."""
     torch.manual_seed(0)
     model = VAE(latent_dim=1, hidden=32)
-    train_vae(model, digits[:200], num_epochs=15, progress=False)
+    train_vae(model, digits[:200], **{**SETTINGS, "num_epochs": 15}, progress=False)
     return model.double()
 
 
@@ -147,7 +154,7 @@ def test_bad_inputs_are_named():
         model.elbo(x.float())
     with pytest.raises(ValueError, match=r"\(N, 1, 8, 8\).*\(3, 64\)"):
         model.elbo(x.flatten(1))
-    with pytest.raises(ValueError, match=r"levels 0..16.*\[0, 17\]"):
+    with pytest.raises(ValueError, match=r"values in 0..17.*levels 0..16"):
         model.elbo(x + torch.tensor(17, dtype=torch.uint8) * (torch.arange(64) == 5).reshape(
             1, 1, 8, 8).to(torch.uint8))
     with pytest.raises(ValueError, match="k must be an int >= 1, got 0"):
@@ -156,28 +163,109 @@ def test_bad_inputs_are_named():
         VAE(likelihood="bernoulli")
     with pytest.raises(ValueError, match="sigma applies only"):
         VAE(likelihood="categorical", sigma=1.0)
-    with pytest.raises(ValueError, match="sigma must be a positive number.*-1"):
+    with pytest.raises(ValueError, match=r"sigma \(levels\) must be a finite number > 0, got -1"):
         VAE(likelihood="gaussian", sigma=-1)
-    with pytest.raises(TypeError, match="list"):
-        check_digits([[0]])
+    with pytest.raises(ValueError, match="dropout must be a number in \\[0, 1\\), got 1"):
+        VAE(dropout=1)
+    with pytest.raises(TypeError, match="torch.Tensor.*list"):
+        model.elbo([[0]])
+    with pytest.raises(ValueError, match="x_val must have shape"):
+        train_vae(model, x, x[0], **SETTINGS, progress=False)
+
+
+def test_the_gaussian_decoder_is_the_one_discretized_gaussian():
+    torch.manual_seed(6)
+    model = VAE(latent_dim=2, hidden=16, likelihood="gaussian")
+    z = 2 * torch.randn(5, 2)
+    h = model.decoder.net(z).unflatten(-1, (2, 1, 8, 8))
+    mu, sigma = 8.0 + 8.0 * h[:, 0], 0.1 + torch.nn.functional.softplus(h[:, 1] + 1.0)
+    torch.testing.assert_close(model.level_log_probs(z),
+                               discretized_gaussian_log_probs(mu, sigma, 17))
+
+
+@pytest.mark.parametrize("likelihood", ["categorical", "gaussian"])
+def test_log_weights_do_not_depend_on_the_chunk_size(likelihood, digits):
+    torch.manual_seed(7)
+    model = VAE(latent_dim=3, hidden=16, likelihood=likelihood).eval()
+    x = digits[:30]
+    with torch.no_grad():
+        whole = model.log_weights(x, 120, torch.Generator().manual_seed(0), chunk=120)
+        chunked = model.log_weights(x, 120, torch.Generator().manual_seed(0), chunk=7)
+    assert whole.shape == (120, 30)
+    torch.testing.assert_close(chunked, whole, rtol=0, atol=1e-4)
+
+
+def test_reparameterize_is_mu_plus_sigma_eps():
+    mu, log_var, eps = torch.tensor([1.0, -2.0]), torch.tensor([0.0, math.log(4.0)]), \
+        torch.tensor([0.5, 0.5])
+    torch.testing.assert_close(reparameterize(mu, log_var, eps), torch.tensor([1.5, -1.0]))
+
+
+def test_early_stopping_keeps_the_weights_of_the_best_check(digits):
+    x, x_val = digits[:200], load_digits("val")[0][:100]
+    settings = {**SETTINGS, "num_epochs": 12, "check_every": 3, "lr": 1e-2}
+
+    def run(num_epochs):
+        torch.manual_seed(8)
+        model = VAE(latent_dim=2, hidden=16, dropout=0.1)
+        return model, train_vae(model, x, x_val, **{**settings, "num_epochs": num_epochs},
+                                generator=torch.Generator().manual_seed(1), progress=False)
+
+    model, history = run(12)
+    assert len(history["loss"]) == 12 and len(history["val_loss"]) == 4
+    best = history["best_epoch"][0]
+    assert best < 12  # this run overfits the 200 digits, so stopping early matters
+    assert history["val_loss"][best // 3 - 1] == min(history["val_loss"])
+    # the kept weights are those after `best` epochs: the same run stopped there
+    stopped, _ = run(best)
+    for key, value in stopped.state_dict().items():
+        torch.testing.assert_close(model.state_dict()[key], value, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["vae_digits_2d", "vae_autoencoder_2d", "vae_vaegan_8d"])
+def test_training_gives_the_same_weights_whatever_the_global_seed(name):
+    runs = []
+    for seed in (0, 123):
+        torch.manual_seed(seed)
+        state = torch.get_rng_state()
+        model, history = train_recipe(name, overrides={"num_epochs": 2}, progress=False)
+        assert torch.equal(torch.get_rng_state(), state)  # the caller's stream is untouched
+        history.pop("train_seconds")
+        runs.append((model.state_dict(), history))
+    (first, history_a), (second, history_b) = runs
+    assert history_a == history_b and len(history_a["loss" if "loss" in history_a
+                                                   else "discriminator"]) == 2
+    for key, value in first.items():
+        assert torch.equal(value, second[key]), key
 
 
 def test_autoencoder_learns_to_reconstruct(digits):
     torch.manual_seed(4)
     model = Autoencoder(latent_dim=2, hidden=32)
-    history = train_autoencoder(model, digits[:200], num_epochs=20, progress=False)
-    assert history[-1] < 0.8 * history[0]
+    settings = {**RECIPES["vae_autoencoder_2d"].settings, "num_epochs": 20}
+    loss = train_autoencoder(model, digits[:200], **settings, progress=False)["loss"]
+    assert loss[-1] < 0.8 * loss[0]
 
 
 def test_vaegan_updates_each_network_with_its_own_loss(digits):
     torch.manual_seed(5)
-    vae, disc = VAE(latent_dim=2, hidden=16, likelihood="gaussian", sigma=2.0), Discriminator(8)
-    before = [p.detach().clone() for p in (*vae.encoder.parameters(), *vae.decoder.parameters(),
-                                            *disc.parameters())]
-    history = train_vaegan(vae, disc, digits[:64], num_epochs=2, progress=False)
-    after = [*vae.encoder.parameters(), *vae.decoder.parameters(), *disc.parameters()]
-    assert all(not torch.equal(b, a) for b, a in zip(before, after))
+    model = build_vaegan(latent_dim=2, hidden=16, channels=8)
+    vae, disc = model["vae"], model["discriminator"]
+    parts = {"encoder": vae.encoder, "decoder": vae.decoder, "discriminator": disc}
+    before = {k: [p.detach().clone() for p in m.parameters()] for k, m in parts.items()}
+    settings = {**RECIPES["vae_vaegan_8d"].settings, "num_epochs": 2}
+    history = train_vaegan(model, digits[:64], **settings, progress=False)
+    for key, module in parts.items():
+        assert all(not torch.equal(b, a) for b, a in zip(before[key], module.parameters())), key
+    assert set(history) == {"discriminator", "encoder", "decoder", "prior", "disl",
+                            "gan_decoder"}
     assert all(len(v) == 2 and all(math.isfinite(t) for t in v) for v in history.values())
+    # the encoder's loss is the KL plus the feature distance, the decoder's adds the GAN loss
+    gamma = settings["gamma"]
+    for e in range(2):
+        assert history["encoder"][e] == pytest.approx(history["prior"][e] + history["disl"][e])
+        assert history["decoder"][e] == pytest.approx(gamma * history["disl"][e]
+                                                      + history["gan_decoder"][e])
 
 
 def test_exercise_checks_accept_right_answers_and_name_mistakes(capsys):

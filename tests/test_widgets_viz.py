@@ -1,22 +1,42 @@
+"""Live views redraw in place, throttled, ending on the last value; plotting plumbing."""
 import base64
+import time
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 
 from genzoo_lite.viz import image_grid, savefig
-from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.widgets import LiveFigure, Throttle
 
 matplotlib.use("agg")
 
 
-def line_view():
+def line_view(throttle_ms=0.0):
     fig = Figure(figsize=(3, 2))
     (line,) = fig.add_subplot().plot([0, 1], [0, 1])
-    slider = widgets.FloatSlider(value=1.0, min=0.0, max=2.0)
-    return LiveFigure(fig, lambda a: line.set_ydata([0, a]), {"a": slider}), slider
+    drawn = []  # the values each render drew
+
+    def draw(a):
+        drawn.append(a)
+        line.set_ydata([0, a])
+
+    slider = widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.01)
+    view = LiveFigure(fig, draw, {"a": slider}, throttle_ms=throttle_ms)
+    view.drawn = drawn
+    return view, slider
+
+
+def wait_for_trailing_render(view, seconds=10.0):
+    deadline = time.perf_counter() + seconds
+    while view._throttle._scheduled and time.perf_counter() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.01)
+    with view._render_lock:  # the trailing render may still be drawing on the timer thread
+        pass
 
 
 def test_slider_move_redraws_the_image_in_place():
@@ -35,9 +55,69 @@ def test_static_png_fallback_for_front_ends_without_widgets():
     assert base64.b64decode(bundle["image/png"]) == view.image.value
 
 
-def test_live_figure_needs_controls():
+def test_a_burst_of_moves_renders_twice_and_ends_on_the_last_value():
+    # a long interval, so the burst fits inside it even on a loaded machine: the property is
+    # "one leading and one trailing render", not a speed
+    view, slider = line_view(throttle_ms=1000)
+    start_count = view.render_count
+    values = [round(0.02 * i, 2) for i in range(1, 51)]
+    for v in values:
+        slider.value = v
+    wait_for_trailing_render(view)
+    assert view.render_count - start_count <= 2
+    assert view.drawn[-1] == values[-1]
+    still, still_slider = line_view()
+    still_slider.value = values[-1]
+    assert view.image.value == still.image.value  # the picture of the last value, not a stale one
+
+
+def test_live_figure_throttles_by_default():
+    # notebooks 01, 02, 04 and 05 build their views without throttle_ms
+    view = LiveFigure(Figure(figsize=(3, 2)), lambda a: None, {"a": widgets.FloatSlider()})
+    assert view._throttle.interval_s > 0
+
+
+def test_throttle_calls_once_more_after_the_last_request():
+    calls = []
+    throttle = Throttle(lambda: calls.append(time.perf_counter()), interval_s=1.0)
+    last_request = 0.0
+    for _ in range(100):
+        throttle()
+        last_request = time.perf_counter()
+    deadline = time.perf_counter() + 10
+    while len(calls) < 2 and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert len(calls) == 2  # the leading call and one trailing call
+    assert calls[-1] >= last_request
+
+
+def test_a_call_slower_than_the_interval_still_coalesces():
+    # the interval counts from the end of a call: requests queued behind a slow render (as in
+    # a kernel busy drawing) must not each trigger a render of their own
+    calls = []
+
+    def slow():
+        calls.append(time.perf_counter())
+        time.sleep(0.3)
+
+    throttle = Throttle(slow, interval_s=0.2)
+    for _ in range(20):
+        throttle()
+    deadline = time.perf_counter() + 10
+    while (throttle._scheduled or len(calls) < 2) and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.4)
+    assert len(calls) == 2
+
+
+def test_live_figure_checks_its_arguments():
     with pytest.raises(ValueError, match="at least one control"):
         LiveFigure(Figure(), lambda: None, {})
+    with pytest.raises(ValueError, match=r"throttle_ms must be a finite number >= 0, got -1"):
+        LiveFigure(Figure(), lambda a: None, {"a": widgets.FloatSlider()}, throttle_ms=-1)
+    with pytest.raises(ValueError, match=r"interval_s must be a finite number >= 0, got nan"):
+        Throttle(lambda: None, float("nan"))
 
 
 def test_savefig_writes_into_the_figures_dir(tmp_path, monkeypatch):
@@ -50,11 +130,23 @@ def test_savefig_writes_into_the_figures_dir(tmp_path, monkeypatch):
         savefig(fig, "demo.png")
 
 
-def test_image_grid_tiles_and_rejects_bad_shapes():
+def test_image_grid_tiles_row_by_row_with_a_blank_border():
     fig = Figure()
     ax = fig.add_subplot()
-    image_grid(torch.arange(6 * 64).reshape(6, 1, 8, 8) % 17, nrow=3, ax=ax)
-    canvas = ax.images[0].get_array()
+    x = torch.arange(5 * 64).reshape(5, 1, 8, 8) % 17  # (N, 1, H, W)
+    image_grid(x, nrow=3, ax=ax)
+    canvas = np.ma.filled(ax.images[0].get_array(), np.nan)
     assert canvas.shape == (2 * 9 + 1, 3 * 9 + 1)
+    for i in range(5):  # image i at row i // 3, column i % 3, one blank pixel apart
+        r, c = divmod(i, 3)
+        np.testing.assert_array_equal(canvas[1 + 9 * r:9 + 9 * r, 1 + 9 * c:9 + 9 * c], x[i, 0])
+    assert np.isnan(canvas[0]).all() and np.isnan(canvas[:, 9]).all()
+    assert np.isnan(canvas[10:, 19:]).all()  # the sixth place of the grid stays empty
+
+
+def test_image_grid_rejects_bad_arguments():
+    ax = Figure().add_subplot()
     with pytest.raises(ValueError, match=r"\(N, 1, H, W\).*\(8, 8\)"):
         image_grid(torch.zeros(8, 8), ax=ax)
+    with pytest.raises(ValueError, match=r"nrow must be an int >= 1, got 0"):
+        image_grid(torch.zeros(4, 8, 8), nrow=0, ax=ax)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..viz import grid_points
+from ..models.ebm import grid_points
 from ._report import call_answer as _call, not_attempted, report, Result
 
 __all__ = ["check_langevin_step", "check_contrastive_loss", "check_log_partition"]

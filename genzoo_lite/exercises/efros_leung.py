@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..models.texture import candidate_mask, gaussian_weights, patch_distances
+from ..models.efros_leung import candidate_mask, gaussian_weights, patch_distances
 from ._report import call_answer as _call, not_attempted, report, Result
 
 __all__ = ["check_weighted_ssd", "check_candidates", "check_next_pixel"]

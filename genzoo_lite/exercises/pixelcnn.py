@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import torch
 
-from ..models.pixelcnn import AutoregressiveModel, MaskedConv2d
+from ..models.autoregressive import AutoregressiveModel
+from ..models.pixelcnn import MaskedConv2d
 from ._report import call_answer as _call, not_attempted, report, Result
 
 __all__ = ["check_mask", "check_bits_per_dim", "check_chain_rule"]

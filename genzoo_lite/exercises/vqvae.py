@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..models.vqvae import perplexity
+from ..models.quantizer import perplexity
 from ._report import call_answer as _call, not_attempted, report, Result
 
 __all__ = ["check_nearest_code", "check_straight_through", "check_perplexity"]

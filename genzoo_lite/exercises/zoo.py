@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ._report import Result, not_attempted, report
+from ._report import Result, call_answer, not_attempted, report
 
 __all__ = ["check_bits_per_dim"]
 
@@ -12,12 +12,15 @@ __all__ = ["check_bits_per_dim"]
 def check_bits_per_dim(bits_per_dim: Callable[[float, int], float]) -> Result:
     """Exercise 1: ``bits_per_dim(log_p_nats, num_pixels)`` = -log_p / (num_pixels * ln 2)."""
     name = "Exercise 1"
-    try:
-        value = float(bits_per_dim(-95.0, 64))
-    except NotImplementedError:
+    value, error = call_answer(bits_per_dim, -95.0, 64)
+    if error == "not_attempted":
         return report(not_attempted("convert nats per image to bits per pixel"), name)
-    except Exception as err:  # report the student's error instead of stopping the notebook
-        return report(Result(False, f"your function raised {type(err).__name__}: {err}"), name)
+    if error:
+        return report(Result(False, error), name)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return report(Result(False, f"expected a number, got {type(value).__name__}"), name)
     right = 95.0 / (64 * math.log(2))
     if math.isclose(value, right, rel_tol=1e-6):
         return report(Result(True, f"{value:.4f} bits/dim"), name)

@@ -1,18 +1,20 @@
 """A small GAN on 2-D points: the implicit model of the lecture's case study 2.
 
 Taught in notebooks/00_zoo_overview ("Implicit models: a GAN samples but has no likelihood").
-The generator maps noise to points; nothing here can evaluate p(x).
+The generator maps noise to points; nothing here can evaluate p(x). The model is an explicit
+``nn.ModuleDict({"generator": Generator(), "discriminator": Discriminator()})``
+(:func:`build_gan`), trained by :func:`train_gan` with the losses of :mod:`genzoo_lite.losses`.
 """
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
-from ..train import DivergedError
+from .._checks import check_int, check_points
+from ..losses import discriminator_loss, generator_loss
+from ..train import History, Phase, fit
 
-__all__ = ["Generator", "Discriminator", "gan_losses", "train_gan"]
+__all__ = ["Generator", "Discriminator", "build_gan", "train_gan"]
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -29,17 +31,20 @@ class Generator(nn.Module):
 
     def __init__(self, latent_dim: int = 2, hidden: int = 64) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
-        self.net = _mlp([latent_dim, hidden, hidden, 2])
+        self.latent_dim = check_int("latent_dim", latent_dim)
+        self.net = _mlp([latent_dim, check_int("hidden", hidden), hidden, 2])
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (N, latent_dim) -> (N, 2)
         return self.net(z)
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Draw n points: z ~ N(0, I), x = G(z). (n, 2)."""
-        z = torch.randn(n, self.latent_dim, generator=generator)
+        """Draw n points: z ~ N(0, I) (from ``generator``, on its device), x = G(z). (n, 2),
+        on the network's device."""
+        device = next(self.parameters()).device
+        z = torch.randn(check_int("n", n), self.latent_dim, generator=generator,
+                        device=generator.device if generator is not None else device)
         with torch.no_grad():
-            return self(z)
+            return self(z.to(device))
 
 
 class Discriminator(nn.Module):
@@ -47,56 +52,58 @@ class Discriminator(nn.Module):
 
     def __init__(self, hidden: int = 64) -> None:
         super().__init__()
-        self.net = _mlp([2, hidden, hidden, 1])
+        self.net = _mlp([2, check_int("hidden", hidden), hidden, 1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, 2) -> (N,)
         return self.net(x).squeeze(1)
 
 
-def gan_losses(generator: Generator, discriminator: Discriminator, x_real: torch.Tensor,
-               z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The discriminator's cross-entropy and the generator's non-saturating loss.
+def build_gan(latent_dim: int = 2, hidden: int = 64) -> nn.ModuleDict:
+    """The untrained GAN: ``{"generator": Generator(), "discriminator": Discriminator()}``."""
+    return nn.ModuleDict({"generator": Generator(latent_dim, hidden),
+                          "discriminator": Discriminator(hidden)})
 
-    Returns ``(d_loss, g_loss)``: d_loss = -log D(x) - log(1 - D(G(z))) and
-    g_loss = -log D(G(z)), both averaged over the batch (D as a probability).
+
+def train_gan(model: nn.ModuleDict, x: torch.Tensor, *, num_steps: int, batch_size: int = 256,
+              lr: float = 1e-3, generator: torch.Generator | None = None,
+              progress: bool = True) -> History:
+    """Train ``model["generator"]`` and ``model["discriminator"]`` on points x (N, 2).
+
+    Each step draws a batch of x, then runs two phases, each with fresh noise z: a step of the
+    discriminator on :func:`~genzoo_lite.losses.discriminator_loss` (real batch against G(z)),
+    then a step of the generator on the non-saturating
+    :func:`~genzoo_lite.losses.generator_loss` against the *updated* discriminator. Adam with
+    betas (0.5, 0.999) for both. Taught in notebooks/00_zoo_overview, "Implicit models"; the
+    shipped model's settings are ``RECIPES["gan_eight_gaussians"].settings``.
+
+    Args:
+        model: a :func:`build_gan` ModuleDict (its networks' names, not arguments, so that
+            ``generator`` stays the random number generator, as everywhere in genzoo_lite).
+        generator: draws the batches and the noise z (default seeded with 0), so the same
+            generator gives the same weights whatever the global seed.
+
+    Returns:
+        The per-step history: d_loss and g_loss.
     """
-    x_fake = generator(z)
-    real_logits, fake_logits = discriminator(x_real), discriminator(x_fake.detach())
-    d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-              + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
-    gen_logits = discriminator(x_fake)
-    g_loss = F.binary_cross_entropy_with_logits(gen_logits, torch.ones_like(gen_logits))
-    return d_loss, g_loss
+    g_net, d_net = model["generator"], model["discriminator"]
+    check_points(x, "x", dim=2)
+    generator = generator if generator is not None else torch.Generator().manual_seed(0)
+    device = next(g_net.parameters()).device
+    opt_g = torch.optim.Adam(g_net.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d_net.parameters(), lr=lr, betas=(0.5, 0.999))
+    def noise(n: int) -> torch.Tensor:
+        return torch.randn(n, g_net.latent_dim, generator=generator,
+                           device=generator.device).to(device)  # (n, latent_dim)
 
+    def discriminator_step(x_real: torch.Tensor) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            x_fake = g_net(noise(len(x_real)))  # (B, 2), a constant for this phase
+        return {"d_loss": discriminator_loss(d_net(x_real), d_net(x_fake))}
 
-def train_gan(generator: Generator, discriminator: Discriminator, data: torch.Tensor,
-              steps: int = 2000, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
-              progress: bool = True) -> dict[str, list[float]]:
-    """Alternate one discriminator step and one generator step, ``steps`` times.
+    def generator_step(x_real: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"g_loss": generator_loss(d_net(g_net(noise(len(x_real)))))}
 
-    Returns the per-step losses ``{"d_loss": [...], "g_loss": [...]}``.
-    """
-    if data.ndim != 2 or data.shape[1] != 2 or not data.is_floating_point():
-        raise ValueError(f"data must be float points (N, 2), got {tuple(data.shape)} {data.dtype}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    gen = torch.Generator().manual_seed(seed)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
-    history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
-    for step in tqdm(range(steps), desc="GAN", disable=not progress):
-        x_real = data[torch.randint(len(data), (batch_size,), generator=gen)]
-        z = torch.randn(batch_size, generator.latent_dim, generator=gen)
-        d_loss, _ = gan_losses(generator, discriminator, x_real, z)
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward(inputs=list(discriminator.parameters()))
-        opt_d.step()
-        _, g_loss = gan_losses(generator, discriminator, x_real, z)  # against the updated D
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward(inputs=list(generator.parameters()))
-        opt_g.step()
-        if not (torch.isfinite(d_loss) and torch.isfinite(g_loss)):
-            raise DivergedError(f"GAN loss not finite at step {step} (lr={lr}); lower lr")
-        history["d_loss"].append(d_loss.item())
-        history["g_loss"].append(g_loss.item())
-    return history
+    return fit(model, [Phase(discriminator_step, opt_d, minimize="d_loss"),
+                       Phase(generator_step, opt_g, minimize="g_loss")],
+               x.to(device), num_steps=num_steps, batch_size=batch_size, lr=lr,
+               generator=generator, progress=progress, desc="GAN")

@@ -2,9 +2,11 @@
 
 The model of a pixel p given its already synthesized neighbourhood N(p) is the sample itself:
 P(p | N(p)) is uniform over the centres of the sample windows that match N(p) almost as well as
-the best one. Taught in notebooks/04_efros_leung; ``efros_leung_reference`` is the loop that
-notebook explains ("2. One pixel, step by step" and "3. The whole loop"), ``efros_leung`` the
-same algorithm vectorized over all sample windows ("8. Timing").
+the best one. Taught in notebooks/04_efros_leung. This file holds the pieces of one step
+(``gaussian_weights``, ``patch_distances``, ``candidate_mask``), the synthesis state both
+implementations share, and ``efros_leung_reference``, the plain loop the notebook explains
+("2. One pixel, step by step" and "3. The whole loop"). ``efros_leung_fast.efros_leung`` is the
+same algorithm vectorized over all sample windows ("8. Timing"), checked against this loop.
 """
 from __future__ import annotations
 
@@ -12,18 +14,19 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["efros_leung", "efros_leung_reference", "gaussian_weights", "patch_distances",
-           "candidate_mask"]
+from .._checks import check_int, check_number
+
+__all__ = ["efros_leung_reference", "gaussian_weights", "patch_distances", "candidate_mask",
+           "SEED_SIZE"]
 
 #: Distances that agree up to rounding count as ties. Distances are computed on the sample
 #: rescaled to a range of 1; the smallest genuine non-zero distance of 8-bit data is far larger.
 TIE_TOLERANCE = 1e-12
 #: Side of the random seed patch the unconstrained synthesis grows from (3x3, as in the paper).
 SEED_SIZE = 3
-_FILLED = -(2**62)  # priority of a filled pixel: below anything an unfilled pixel can reach
+FILLED = -(2**62)  # priority of a filled pixel: below anything an unfilled pixel can reach
 
 
 def gaussian_weights(window: int) -> np.ndarray:
@@ -115,7 +118,7 @@ def _as_image(x: object, name: str) -> np.ndarray:
 
 
 @dataclass
-class _Synthesis:
+class Synthesis:
     """The state both implementations share; coordinates in ``canvas`` are padded by window//2."""
 
     sample: np.ndarray  # (Hs, Ws, C) the original values, copied into the output
@@ -143,16 +146,16 @@ class _Synthesis:
         return (out, self.order) if return_order else out
 
 
-def _setup(sample: np.ndarray, out_shape: object, window: int, error_threshold: float,
-           seed: int | np.random.Generator, image: np.ndarray | None, mask: np.ndarray | None
-           ) -> _Synthesis:
+def setup_synthesis(sample: np.ndarray, out_shape: object, window: int, error_threshold: float,
+                    seed: int | np.random.Generator, image: np.ndarray | None,
+                    mask: np.ndarray | None) -> Synthesis:
+    """Check the arguments of a synthesis and lay out its state: the seed patch (or the known
+    pixels) placed, and the random order of ties drawn."""
     raw = np.asarray(sample)
     values = _as_image(raw, "sample")
     hs, ws, channels = values.shape
     _check_window(window, (hs, ws))
-    if (isinstance(error_threshold, bool) or not isinstance(error_threshold, numbers.Real)
-            or not np.isfinite(error_threshold) or error_threshold < 0):
-        raise ValueError(f"error_threshold must be a finite number >= 0, got {error_threshold!r}")
+    error_threshold = check_number("error_threshold", error_threshold, strict=False)
     if (image is None) != (mask is None):
         raise ValueError("pass image and mask together (constrained synthesis) or neither")
     if image is not None:
@@ -160,20 +163,21 @@ def _setup(sample: np.ndarray, out_shape: object, window: int, error_threshold: 
         known_image = _check_constrained(image, mask, out_shape, raw.ndim, channels)
         out_shape = known_image.shape[:2]
     out_shape = _check_out_shape(out_shape)
-    rng = seed if isinstance(seed, np.random.Generator) else _rng(seed)
+    rng = (seed if isinstance(seed, np.random.Generator)
+           else np.random.default_rng(check_int("seed", seed, minimum=0)))
 
     # Mapping all values to [-1/2, 1/2] by one affine map leaves every candidate set unchanged
     # (each distance is multiplied by the same factor), makes the tie tolerance independent of
-    # the units, and keeps the fast version's float32 screen small (see efros_leung).
+    # the units, and keeps the fast version's float32 screen small (efros_leung_fast).
     lo, hi = values.min(), values.max()
     scale = hi - lo if hi > lo else 1.0
     lo = lo + scale / 2
     h, w = out_shape
     p = window // 2
     dtype = raw.dtype if image is None else np.result_type(raw.dtype, np.asarray(image).dtype)
-    state = _Synthesis(
+    state = Synthesis(
         sample=raw.reshape(hs, ws, channels), scaled=(values - lo) / scale, window=window,
-        error_threshold=float(error_threshold), rng=rng,
+        error_threshold=error_threshold, rng=rng,
         canvas=np.zeros((h + 2 * p, w + 2 * p, channels)),
         filled=np.zeros((h + 2 * p, w + 2 * p), dtype=bool),
         out=np.zeros((h, w, channels), dtype=dtype), order=np.full((h, w), -1),
@@ -195,22 +199,12 @@ def _setup(sample: np.ndarray, out_shape: object, window: int, error_threshold: 
     return state
 
 
-def _rng(seed: object) -> np.random.Generator:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0 or a numpy Generator, got {seed!r}")
-    return np.random.default_rng(int(seed))
-
-
 def _check_out_shape(out_shape: object) -> tuple[int, int]:
     try:
         h, w = out_shape
-        ok = all(not isinstance(n, bool) and isinstance(n, numbers.Integral) and n > 0
-                 for n in (h, w))
     except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(f"out_shape must be two positive ints (height, width), got {out_shape!r}")
-    return int(h), int(w)
+        raise ValueError(f"out_shape must be a pair (height, width), got {out_shape!r}") from None
+    return check_int("out_shape height", h), check_int("out_shape width", w)
 
 
 def _check_constrained(image: np.ndarray, mask: np.ndarray, out_shape: object, sample_ndim: int,
@@ -250,10 +244,11 @@ def efros_leung_reference(sample: np.ndarray, out_shape: tuple[int, int] | None,
                           ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Efros-Leung synthesis written as the plain loop of the paper (slow; for teaching).
 
-    Same arguments and, for the same seed, the same output as :func:`efros_leung`.
+    Same arguments and, for the same seed, the same output as
+    :func:`genzoo_lite.models.efros_leung_fast.efros_leung` (documented there).
     Taught in notebooks/04_efros_leung, "3. The whole loop".
     """
-    s = _setup(sample, out_shape, window, error_threshold, seed, image, mask)
+    s = setup_synthesis(sample, out_shape, window, error_threshold, seed, image, mask)
     h, w, _ = s.out.shape
     hs, ws, _ = s.scaled.shape
     p = window // 2
@@ -261,7 +256,7 @@ def efros_leung_reference(sample: np.ndarray, out_shape: tuple[int, int] | None,
     for step in range(int((~s.filled[p:p + h, p:p + w]).sum())):
         # 1. The next pixel: the unfilled one with the most filled pixels in its window.
         counts = sliding_window_view(s.filled, (window, window)).sum(axis=(2, 3))  # (h, w)
-        priority = np.where(s.filled[p:p + h, p:p + w], _FILLED, counts * (h * w) + s.rank)
+        priority = np.where(s.filled[p:p + h, p:p + w], FILLED, counts * (h * w) + s.rank)
         y, x = np.unravel_index(int(priority.argmax()), (h, w))
         # 2. Its neighbourhood N(p): the window around it and which of its pixels are known.
         template = s.canvas[y:y + window, x:x + window]  # (w, w, C)
@@ -277,96 +272,4 @@ def efros_leung_reference(sample: np.ndarray, out_shape: tuple[int, int] | None,
         candidates = np.flatnonzero(candidate_mask(distances, s.error_threshold))
         i, j = np.unravel_index(int(candidates[s.rng.integers(len(candidates))]), distances.shape)
         s.fill(int(y), int(x), int(i) + p, int(j) + p, step)
-    return s.result(return_order)
-
-
-# ---------------------------------------------------------------------------------------------
-# The fast version: the same steps, every sample window compared at once.
-# ---------------------------------------------------------------------------------------------
-
-def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: int = 11,
-                error_threshold: float = 0.1, seed: int | np.random.Generator = 0,
-                image: np.ndarray | None = None, mask: np.ndarray | None = None,
-                return_order: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Synthesize a texture like ``sample`` pixel by pixel (Efros & Leung 1999).
-
-    Grows the output from a random 3x3 seed patch of the sample. Each step fills the unfilled
-    pixel with the most filled pixels in its window (ties broken at random), compares the
-    filled part of that window with every window of the sample by Gaussian-weighted SSD, and
-    copies the centre of a window chosen uniformly among those within
-    ``(1 + error_threshold)`` times the best distance. Taught in notebooks/04_efros_leung.
-
-    Args:
-        sample: the example texture, (Hs, Ws) grayscale or (Hs, Ws, C) colour, finite values.
-        out_shape: (H, W) of the output; may be None when ``image`` is given.
-        window: odd side of the neighbourhood, 3 <= window <= min(Hs, Ws).
-        error_threshold: epsilon >= 0 of the candidate set (the paper uses 0.1).
-        seed: an int or a ``numpy.random.Generator``; the same seed gives the same output.
-        image, mask: constrained synthesis (hole filling). ``mask`` is bool (H, W), True where
-            ``image`` is known; only the unknown pixels are synthesized and the values of
-            ``image`` under them are never read.
-        return_order: also return the (H, W) int map of the step at which each pixel was
-            filled (-1 for the seed patch or known pixels).
-
-    Returns:
-        The output (H, W) or (H, W, C): every synthesized value is a pixel of ``sample``; known
-        pixels are kept. Its dtype is the sample's (or the common type of sample and image).
-
-    Cost: one matrix-vector product with all sample windows per pixel, so time grows with
-    (sample windows) x window^2 x output pixels; memory takes 16 bytes x window^2 x C per
-    sample window (about 0.5 GB for a whole 512x512 texture with window 11: use a crop).
-    """
-    s = _setup(sample, out_shape, window, error_threshold, seed, image, mask)
-    h, w, channels = s.out.shape
-    hs, ws, _ = s.scaled.shape
-    p = window // 2
-    k = window * window * channels
-    # All sample windows as rows, in the (row, column, channel) order of a template.
-    windows = sliding_window_view(s.scaled, (window, window), axis=(0, 1))  # (I, J, C, w, w)
-    rows = np.ascontiguousarray(windows.transpose(0, 1, 3, 4, 2)).reshape(-1, k)  # (N, k)
-    n_cols = ws - window + 1
-    # sum_k m_k (T_k - S_k)^2 = S^2 . m  -  2 S . (m T)  +  T^2 . m: one float32 product per
-    # pixel screens all windows; the few that can be candidates are then measured exactly.
-    # The screen runs through torch (MKL): numpy's OpenBLAS starts threads for a product this
-    # size, and on a busy machine waiting for them costs ten times the product itself.
-    screen = torch.from_numpy(np.concatenate([rows * rows, rows], axis=1).astype(np.float32))
-    gauss = np.repeat(gaussian_weights(window).reshape(-1), channels)  # (k,)
-    # Bound on the float32 error of the screen: 2k-term dot products whose terms are at most
-    # |v_j| times 1/4 (the S^2 columns) or 1/2 (the S columns), with a factor 2 of headroom.
-    rel_error = 2 * (2 * k + 2) * float(np.finfo(np.float32).eps)
-
-    counts = sliding_window_view(s.filled, (window, window)).sum(axis=(2, 3))
-    inside = s.filled[p:p + h, p:p + w]
-    priority = np.where(inside, _FILLED, counts * (h * w) + s.rank)  # (h, w) int64
-    v = np.empty(2 * k, dtype=np.float32)  # [m, -2 m T], reused by every step
-    approx = np.empty(len(rows), dtype=np.float32)
-    v_t, approx_t = torch.from_numpy(v), torch.from_numpy(approx)  # views of the same memory
-    for step in range(int((~inside).sum())):
-        y, x = divmod(int(priority.argmax()), w)
-        known = s.filled[y:y + window, x:x + window].ravel()
-        if channels > 1:
-            known = known.repeat(channels)  # (k,)
-        template = s.canvas[y:y + window, x:x + window].ravel()  # (k,)
-        weights = gauss * known
-        weights /= weights.sum()
-        weighted = weights * template
-        v[:k] = weights
-        np.multiply(weighted, -2, out=v[k:], casting="same_kind")
-        torch.mv(screen, v_t, out=approx_t)
-        offset = float(weighted @ template)
-        slack = rel_error * (0.25 + float(np.abs(weighted).sum()))  # sum_j |v_j| max_i |S_ij|
-        best = float(approx.min()) + offset
-        short = np.flatnonzero(approx <= (1 + s.error_threshold) * (best + slack) + slack
-                               + TIE_TOLERANCE - offset)
-        diff = np.take(rows, short, axis=0)  # (len(short), k): exact distances, float64
-        diff -= template
-        diff *= diff
-        exact = np.einsum("ij,j->i", diff, weights)  # a plain loop: BLAS would start threads
-        candidates = short[candidate_mask(exact, s.error_threshold)]
-        i, j = divmod(int(candidates[s.rng.integers(len(candidates))]), n_cols)
-        s.fill(y, x, i + p, j + p, step)
-        # The new pixel adds one filled neighbour to every unfilled pixel within its window.
-        region = priority[max(0, y - p):y + p + 1, max(0, x - p):x + p + 1]
-        region += h * w
-        priority[y, x] = _FILLED
     return s.result(return_order)
