@@ -101,6 +101,25 @@ def _vae_recipes() -> dict[str, Recipe]:
     }
 
 
+# ----- Larsen et al.'s other two columns (VAE_Disl, GAN): notebook 03 -------------------------
+def _larsen_recipes() -> dict[str, Recipe]:
+    from .models.digits_gan import build_digits_gan, train_digits_gan
+    from .models.vaegan import build_vaegan, train_vae_disl
+
+    taught = "notebooks/03_vae, 'VAE + GAN'"
+    # the GAN first: VAE_Disl measures its reconstructions in the GAN's trained discriminator
+    return {
+        "gan_digits_8d": Recipe(build_digits_gan, _digits("train"), train_digits_gan,
+                                dict(num_epochs=100, lr=2e-3, batch_size=64), taught_in=taught),
+        "vae_disl_8d": Recipe(
+            build_vaegan,
+            lambda deps: {"x": load_digits("train")[0],
+                          "discriminator": deps["gan_digits_8d"]["discriminator"]},
+            train_vae_disl, dict(num_epochs=100, lr=1e-3, batch_size=64),
+            requires=("gan_digits_8d",), taught_in=taught),
+    }
+
+
 # ----- autoregressive models of the digits: notebook 05 --------------------------------------
 def _pixelcnn_recipes() -> dict[str, Recipe]:
     from .models.gated_pixelcnn import GatedPixelCNN
@@ -203,4 +222,4 @@ def _pixel_extra_recipes() -> dict[str, Recipe]:
 
 RECIPES: dict[str, Recipe] = {**_toy2d_recipes(), **_vae_recipes(),
                               **_pixelcnn_recipes(), **_vqvae_recipes(),
-                              **_pixel_extra_recipes()}
+                              **_pixel_extra_recipes(), **_larsen_recipes()}

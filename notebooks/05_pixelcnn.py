@@ -17,19 +17,23 @@
 # # 05 · PixelCNN: autoregressive image models
 #
 # *Generative Model Zoo, part II: "Autoregressive image synthesis" (PixelRNN / PixelCNN, van den
-# Oord et al. 2016), "Per-pixel classification vs. Autoregressive", "How to improve PixelCNN?".*
+# Oord et al. 2016), "PixelCNN vs. PixelRNN", "How to improve PixelCNN?", "Per-pixel
+# classification vs. Autoregressive".*
 #
 # **You will learn**
 # 1. the chain rule $P(\mathbf{p}) = \prod_i P(p_i \mid p_1, \dots, p_{i-1})$, with each factor a
 #    softmax over the gray levels, trained by cross-entropy (= maximum likelihood);
 # 2. masked convolutions (masks A and B), checked by the gradients of one output pixel;
 # 3. the blind spot of the plain PixelCNN and how the Gated PixelCNN removes it;
-# 4. per-pixel classification against autoregressive prediction, in bits/dim and in samples;
-# 5. sampling pixel by pixel, temperature, and why sampling is slow (measured);
-# 6. image completion and the probability of a whole image.
+# 4. independent against autoregressive prediction of the pixels, in bits/dim and in samples;
+# 5. sampling pixel by pixel, temperature, and image completion;
+# 6. the PixelRNN (a Diagonal BiLSTM) against the PixelCNN: context, likelihood, cost;
+# 7. the limitations, measured: sampling is slow, and errors accumulate;
+# 8. the probability of a whole image, and per-pixel classification (as in colorization)
+#    against autoregressive prediction on one conditional task.
 #
-# The three models load shipped weights (set `GENZOO_RETRAIN=1` to train them, about a minute
-# on a laptop CPU). The same `GatedPixelCNN` is the prior over VQ-VAE-2 codes in notebook 06.
+# The models load shipped weights (set `GENZOO_RETRAIN=1` to train them, a few minutes on a
+# laptop CPU). The same `GatedPixelCNN` is the prior over VQ-VAE-2 codes in notebook 06.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
@@ -42,10 +46,12 @@ import math
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 import torch.nn.functional as F
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from skimage.util import montage
 
 from genzoo_lite import (RECIPES, best_time, image_grid, load_digits, load_pretrained,
@@ -53,7 +59,9 @@ from genzoo_lite import (RECIPES, best_time, image_grid, load_digits, load_pretr
 from genzoo_lite.exercises import pixelcnn as checks
 from genzoo_lite.models.gated_pixelcnn import (GatedPixelCNN, HorizontalStackConv2d,
                                                VerticalStackConv2d)
+from genzoo_lite.models.pixel_classifier import downsample
 from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN, train_autoregressive
+from genzoo_lite.models.pixelrnn import dependency_matrix, skew
 from genzoo_lite.widgets import LiveFigure
 
 set_seed(0)
@@ -310,13 +318,13 @@ x_hand, frames = sample_by_hand(gated, 4, generator=torch.Generator().manual_see
                                 snapshots=steps)
 assert torch.equal(x_hand, gated.sample(4, generator=torch.Generator().manual_seed(1)))
 raster_index = torch.arange(64).view(8, 8)
+orange = ListedColormap(["none", "tab:orange"])  # 1 = a pixel the sampler has not drawn yet
 fig, axes = plt.subplots(1, len(frames), figsize=(15, 3.6))
 for ax, frame, step in zip(axes, frames, steps + [64]):
     image_grid(frame, nrow=1, ax=ax, vmax=16, title=f"{step} pixels")
     unsampled = (raster_index >= step).float().expand(len(frame), 8, 8).numpy()  # (4, 8, 8)
     shade = montage(unsampled, fill=0, grid_shape=(len(frame), 1), padding_width=1)
-    ax.imshow(shade, cmap=ListedColormap(["none", "tab:orange"]), alpha=0.45, vmin=0, vmax=1,
-              interpolation="nearest")  # orange: not sampled yet (still 0 in the input)
+    ax.imshow(shade, cmap=orange, alpha=0.45, vmin=0, vmax=1, interpolation="nearest")
 savefig(fig, "05_sampling_strip")
 plt.show()
 
@@ -350,64 +358,32 @@ temperature_view = LiveFigure(temp_fig, draw_temperature, {
 temperature_view
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 6. Why sampling is slow
-#
-# Training and `log_prob` evaluate all $N$ conditionals in **one** parallel pass, because the
-# true image is known. Sampling cannot: pixel $i$ needs pixel $i - 1$ first. An $H \times W$
-# image therefore needs $HW$ sequential passes, each over the whole image, so the time grows
-# like $(HW)^2$ here (about $HW$ with caching, see section 9). The network is fully
-# convolutional, so the trained model runs at any size; we time 16 samples (the numbers depend
-# on the machine and its load; each is the best of a few runs, one run for the big sizes).
-
-# %% slideshow={"slide_type": "fragment"}
-# NBVAL_IGNORE_OUTPUT
-sides, seconds = [4, 8, 12, 16], []
-for side in sides:
-    draw = lambda: gated.sample(16, shape=(side, side),  # noqa: E731
-                                generator=torch.Generator().manual_seed(0))
-    seconds.append(best_time(draw, repeat=3 if side <= 8 else 1))
-    print(f"{side:2d}x{side:<2d}: {side * side:3d} passes, {seconds[-1]:.2f} s for 16 samples")
-zeros = torch.zeros(16, 1, 16, 16, dtype=torch.long)
-with torch.no_grad():
-    one_pass = best_time(lambda: gated.log_prob(zeros), repeat=5)
-print(f"for comparison, log_prob of 16 images 16x16 (one pass): {1000 * one_pass:.1f} ms")
-fig, ax = plt.subplots(figsize=(4.5, 3))
-ax.loglog([s * s for s in sides], seconds, "o-")
-ax.set_xlabel("pixels H W (= sequential passes)")
-ax.set_ylabel("seconds for 16 samples")
-savefig(fig, "05_sampling_time")
-plt.show()
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# A second limitation from the lecture: errors **accumulate**. Each pixel is drawn from a
-# conditional that was only ever trained on *real* earlier pixels; once a sampled stroke goes
-# astray, every later pixel conditions on that mistake (the strange samples above). For image
-# completion most of the context is real, so it matters less.
-
-# %% [markdown] slideshow={"slide_type": "slide"}
-# ## 7. Image completion
+# ## 6. Image completion
 #
 # As in the PixelRNN figure: hide part of a test digit, sample the hidden pixels in raster
-# order given the known ones, and compare with the original. `complete` keeps every known
-# pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it sees the known pixels
-# **before** it in raster order, never those after it.
+# order given the known ones, and compare with the original (orange: the hidden pixels).
+# `complete` keeps every known pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it
+# sees the known pixels **before** it in raster order, never those after it.
 
 # %% slideshow={"slide_type": "fragment"}
 rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
 known_masks = {"bottom half hidden": rows < 4, "right half hidden": cols < 4,
                "left half hidden": cols >= 4}
 digits = x_test[[3, 11, 25, 40]]  # (4, 1, 8, 8)
-fig, axes = plt.subplots(len(known_masks), 3, figsize=(10, 8.5),
-                         gridspec_kw={"width_ratios": [1, 4, 1]})
-for row, (title, known) in zip(axes, known_masks.items()):
-    occluded = digits.float().masked_fill(~known, float("nan"))
+fig, axes = plt.subplots(1, len(known_masks), figsize=(15, 3.8))
+for ax, (title, known) in zip(axes, known_masks.items()):
     completions = torch.stack([gated.complete(digits, known,
                                               generator=torch.Generator().manual_seed(s))
                                for s in range(4)], dim=1)  # (4 digits, 4 samples, 1, 8, 8)
     assert (completions[:, :, :, known] == digits[:, None, :, known]).all()
-    image_grid(occluded, nrow=1, ax=row[0], vmax=16, title="occluded")
-    image_grid(completions.flatten(0, 1), nrow=4, ax=row[1], vmax=16, title=title)
-    image_grid(digits, nrow=1, ax=row[2], vmax=16, title="original")
+    occluded = digits * known  # the hidden pixels set to 0, shaded orange below
+    row = torch.cat([occluded[:, None], completions, digits[:, None]], dim=1)  # (4, 6, 1, 8, 8)
+    image_grid(row.flatten(0, 1), nrow=6, ax=ax, vmax=16,  # one digit per row
+               title=f"{title}\noccluded | 4 completions | original")
+    hidden = torch.zeros(4, 6, 8, 8)
+    hidden[:, 0] = (~known).float()
+    ax.imshow(montage(hidden.flatten(0, 1).numpy(), fill=0, grid_shape=(4, 6), padding_width=1),
+              cmap=orange, alpha=0.45, vmin=0, vmax=1, interpolation="nearest")
 savefig(fig, "05_completions")
 plt.show()
 
@@ -420,7 +396,220 @@ plt.show()
 # ordering or another model.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 8. The probability of a full configuration
+# ## 7. PixelRNN vs PixelCNN
+#
+# The same paper (van den Oord et al. 2016) first computed the chain rule with **recurrent**
+# layers. Its Diagonal BiLSTM *skews* the image, moving row $r$ by $r$ places to the right, so
+# that each anti-diagonal $r + c = t$ becomes one column; an LSTM then steps through the
+# $H + W - 1$ columns, and its state at pixel $(r, c)$ comes from the states above and to the left:
+#
+# $$[\mathbf{o}, \mathbf{f}, \mathbf{i}, \mathbf{g}]_{r,c} =
+#   \sigma\big(\mathbf{K}^{is} \mathbf{x}_{r,c} + \mathbf{K}^{ss} \circledast
+#   [\mathbf{h}_{r-1,c}, \mathbf{h}_{r,c-1}]\big), \qquad
+#   \mathbf{c}_{r,c} = \mathbf{f} \odot \mathbf{c}_{r,c-1} + \mathbf{i} \odot \mathbf{g}, \qquad
+#   \mathbf{h}_{r,c} = \mathbf{o} \odot \tanh(\mathbf{c}_{r,c}),$$
+#
+# with $\sigma$ the sigmoid for $\mathbf{o}, \mathbf{f}, \mathbf{i}$ and tanh for $\mathbf{g}$.
+# So $\mathbf{h}_{r,c}$ summarizes the whole quadrant above and to the left. A second LSTM sweeps
+# from the right (the quadrant above and to the right); its output is shifted down one row, so
+# it reports only rows above. In the first layer the left-to-right LSTM reads the input shifted
+# one pixel right, so no output sees its own pixel. (The paper's other layer, the Row LSTM, is
+# cheaper but sees only a triangle above each pixel, a blind spot like the plain PixelCNN's; we
+# build the Diagonal BiLSTM so that the comparison is full context against parallel training.)
+# The skew of a 3x4 array:
+
+# %% slideshow={"slide_type": "fragment"}
+a = torch.arange(1, 13).reshape(1, 1, 3, 4)  # (N, C, H, W)
+print(skew(a)[0, 0].numpy())  # column t holds the anti-diagonal r + c = t, zeros around it
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Our PixelRNN is one Diagonal BiLSTM layer (32 channels per direction) and a head of 1x1
+# convolutions, trained like the PixelCNNs (`train_autoregressive` on the training digits, epochs and learning rate
+# chosen on the validation digits). Its receptive field, by the gradients of section 2 (one
+# backward pass per output pixel, `dependency_matrix`):
+
+# %% slideshow={"slide_type": "fragment"}
+pixelrnn = load_pretrained("pixelrnn_digits")
+ar_models = {"PixelCNN": pixelcnn, "Gated PixelCNN": gated, "PixelRNN": pixelrnn}
+future = torch.triu(torch.ones(64, 64, dtype=torch.bool))  # [i, j]: pixel j is i or later
+fig, axes = plt.subplots(1, 3, figsize=(8, 2.9))
+for ax, (name, model) in zip(axes, ar_models.items()):
+    seen = dependency_matrix(model)  # (64, 64): do the logits at i depend on pixel j?
+    assert not seen[future].any(), "not causal"
+    print(f"{name:15s} the pixel at (5, 2) sees {int(seen[42].sum())} of its 42 earlier "
+          f"pixels; {int((~seen[~future]).sum())} of {64 * 63 // 2} pairs unseen in all")
+    field = seen[42].float().reshape(8, 8)
+    field[5, 2] = 0.5  # the pixel itself
+    ax.imshow(field, cmap="Blues", vmin=0, vmax=1.3)
+    ax.set_title(f"{name}:\npixels seen by (5, 2)", fontsize=9)
+    ax.set_axis_off()
+savefig(fig, "05_pixelrnn_receptive_field")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Like the Gated PixelCNN, the PixelRNN sees every earlier pixel and nothing later; the plain
+# PixelCNN misses the triangle above and to the right. How well does each model the test digits,
+# how large is it, and how long did it train (recorded when the shipped weights were trained,
+# one CPU thread, with the epochs and batch size chosen for each)?
+
+# %% slideshow={"slide_type": "fragment"}
+recipe_names = {"PixelCNN": "pixelcnn_digits", "Gated PixelCNN": "gated_pixelcnn_digits",
+                "PixelRNN": "pixelrnn_digits"}
+ar_bpd = {}
+for name, model in ar_models.items():
+    ar_bpd[name] = model.bits_per_dim(x_test)
+    history = pretrained_history(recipe_names[name])
+    size = sum(p.numel() for p in model.parameters())
+    print(f"{name:15s} test {ar_bpd[name]:.3f} bits/dim; {size:6d} parameters; trained "
+          f"{len(history['loss'])} epochs in {history['train_seconds'][0]:.0f} s")
+assert ar_bpd["Gated PixelCNN"] < ar_bpd["PixelRNN"] < ar_bpd["PixelCNN"]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Full context pays: the PixelRNN beats the plain PixelCNN, and the Gated PixelCNN, which also
+# sees everything, with more layers and parameters, is a little better still. The price of recurrence is **sequential** computation,
+# in training too: a PixelCNN layer is one convolution over all pixels at once, a Diagonal
+# BiLSTM layer is $H + W - 1$ LSTM steps, one after the other. Measured on this machine (best
+# of a few runs; the numbers depend on its load):
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+batch = x_train[:64]
+step_ms = {}
+for name, model in ar_models.items():
+    params = list(model.parameters())
+    step_ms[name] = 1000 * best_time(lambda: torch.autograd.grad(model.loss(batch), params),
+                                     repeat=3)
+    draw = best_time(lambda: model.sample(8, generator=torch.Generator().manual_seed(0)),
+                     repeat=2)
+    print(f"{name:15s} forward + backward of 64 digits {step_ms[name]:4.0f} ms; "
+          f"8 samples {draw:.2f} s")
+print(f"PixelRNN step / PixelCNN step: {step_ms['PixelRNN'] / step_ms['PixelCNN']:.1f}x")
+print(f"sequential LSTM steps per Diagonal BiLSTM layer: {8 + 8 - 1} at 8x8, "
+      f"{256 + 256 - 1} at 256x256")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# On one CPU thread and 8x8 digits a PixelRNN training step costs more than a PixelCNN step
+# (the ratio above), though every operation here is tiny and its loop has only 15 steps. The loop grows with the image (511
+# steps a layer at 256x256), while a convolution over all pixels runs in parallel on a GPU:
+# that is what made the PixelCNN the practical choice. Sampling is slow for both, $HW$ passes:
+# recurrence adds cost to each pass but does not change the count.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8. Why sampling is slow
+#
+# Training and `log_prob` evaluate all $N$ conditionals in **one** parallel pass, because the
+# true image is known. Sampling cannot: pixel $i$ needs pixel $i - 1$ first. An $H \times W$
+# image therefore needs $HW$ sequential passes, each over the whole image, and the cost of a
+# pass grows with the image too:
+#
+# $$\text{time} \approx HW \cdot c(HW), \qquad c(HW) \propto (HW)^{a},\ 0 \le a \le 1
+#   \quad\Rightarrow\quad \text{time} \propto (HW)^{1 + a}.$$
+#
+# The network is fully convolutional, so the trained model runs at any size. We time 8 samples
+# and one pass at each size and fit the slopes on log-log axes (the numbers depend on the
+# machine and its load; each is the best of a few runs, one run for the larger sizes).
+
+# %% slideshow={"slide_type": "fragment"}
+# NBVAL_IGNORE_OUTPUT
+sides, n = [4, 6, 8, 10, 12], 8
+pixels = [side * side for side in sides]
+sample_seconds, pass_seconds = [], []
+for side in sides:
+    x = torch.zeros(n, 1, side, side, dtype=torch.long)
+    with torch.no_grad():
+        pass_seconds.append(best_time(lambda: gated(x), repeat=10))  # what log_prob needs
+    draw = lambda: gated.sample(n, shape=(side, side),  # noqa: E731
+                                generator=torch.Generator().manual_seed(0))
+    sample_seconds.append(best_time(draw, repeat=2 if side <= 8 else 1))
+    print(f"{side:2d}x{side:<2d}: {side * side:3d} passes, {sample_seconds[-1]:.2f} s for {n} "
+          f"samples; one pass {1000 * pass_seconds[-1]:.1f} ms")
+slope = np.polyfit(np.log(pixels), np.log(sample_seconds), 1)[0]
+pass_slope = np.polyfit(np.log(pixels), np.log(pass_seconds), 1)[0]
+print(f"fitted slopes: sampling time ~ (HW)^{slope:.2f}, one pass ~ (HW)^{pass_slope:.2f} "
+      f"(1 + {pass_slope:.2f} = {1 + pass_slope:.2f})")
+
+# %% slideshow={"slide_type": "fragment"}
+fig, axes = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
+for ax, times, fitted, label in [
+        (axes[0], sample_seconds, slope, f"seconds for {n} samples"),
+        (axes[1], [1000 * t for t in pass_seconds], pass_slope, "milliseconds for one pass")]:
+    ax.loglog(pixels, times, "o-", label=f"fitted slope {fitted:.2f}")
+    ax.set_xticks(pixels, labels=[str(p) for p in pixels])
+    ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))  # a few plain labels, no overlap
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("pixels H W (= sequential passes)")
+    ax.set_ylabel(label)
+    ax.legend()
+savefig(fig, "05_sampling_time")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 9. Errors accumulate
+#
+# Training uses **teacher forcing**: every conditional $P(x_i \mid x_{<i})$ sees the real
+# earlier pixels. Sampling is **free-running**: it sees its own earlier draws. If a draw goes
+# astray, the later conditionals work from a context unlike any seen in training and may go
+# further astray: errors accumulate. To measure it we let the plain PixelCNN draw every pixel
+# of the 447 test digits twice:
+#
+# * teacher-forced: $\tilde x_i \sim P(x_i \mid x_{<i})$ with the **real** $x_{<i}$ (one pass);
+# * free-running: an ordinary sample, $\hat x_i \sim P(x_i \mid \hat x_{<i})$ (64 passes);
+#
+# and a judge, the Gated PixelCNN (a better model of the same digits), scores each drawn pixel
+# in its context: its bits for $\tilde x_i$ given $x_{<i}$, and for $\hat x_i$ given
+# $\hat x_{<i}$, minus its bits for the real $x_i$ given $x_{<i}$. Averaged by row, the first
+# is the sampler's one-step error; the difference between the two is what the drawn context adds.
+
+# %% slideshow={"slide_type": "fragment"}
+def judged_bits(context, values):  # the judge's bits for each pixel value, in its context
+    with torch.no_grad():
+        log_p = torch.log_softmax(gated(context), dim=1).gather(1, values)  # (N, 1, 8, 8)
+    return -log_p[:, 0] / math.log(2)  # (N, 8, 8)
+
+
+gen = torch.Generator().manual_seed(0)
+with torch.no_grad():
+    probs = torch.softmax(pixelcnn(x_test), dim=1).permute(0, 2, 3, 1)  # (N, 8, 8, levels)
+forced = torch.multinomial(probs.reshape(-1, 17), 1, generator=gen).view(x_test.shape)
+free = pixelcnn.sample(len(x_test), generator=gen)
+real_bits = judged_bits(x_test, x_test)
+excess = {"teacher-forced": judged_bits(x_test, forced) - real_bits,  # (N, 8, 8)
+          "free-running": judged_bits(free, free) - real_bits}
+by_row = {name: e.mean(dim=2) for name, e in excess.items()}  # (N, 8): per digit and row
+gap = by_row["free-running"] - by_row["teacher-forced"]
+print("row                 " + " ".join(f"{r:5d}" for r in range(8)))
+for name, rows_excess in [*by_row.items(), ("difference", gap)]:
+    print(f"{name:19s} " + " ".join(f"{v:5.2f}" for v in rows_excess.mean(dim=0)))
+print("standard error      " + " ".join(f"{v:5.2f}" for v in gap.std(0) / len(gap) ** 0.5))
+
+# %% slideshow={"slide_type": "fragment"}
+fig, ax = plt.subplots(figsize=(4.5, 3))
+for name, rows_excess in by_row.items():
+    ax.plot(range(8), rows_excess.mean(dim=0), "o-", label=name)
+ax.set_xlabel("row (raster order: later rows follow more drawn pixels)")
+ax.set_ylabel("judge's extra bits/pixel")
+ax.legend()
+savefig(fig, "05_error_accumulation")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# ANALYSIS TEXT: filled in from the printed numbers.
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 10. Further: PixelCNN++ and faster sampling
+#
+# * **PixelCNN++** (Salimans et al. 2017): a discretized logistic mixture instead of a 256-way
+#   softmax (neighbouring levels share probability), whole pixels instead of sub-pixels,
+#   coarse-to-fine downsampling with shortcuts, ResNet blocks and dropout.
+# * **Faster sampling**: cache each layer's features so a step computes only the new pixel
+#   (Fast PixelCNN++, Ramachandran et al. 2017: $HW$ small steps instead of $HW$ full passes);
+#   sample several pixels at once (multiscale / parallel PixelCNN, Reed et al. 2017); or
+#   sample in a small **latent** grid of codes and decode it: VQ-VAE-2, notebook 06, uses this
+#   very `GatedPixelCNN` as its prior, conditioned on a class or a map of top-level codes.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 11. The probability of a full configuration
 #
 # Multiplying all conditionals evaluates the probability of a full joint configuration of
 # pixels: `log_prob` returns $\log P(\mathbf{x}) = \sum_i \log P(x_i \mid x_{<i})$ exactly, one
@@ -447,16 +636,89 @@ plt.show()
 # keep that in mind before using $P(\mathbf{x})$ as a quality score.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 9. Further: PixelCNN++ and faster sampling
+# ## 12. Per-pixel classification vs autoregressive
 #
-# * **PixelCNN++** (Salimans et al. 2017): a discretized logistic mixture instead of a 256-way
-#   softmax (neighbouring levels share probability), whole pixels instead of sub-pixels,
-#   coarse-to-fine downsampling with shortcuts, ResNet blocks and dropout.
-# * **Faster sampling**: cache each layer's features so a step computes only the new pixel
-#   (Fast PixelCNN++, Ramachandran et al. 2017: $HW$ small steps instead of $HW$ full passes);
-#   sample several pixels at once (multiscale / parallel PixelCNN, Reed et al. 2017); or
-#   sample in a small **latent** grid of codes and decode it: VQ-VAE-2, notebook 06, uses this
-#   very `GatedPixelCNN` as its prior, conditioned on a class or a map of top-level codes.
+# Colorization (Zhang et al. 2016) classifies each pixel's color into one of 313 ab bins **from
+# an input**, the gray image: the lecture's per-pixel classification is a *conditional* model,
+# every pixel predicted independently given the input (section 4's independent model had no
+# input). To put it against an autoregressive model on one task, both get the 4x4 block means
+# $\mathbf{s}$ of a digit (`downsample`) and predict the 8x8 digit, 17 levels per pixel:
+#
+# $$\text{per-pixel:}\quad P(\mathbf{x} \mid \mathbf{s}) = \prod_i P(x_i \mid \mathbf{s}),
+#   \qquad \text{autoregressive:}\quad
+#   P(\mathbf{x} \mid \mathbf{s}) = \prod_i P(x_i \mid x_1, \dots, x_{i-1}, \mathbf{s}).$$
+#
+# Both read $\mathbf{s}$ through the same small convolutional encoder, which lets every pixel
+# see the whole 4x4 input. `PixelClassifier` puts a 17-way softmax on each pixel's features;
+# `PixelCNNUpsampler` is a Gated PixelCNN that adds them inside its gates (`cond=`, as the prior
+# of notebook 06 receives the top-level codes). Both minimize the cross-entropy of the true
+# digit given its downsample, on the training digits.
+
+# %% slideshow={"slide_type": "fragment"}
+s_test = downsample(x_test)  # (447, 1, 4, 4): the block means / 16
+classifier = load_pretrained("pixel_classifier_digits")
+upsampler = load_pretrained("pixelcnn_upsampler_digits")
+cond_bpd = {"per-pixel": classifier.bits_per_dim(x_test, cond=s_test),
+            "autoregressive": upsampler.bits_per_dim(x_test, cond=s_test)}
+for name, bits in cond_bpd.items():
+    print(f"{name:15s} test bits/dim of x given its 4x4 downsample: {bits:.3f}")
+saving = cond_bpd["per-pixel"] - cond_bpd["autoregressive"]
+print(f"the earlier pixels save {saving:.2f} bits/dim = {64 * saving:.0f} bits per digit")
+assert saving > 0
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Even given a blurred copy of the digit, its pixels are not independent: seeing the earlier
+# ones saves bits. In samples, for four test inputs:
+
+# %% slideshow={"slide_type": "fragment"}
+picks = x_test[[3, 11, 25, 40]]  # (4, 1, 8, 8)
+s_picks = downsample(picks).repeat_interleave(4, dim=0)  # each input 4 times: (16, 1, 4, 4)
+gen = torch.Generator().manual_seed(0)
+drawn = {"per-pixel classifier": classifier.sample(16, cond=s_picks, generator=gen),
+         "autoregressive (Gated PixelCNN)": upsampler.sample(16, cond=s_picks, generator=gen)}
+blocky = 16 * downsample(picks).repeat_interleave(2, 2).repeat_interleave(2, 3)  # the input
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+for ax, (title, x) in zip(axes, drawn.items()):
+    row = torch.cat([blocky[:, None], x.view(4, 4, 1, 8, 8), picks[:, None]], dim=1)
+    image_grid(row.flatten(0, 1), nrow=6, ax=ax, vmax=16,
+               title=f"{title}\ninput | 4 samples | original")
+savefig(fig, "05_per_pixel_vs_autoregressive")
+plt.show()
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The input fixes most of each pixel, so both sets are legible; the per-pixel samples flip
+# pixels independently, the autoregressive ones choose a stroke and keep to it. A judge that
+# never saw the inputs, the Gated PixelCNN of section 4, scores samples for 64 test inputs
+# (bits/dim: lower is more digit-like), and re-downsampling shows how well each matches its
+# input:
+
+# %% slideshow={"slide_type": "fragment"}
+num_inputs = 64
+s_judged = s_test[:num_inputs]
+gen = torch.Generator().manual_seed(1)
+drawn = {"test digits": x_test[:num_inputs],
+         "per-pixel samples": classifier.sample(num_inputs, cond=s_judged, generator=gen),
+         "per-pixel mode (T -> 0)": classifier.sample(num_inputs, cond=s_judged,
+                                                      temperature=1e-4, generator=gen),
+         "autoregressive samples": upsampler.sample(num_inputs, cond=s_judged, generator=gen)}
+judged = {}
+for name, x in drawn.items():
+    judged[name] = gated.bits_per_dim(x)
+    off = (16 * (downsample(x) - s_judged)).abs().mean()  # mean block-mean error, in levels
+    print(f"{name:24s} judged {judged[name]:.2f} bits/dim; block means off by {off:.2f} levels")
+assert judged["autoregressive samples"] < judged["per-pixel samples"]
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The per-pixel samples are the least digit-like; the autoregressive samples come closer to
+# real digits. The per-pixel **mode** scores best of all, better than real digits: it is one
+# smooth, typical guess per input, not a sample (colorization faces the same choice and takes
+# an "annealed mean" between the mode and the mean).
+#
+# **The slide's key idea.** Both approaches predict **discrete** values with a softmax and a
+# cross-entropy: 17 gray levels here, 313 ab bins in colorization, and in notebook 06 the codes
+# of a VQ-VAE, whose grid a PixelCNN models autoregressively. The difference is independent
+# against sequential prediction: one pass that cannot make the pixels agree, or $HW$ passes
+# that can.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -464,10 +726,17 @@ plt.show()
 #   gray levels makes each a classification, trained by cross-entropy = maximum likelihood.
 # * Masked convolutions make one network compute all conditionals at once; gradients prove
 #   causality. The plain PixelCNN has a blind spot, the gated one with its two stacks does not.
-# * Test bits/dim (train / val / test splits): independent > PixelCNN > Gated PixelCNN.
-# * Sampling is exact but sequential: $HW$ passes, slow for large images; errors can accumulate.
+# * Test bits/dim (train / val / test splits): independent > PixelCNN > PixelRNN > Gated
+#   PixelCNN. The PixelRNN's LSTMs see every earlier pixel too, but compute sequentially even
+#   in training.
+# * Sampling is exact but sequential: $HW$ passes, each costlier on larger images (measured
+#   slope above 1); errors accumulate when the sampler conditions on its own draws.
 # * A PixelCNN completes images given the pixels before the hole and scores whole images.
-#
+# * Per-pixel classification (colorization) and autoregressive models both predict discrete
+#   values with a softmax; one predicts the pixels independently given the input, the other
+#   sequentially, and the sequential one makes the pixels agree.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
