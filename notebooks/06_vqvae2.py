@@ -266,7 +266,8 @@ for threshold in (None, 1.0):
 # zero (`bottom_dropout=0.5`, not in the paper). Why: an 8x8 map can carry a whole 32x32 crop,
 # so nothing would make the decoder use the top level; the residual makes the bottom codes
 # "what the top missed", and the dropout forces the top codes to carry the coarse image.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The slide's two roles: *VAE + VQ* learns a compact code for the PixelCNN (instead of pixels),
 # and the *PixelCNN* gives the VAE an expressive prior (instead of a Gaussian). First the
 # encoder and decoder, trained with the loss above on both levels (`train_vqvae2`: Adam,
@@ -396,8 +397,12 @@ print(f"= {crop_bits:.0f} bits per crop, {crop_bits / 1024:.3f} bits per pixel (
 pixel_cnn = load_pretrained("vqvae2_pixel_pixelcnn")
 levels = pixel_cnn.levels
 print(f"pixel PixelCNN trained with {RECIPES['vqvae2_pixel_pixelcnn'].settings}")
-print(f"pixel PixelCNN: {pixel_cnn.bits_per_dim(pixel_levels(x_test, levels), labels_test):.2f} "
-      f"bits per pixel on the {levels}-level test crops (uniform: {math.log2(levels):.0f})")
+bits_pixel = pixel_cnn.bits_per_dim(pixel_levels(x_test, levels), labels_test,
+                                    batch_size=32)  # small batches run faster on this CPU
+print(f"pixel PixelCNN: {bits_pixel:.2f} bits per pixel on the {levels}-level test crops "
+      f"(uniform: {math.log2(levels):.0f})")
+
+# %% slideshow={"slide_type": "fragment"}
 n_each, rows = 4, 8  # crops per texture; rows of each pixel-space crop
 y = torch.tensor([VQ_IMAGES.index("brick")] * n_each + [VQ_IMAGES.index("gravel")] * n_each)
 x_levels = pixel_levels(x_test[:len(y)], levels)  # (8, 1, 32, 32), any crops will do

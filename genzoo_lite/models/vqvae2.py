@@ -42,7 +42,8 @@ class VQVAE2Output(NamedTuple):
 
 
 class VQVAE2(nn.Module):
-    """A two-level VQ-VAE (Razavi et al. 2019), fully convolutional.
+    """A variant of VQ-VAE-2 (Razavi et al. 2019), fully convolutional: a residual bottom level
+    and bottom dropout (below) instead of the paper's bottom encoder conditioned on the top.
 
     For an image (N, C, H, W): the bottom encoder downsamples 4x to a map h_b (H/4); the top
     encoder downsamples h_b 2x more and quantizes it (top codes, H/8); the top codes are decoded
