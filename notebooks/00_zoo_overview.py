@@ -21,7 +21,9 @@
 # **You will learn**
 # 1. the lecture's taxonomy: explicit densities (normalized or not), latent-variable models,
 #    autoregressive models, and implicit models;
-# 2. what an implicit model (a small GAN) can and cannot tell you;
+# 2. what an implicit model (a small GAN) can and cannot tell you, and what four models' samples
+#    of the same toy data reveal: EM's local optima (and the restarts that fix them), a GAN's
+#    bridges between modes;
 # 3. how every density model of the lecture scores on **one** test set, and which of those
 #    numbers are exact and which are only bounds;
 # 4. what their samples look like side by side, and where each notebook goes deeper.
@@ -75,9 +77,9 @@ plt.rcParams["figure.dpi"] = 80
 # $D_\phi$ learns to tell them from data, and $G_\theta$ learns to fool it:
 # $$\min_G \max_D\; \mathbb{E}_{x\sim p_\text{data}}[\log D(x)] +
 #   \mathbb{E}_{z}[\log(1 - D(G(z)))].$$
-# Below, the GAN beside three explicit models of notebooks 01 and 02 on the same eight Gaussians:
-# a mixture of $k = 8$ Gaussians fitted by EM, and the energy-based model sampled by 500 Langevin
-# steps from uniform starting points.
+# Below, the GAN beside held-out data and two explicit models of notebooks 01 and 02, all on the
+# same eight Gaussians: a mixture of $k = 8$ Gaussians fitted by EM, and the energy-based model
+# sampled by 500 Langevin steps from uniform starting points.
 
 # %% slideshow={"slide_type": "fragment"}
 data = RECIPES["gan_eight_gaussians"].data({})["x"]  # the GAN's training set, (5000, 2)
@@ -126,7 +128,8 @@ plt.show()
 # and for the GMM, which component explains each mode's centre (the largest responsibility there).
 
 # %% slideshow={"slide_type": "fragment"}
-print(f"{'':15s} {'fewest on one mode':>18s} {'far from every mode':>19s} {'outside the plot':>16s}")
+print(f"{'':15s} {'fewest on one mode':>18s} {'far from every mode':>19s}"
+      f" {'outside the plot':>16s}")
 far_share, fewest = {}, {}
 for name, points in samples_2d.items():
     distance, nearest = nearest_mode(points)  # (1000,) each
@@ -148,18 +151,18 @@ assert all(far_share[name] > 5 * far_share["data"] for name in samples_2d if nam
 #   component of their own (the red + of seed 0 in the next figure).
 # * **GAN**: its samples reach every mode, and trails of samples join one mode to the next and run
 #   outward, far from every mode: **mode bridging**. $G_\theta$ is a continuous function of one
-#   connected cloud of $z$, so it cannot jump from mode to mode without leaving a path of
-#   samples between them; training can only make that path thin.
+#   connected cloud of $z$, so its possible outputs form one connected set: it cannot put mass on
+#   eight separate modes without some on paths between them; training can only make those thin.
 # * **EBM**: its Langevin chains leave the largest share of points far from the modes, many outside
 #   the plotted square; how these samples improve with longer chains is measured in
 #   [02 · Energy-based models](02_ebm.ipynb), section 6.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### EM finds a local optimum; restarts fix it
-# EM climbs from its starting point (eight data points chosen by the seed) to the nearest local
-# maximum of the likelihood ([01 · Gaussian MLE](01_gaussian_mle.ipynb), section 4). The
-# standard fix: run EM from several starts and keep the fit with the highest training
-# log-likelihood (what scikit-learn's `GaussianMixture(n_init=5)` does).
+# EM climbs from its starting point (eight data points chosen by the seed) to a local maximum of
+# the likelihood, not necessarily the global one ([01 · Gaussian MLE](01_gaussian_mle.ipynb),
+# section 4). The standard fix: run EM from several starts and keep the fit with the highest
+# training log-likelihood (what scikit-learn's `GaussianMixture(n_init=5)` does).
 
 # %% slideshow={"slide_type": "fragment"}
 fits = {0: gmm} | {seed: fit_gmm(data, k=8, n_iter=100, seed=seed) for seed in range(1, 5)}
@@ -215,9 +218,12 @@ sigma_floor = 0.3  # levels added to every sigma
 mu, sigma = flat_train.double().mean(0), flat_train.double().std(0, unbiased=False) + sigma_floor
 log_p = discretized_gaussian_log_prob(flat_test, mu, sigma, levels=17)
 results["discretized Gaussian"] = (-log_p.mean().item() / BITS, "exact", 2 * 64)
-blank = flat_train.amax(0) == 0  # pixels that are always blank in training, (64,)
-print(f"{blank.sum()} pixels are blank in every training digit; "
-      f"{(flat_test[:, blank] > 0).any(1).sum()} test digits have ink on one of them")
+ml_sigma = flat_train.double().std(0, unbiased=False)  # the maximum-likelihood sigma, (64,)
+print(f"{(ml_sigma < sigma_floor).sum()} pixels have a maximum-likelihood sigma below "
+      f"sigma_floor = {sigma_floor} levels")
+for floor in [0.001, sigma_floor]:
+    log_p_floor = discretized_gaussian_log_prob(flat_test, mu, ml_sigma + floor, levels=17)
+    print(f"sigma + {floor}: test {-log_p_floor.mean().item() / BITS:.3f} bits/dim")
 
 # a full-covariance GMM on dequantized digits (x + u, u ~ U[0, 1)): a bound
 u_gen = torch.Generator().manual_seed(0)
@@ -229,8 +235,10 @@ bound = torch.stack([digit_gmm.log_prob(flat_test.double() + torch.rand(
 results["GMM, k=10"] = (-bound.mean().item() / BITS, "bound", 10 * (1 + 64 + 64 * 65 // 2))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The σ of each pixel's discretized Gaussian gets `sigma_floor` levels added: with σ = 0, each
-# test digit with ink on an always-blank pixel (counted above) would get probability zero.
+# Each pixel's σ is its maximum-likelihood value plus `sigma_floor` levels, a setting chosen by
+# hand, not fitted. Pixels that are (almost) always blank in training have a σ near zero, and the
+# rare test digit with a little ink there is charged many bits for it: with a floor of 0.001
+# levels the test score is 3.088 bits/dim, with `sigma_floor` 2.692.
 
 # %% slideshow={"slide_type": "fragment"}
 shipped = {"independent pixels": "independent_digits", "PixelCNN": "pixelcnn_digits",
@@ -321,7 +329,15 @@ savefig(fig, "00_zoo_samples")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# SAMPLES_READING
+# * The **discretized Gaussian** gives speckle: gray pixels scattered where digits usually have
+#   ink, and no strokes, since every pixel is drawn on its own. **Independent pixels** look alike,
+#   with more contrast, for the same reason.
+# * The **GMM** gives noisy but mostly legible digits: each component is one style of digit, with
+#   the correlations between all its pixels.
+# * The **VAE** gives digit-like shapes with ragged, speckled strokes: given $z$, each pixel is
+#   again drawn on its own.
+# * The **PixelCNNs** draw strokes that connect: the gated one mostly legible digits, the plain one
+#   more broken ones.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Where each notebook goes deeper
@@ -349,7 +365,7 @@ print(f"{winner}: {results[winner][0]:.2f} bits/dim ({results[winner][1]})")
 #   for VAEs, unnormalized for EBMs. Implicit models (GANs) only sample.
 # * Fitting can fail in ways the samples show: EM stops in local optima (restarts fix it), a GAN
 #   bridges the modes it covers.
-# * On the digits, the joint autoregressive models win (WINNER_BPD bits/dim for the Gated PixelCNN),
+# * On the digits, the joint autoregressive models win (1.82 bits/dim for the Gated PixelCNN),
 #   and pay with one network pass per pixel when sampling.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -193,13 +193,17 @@ plt.show()
 #
 # This step was chosen because its best match is imperfect. Many steps look different: when
 # the known part of the window was itself copied from one place in the sample, the next pixel
-# of that place matches *exactly*, $d_	ext{min} = 0$, and it is the only candidate. Counting
+# of that place matches *exactly*, $d_\text{min} = 0$, and it is the only candidate. Counting
 # over every fifth step:
 
 # %% slideshow={"slide_type": "fragment"}
-exact = [patch_distances(sample, *neighbourhood(t)[2:]).min() == 0
-         for t in range(0, order.max() + 1, 5)]
-print(f"best match exact (d_min = 0) in {np.mean(exact):.0%} of the steps")
+step_distances = [patch_distances(sample, *neighbourhood(t)[2:])
+                  for t in range(0, order.max() + 1, 5)]
+exact = [d for d in step_distances if d.min() == 0]
+print(f"best match exact (d_min = 0) in {len(exact) / len(step_distances):.0%} of the steps")
+# with d_min = 0 the threshold (1 + eps) d_min is 0 whatever eps is
+print(f"of those, steps with a single candidate: "
+      f"{np.mean([candidate_mask(d, 1.0).sum() == 1 for d in exact]):.0%}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # So the model mostly *copies*: it continues a piece of the sample until the continuation
@@ -236,7 +240,7 @@ print(f"every output pixel is a sample pixel: {np.isin(fast, small).all()}")
 # %% slideshow={"slide_type": "fragment"}
 outputs = {name: efros_leung(s, (48, 48), window=11, seed=1, return_order=True)
            for name, s in samples.items()}
-fig, axes = plt.subplots(2, 4, figsize=(10, 5.4))
+fig, axes = plt.subplots(2, 4, figsize=(9, 5))
 for col, name in enumerate(samples):
     axes[0, col].imshow(samples[name], cmap="gray", vmin=0, vmax=1)
     axes[0, col].set_title(f"sample: {name}")
@@ -287,13 +291,15 @@ plt.show()
 
 # %% slideshow={"slide_type": "fragment"}
 raster = np.arange(48 * 48).reshape(48, 48)
-fig, axes = plt.subplots(1, 2, figsize=(7, 3.4))
-axes[0].imshow(np.where(order_map < 0, np.nan, order_map), cmap="viridis")
-axes[0].set_title("Efros-Leung fill order")
-axes[1].imshow(raster, cmap="viridis")
-axes[1].set_title("raster order (PixelCNN)")
-for ax in axes:
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+step_colors = plt.get_cmap("viridis").with_extremes(bad="white")  # the seed patch (step -1)
+for ax, steps, title in [(axes[0], order_map, "Efros-Leung fill order (seed white)"),
+                         (axes[1], raster, "raster order (PixelCNN)")]:
+    im = ax.imshow(np.where(steps < 0, np.nan, steps), cmap=step_colors, vmin=0,
+                   vmax=48 * 48 - 1)
+    ax.set_title(title)
     ax.set_axis_off()
+fig.colorbar(im, ax=axes, label="step at which the pixel is filled", shrink=0.9)
 savefig(fig, "04_fill_order")
 plt.show()
 
@@ -349,7 +355,8 @@ print(f"raster output values all from the sample: {np.isin(raster_out, samples['
 # A synthesis takes a second or more, too slow to rerun on every slider move, so the cell below
 # **precomputes** a small grid (5 window sizes x 3 thresholds, 40x40 outputs) once; the sliders
 # then switch between the stored results instantly. To measure copying we count the 9x9
-# patches of each output that occur verbatim in the sample.
+# patches of each output that occur verbatim in the sample, and, as in section 2, how often the
+# best match of a step is exact (every tenth step of the $\epsilon = 0.1$ runs).
 
 # %% slideshow={"slide_type": "fragment"}
 def copied_fraction(out, sample, size=9):
@@ -361,14 +368,28 @@ def copied_fraction(out, sample, size=9):
     return np.mean([patch in seen for patch in patches(out)])
 
 
+def exact_match_rate(out, order, sample, window, every=10):
+    """Fraction of the steps (every `every`-th) whose best match in `sample` is exact."""
+    p, exact = window // 2, []
+    for t in range(0, order.max() + 1, every):
+        y, x = np.argwhere(order == t)[0]
+        filled = np.pad(order < t, p)[y:y + window, x:x + window]
+        template = np.pad(np.where(order < t, out, 0.0), p)[y:y + window, x:x + window]
+        exact.append(patch_distances(sample, template, filled).min() == 0)
+    return np.mean(exact)
+
+
 grid_sample = samples["text"]
 windows, thresholds = [3, 5, 9, 15, 21], [0.0, 0.1, 0.5]
-grid = {(w, e): efros_leung(grid_sample, (40, 40), window=w, error_threshold=e, seed=2)
-        for w in windows for e in thresholds}
+runs = {(w, e): efros_leung(grid_sample, (40, 40), window=w, error_threshold=e, seed=2,
+                            return_order=True) for w in windows for e in thresholds}
+grid = {key: out for key, (out, _) in runs.items()}
 copied = {key: copied_fraction(out, grid_sample) for key, out in grid.items()}
-print("window  copied 9x9 patches (eps = 0 / 0.1 / 0.5)")
+exact_rate = {w: exact_match_rate(*runs[w, 0.1], grid_sample, w) for w in windows}
+print("window  copied 9x9 patches at eps = 0 / 0.1 / 0.5   exact best match (eps = 0.1)")
 for w in windows:
-    print(f"{w:6d}  " + "  ".join(f"{copied[w, e]:.2f}" for e in thresholds))
+    print(f"{w:6d}  " + "  ".join(f"{copied[w, e]:4.0%}" for e in thresholds)
+          + f"{exact_rate[w]:30.0%}")
 
 # %% slideshow={"slide_type": "fragment"}
 live_fig = Figure(figsize=(3.4, 3.6))
@@ -511,12 +532,15 @@ plt.show()
 # * Growing pixel by pixel from a seed, most constrained first, is autoregressive sampling,
 #   $P(x) = \prod_i P(x_{\pi(i)} \mid x_{\pi(<i)})$, with the sample in place of a network;
 #   PixelCNN fixes $\pi$ to raster order and learns the conditional.
-# * The window size is the scale of the structure it can keep: too small loses it, too large
-#   copies the sample.
+# * The window size is the scale of the structure it can keep, and it sets how much is copied
+#   (section 6): a small window breaks the structure up; middle-sized windows copy the most,
+#   continuing pieces of the sample verbatim; large windows on a small sample rarely find an
+#   exact match and copy less, each pixel a compromise.
 # * Constrained synthesis fills holes: the conditional given the known pixels.
 # * Every pixel scans the whole sample; vectorizing the scan makes it tens of times faster than
 #   the loop (section 8), but sampling stays one pixel at a time.
-#
+
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #

@@ -1,4 +1,5 @@
-"""Slides and offline HTML: every cell has a slide type, and exports point at no CDN."""
+"""Slides and offline HTML: every cell has a slide type, exercises and nbval markers stay out of
+the deck, and exports point at no CDN."""
 import sys
 from pathlib import Path
 
@@ -35,14 +36,48 @@ def test_executed_notebook_carries_the_same_slide_types(source):
             == [c.metadata.get("slideshow") for c in executed.cells])
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_exercise_cells_are_skipped_in_the_deck(source):
+    """An exercise's markdown ("## Exercise..." or "**Exercise N.**" first) and its code cells
+    are not slides: the deck presents, the notebook practises."""
+    wrong, in_exercise = [], False
+    for i, cell in enumerate(jupytext.read(source).cells):
+        if cell.cell_type == "markdown":
+            in_exercise = slide_metadata.is_exercise(cell)
+        if in_exercise and cell.metadata.get("slideshow", {}).get("slide_type") != "skip":
+            wrong.append(i)
+    assert not wrong, (f"exercise cells {wrong} are not skipped: run "
+                       f"`python tools/slide_metadata.py {source.relative_to(ROOT)}`")
+
+
 def test_slide_rules():
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     notebook = nbformat.v4.new_notebook(cells=[
         md("# Title"), md("## Setup"), code("import torch"), md("## 1. Idea"), code("x = 1"),
-        md("It worked."), md("### Detail"), md("A long explanation. " * 30)])
+        md("It worked."), md("### Detail"), md("A long explanation. " * 30),
+        md("## Summary"), md("## Exercises\n**Exercise 1.** Do it."), code("check(it)"),
+        md("**Exercise 2 (no check).** Try it.")])
+    notebook.cells[10].metadata["slideshow"] = {"slide_type": "fragment"}  # set by hand before
     slide_metadata.assign(notebook, force=False)
     assert [c.metadata.slideshow["slide_type"] for c in notebook.cells] == [
-        "slide", "skip", "skip", "slide", "fragment", "fragment", "subslide", "subslide"]
+        "slide", "skip", "skip", "slide", "fragment", "fragment", "subslide", "subslide",
+        "slide", "skip", "skip", "skip"]
+
+
+def tiny_notebook():
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook(cells=[
+        md("# Title"), code("# NBVAL_IGNORE_OUTPUT\nprint('measured_time')"),
+        md("## Exercises\n**Exercise 1.** exercise_text"), code("def exercise_code(): pass")])
+    slide_metadata.assign(notebook, force=False)
+    return notebook
+
+
+@pytest.mark.parametrize("kind", ["slides", "html"])
+def test_nbval_markers_stay_out_of_slides_and_pages(kind):
+    body = build_site.render(tiny_notebook(), kind)
+    assert "NBVAL" not in body and "measured_time" in body  # the marker goes, the code stays
+    assert ("exercise_text" in body) == ("exercise_code" in body) == (kind == "html")
 
 
 @pytest.mark.parametrize("kind", ["slides", "html"])

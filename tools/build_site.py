@@ -3,7 +3,9 @@
 Output goes to _build/slides/ or _build/html/, beside an assets/ folder holding reveal.js, MathJax,
 require.js and jQuery copied from npm packages at build time (never committed, never a CDN).
 The whole folder works from a USB stick: every script and stylesheet is a relative path, and the
-build fails if any output still points at a remote URL.
+build fails if any output still points at a remote URL. Lines that only carry an nbval marker
+(``# NBVAL_IGNORE_OUTPUT``) are test plumbing and are left out of both; cells with slide type
+"skip" (setup, exercises) are left out of the decks.
 
 Usage: python tools/build_site.py {slides,html} [notebooks/NN_name.ipynb ...]
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter, SlidesExporter
+from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +37,18 @@ ASSET_PARTS = {"reveal.js": ["dist", "plugin"],
 MATHJAX_CONFIG = "MathJax.js?config=TeX-AMS_CHTML-full,Safe"
 # what nbconvert loads from a CDN unless told otherwise
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//[^"']+|unpkg\.com|cdnjs\.|jsdelivr""")
+# a code line that only holds an nbval marker comment (# NBVAL_IGNORE_OUTPUT, # NBVAL_SKIP, ...)
+NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.M)
+
+
+class StripNbvalMarkers(Preprocessor):
+    """Drop nbval marker lines from code cells: they tell the tests what to compare, not the
+    reader anything."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and "NBVAL_" in cell.source:
+            cell.source = NBVAL_MARKER.sub("", cell.source).lstrip("\n")
+        return cell, resources
 
 
 def vendor() -> Path:
@@ -71,6 +86,7 @@ def exporter(kind: str, assets: str = "assets") -> HTMLExporter:
     c[name].jquery_url = f"{assets}/jquery/dist/jquery.min.js"
     c[name].embed_images = True
     c[name].extra_template_basedirs = [str(TEMPLATES)]
+    c[name].preprocessors = [StripNbvalMarkers]
     if kind == "slides":
         c.SlidesExporter.template_name = "offline_reveal"
         c.SlidesExporter.reveal_url_prefix = f"{assets}/reveal.js"

@@ -2,9 +2,12 @@
 
 Usage: python tools/slide_metadata.py [--force] notebooks/NN_name.py [...]
 
-Rules (a cell that already has a slide type keeps it unless --force):
+Rules (a cell that already has a slide type keeps it unless --force, except exercise cells):
 * the title cell and every "## " section start a slide; "### " starts a subslide;
 * the "## Setup" heading and the setup code cell are skipped (run, never shown);
+* exercise cells are always skipped, even without --force (the deck presents, the notebook
+  practises): a markdown cell whose first line starts with "## Exercise" or "**Exercise", and
+  every code cell after it up to the next markdown cell that is not an exercise;
 * a longer markdown cell without a heading starts a subslide (a new idea), a short one (one
   sentence interpreting the output above) is a fragment of the current slide;
 * a code cell is a fragment: it appears, with its output, after the text it implements.
@@ -22,8 +25,18 @@ import nbformat
 SHORT = 300  # characters: a markdown cell this short interprets rather than introduces
 
 
-def slide_type(cell, previous_heading: str) -> str:
+def is_exercise(cell) -> bool:
+    """A markdown cell that states an exercise: its first line is "## Exercise..." or
+    "**Exercise ...**"."""
+    first = cell.source.lstrip().split("\n", 1)[0]
+    return cell.cell_type == "markdown" and first.startswith(("## Exercise", "**Exercise"))
+
+
+def slide_type(cell, previous_heading: str, in_exercise: bool = False) -> str:
+    """The rule's slide type; ``in_exercise``: the last markdown cell above is an exercise."""
     text = cell.source.lstrip()
+    if is_exercise(cell) or (cell.cell_type == "code" and in_exercise):
+        return "skip"
     if cell.cell_type == "markdown":
         if text.startswith("# ") or text.startswith("## "):
             return "skip" if text.startswith("## Setup") else "slide"
@@ -34,14 +47,20 @@ def slide_type(cell, previous_heading: str) -> str:
 
 
 def assign(notebook, force: bool) -> int:
-    """Set ``metadata.slideshow.slide_type`` on each cell; returns how many changed."""
-    changed, heading = 0, ""
+    """Set ``metadata.slideshow.slide_type`` on each cell; returns how many changed.
+
+    Exercise cells are set to "skip" whatever they had; other cells only if they have no slide
+    type yet, or with ``force``."""
+    changed, heading, in_exercise = 0, "", False
     for cell in notebook.cells:
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
-            heading = cell.source.lstrip()
+        if cell.cell_type == "markdown":
+            in_exercise = is_exercise(cell)
+            if cell.source.lstrip().startswith("#"):
+                heading = cell.source.lstrip()
         current = cell.metadata.get("slideshow", {}).get("slide_type")
-        wanted = slide_type(cell, heading)
-        if current is None or (force and current != wanted):
+        wanted = slide_type(cell, heading, in_exercise)
+        exercise = wanted == "skip" and in_exercise
+        if current is None or ((force or exercise) and current != wanted):
             cell.metadata["slideshow"] = {"slide_type": wanted}
             changed += 1
     return changed
