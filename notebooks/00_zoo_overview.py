@@ -368,12 +368,12 @@ print(f"{winner}: {results[winner][0]:.2f} bits/dim ({results[winner][1]})")
 # * On the digits, the joint autoregressive models win (1.82 bits/dim for the Gated PixelCNN),
 #   and pay with one network pass per pixel when sampling.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercise
 # **Exercise 1.** A model assigns a test digit $\log P(x) = -95$ nats. Write the conversion to bits
 # per dimension for an image of `num_pixels` pixels.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def bits_per_dim(log_p_nats, num_pixels):
     raise NotImplementedError  # your code
 

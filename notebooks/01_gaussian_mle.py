@@ -403,41 +403,41 @@ plt.show()
 # * A density ranks events by how likely they are: outlier detection.
 # * Implicit models (GANs) sample without a density.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
 # **Exercise 1.** Write the maximum-likelihood variance of a 1-D tensor.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def mle_sigma2(x):
     raise NotImplementedError  # your code: return sigma^2 as in section 2
 
 
 checks.check_mle_variance(mle_sigma2)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 2.** Write $\log \mathcal{N}(x; \mu, \sigma^2)$ elementwise, without
 # `torch.distributions`.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def log_normal(x, mu, sigma):
     raise NotImplementedError  # your code
 
 
 checks.check_log_density(log_normal)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 3.** Write the E-step: the responsibilities $r_{nk}$ of a fitted `GMM` (use
 # `gmm.weights`, `gmm.means`, `gmm.covs`, and `gaussian_log_prob`).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def e_step(x, gmm: GMM):
     raise NotImplementedError  # your code: a (N, K) tensor whose rows sum to 1
 
 
 checks.check_responsibilities(e_step, gmm, moons_val[:50])
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (no check).** Fit `fit_gmm` on `toy2d("rings", 1000)` with k = 2, 8, 32. How many
 # components does a ring need, and what does the held-out log-likelihood say?

@@ -654,25 +654,25 @@ plt.show()
 #   final energies close most of it).
 # * Energies rank inputs by likelihood without $Z$: abnormality detection.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
 # **Exercise 1.** Write one Langevin step with the noise `xi` given (section 4), without looking
 # at `langevin_step` above.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def exercise_langevin_step(energy, x, step_size, xi):
     raise NotImplementedError  # your code: return the next x, shape (N, 2)
 
 
 checks.check_langevin_step(exercise_langevin_step)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 2.** Write the loss whose $\theta$-gradient is minus the slide's estimate, with $N$
 # data points and $M$ model samples.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def exercise_contrastive_loss(energy, x_data, x_model):
     raise NotImplementedError  # your code: a scalar tensor
 
@@ -680,18 +680,18 @@ def exercise_contrastive_loss(energy, x_data, x_model):
 checks.check_contrastive_loss(exercise_contrastive_loss, runs["rings"]["energy"],
                               held_out["rings"][:300], samples["rings"][:200])
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 3.** Compute $\log Z$ of an energy on the grid `grid_points(lim, n)`, in a way that
 # does not overflow (`torch.logsumexp`).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def exercise_log_partition(energy, lim, n):
     raise NotImplementedError  # your code: a float, log Z
 
 
 checks.check_log_partition(exercise_log_partition, runs["eight_gaussians"]["energy"])
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (no check).** Retrain the rings EBM with a larger Langevin step,
 # `run, history = genzoo_lite.train_recipe("ebm_rings", overrides={"step_size": 0.01})` (about
 # 5 minutes; every other setting stays the recipe's), and plot `density_image(run["energy"])`.

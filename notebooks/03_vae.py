@@ -581,43 +581,43 @@ plt.show()
 #   samples as close to the test digits' edge statistics as a GAN's, at the price of a pixel
 #   likelihood.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
 # **Exercise 1.** Write the closed-form $\mathrm{KL}(\mathcal{N}(\mu, \mathrm{diag}\,e^{\log\sigma^2})
 # \,\|\, \mathcal{N}(0, I))$ for rows of `mu` and `log_var` (N, L), one value per row.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def kl_to_prior(mu, log_var):
     raise NotImplementedError  # your code: a (N,) tensor
 
 
 checks.check_kl(kl_to_prior)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 2.** Write the reparameterized sample $z = \mu + \sigma\epsilon$ from `mu`, `log_var`
 # and given noise `eps` (all (N, L)).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def reparameterize(mu, log_var, eps):
     raise NotImplementedError  # your code
 
 
 checks.check_reparameterize(reparameterize)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 3.** Write the IWAE bound from log-weights `log_w` of shape (k, N):
 # $\log \frac1k \sum_i e^{\log w_i}$ for every column, without overflow or underflow.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def iwae_from_log_weights(log_w):
     raise NotImplementedError  # your code: a (N,) tensor
 
 
 checks.check_iwae(iwae_from_log_weights)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (no check).** Train the 8-D VAE again with its shipped settings but *without*
 # validation digits, so without early stopping: `model = build_model("vae_digits_8d")` (from
 # `genzoo_lite.pretrained`: the same architecture, untrained), then

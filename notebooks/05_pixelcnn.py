@@ -772,43 +772,43 @@ assert judged["autoregressive samples"] < judged["per-pixel samples"]
 #   values with a softmax; one predicts the pixels independently given the input, the other
 #   sequentially, and the sequential one makes the pixels agree.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
 # **Exercise 1.** Write the raster-order mask of a $k \times k$ kernel, type "A" or "B".
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def my_mask(k, mask_type):
     raise NotImplementedError  # your code: a (k, k) tensor of 0s and 1s
 
 
 checks.check_mask(my_mask)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 2.** Turn log-likelihoods into bits/dim: `log_p` holds $\log P(\mathbf{x})$ in nats
 # for each image, `num_pixels` the pixels per image.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def my_bits_per_dim(log_p, num_pixels):
     raise NotImplementedError  # your code: one number
 
 
 checks.check_bits_per_dim(my_bits_per_dim)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 3.** Compute $\log P(\mathbf{x})$ by the chain rule, one pixel at a time: for each
 # pixel $i$, ask the model for the logits at $i$ (with pixels $i$ and later hidden, set to 0,
 # if you like: the answer must not change) and add $\log P(x_i \mid x_{<i})$.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def my_log_prob(model, x):
     raise NotImplementedError  # your code: a tensor (N,) of log P(x) in nats
 
 
 checks.check_chain_rule(my_log_prob, gated, x_test[:5])
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (no check).** Train `GatedPixelCNN(num_layers=2)` with the same settings,
 # `train_autoregressive(model, x_train, **RECIPES["gated_pixelcnn_digits"].settings)`. Does it
 # still see every earlier pixel (use `unseen_earlier_pixels`)? How do its test bits/dim and its

@@ -571,43 +571,43 @@ plt.show()
 #   not by a sharpness score that rewards noise; a feature-space and an adversarial loss trade
 #   pixel error for edges closer to the real ones.
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
 # **Exercise 1.** Write `nearest_code(z, codebook)`: for rows `z` (M, D) and a codebook (K, D),
 # the index (M,) of the nearest code in Euclidean distance.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def nearest_code(z, codebook):
     raise NotImplementedError  # your code
 
 
 checks.check_nearest_code(nearest_code)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 2.** Write the straight-through quantization `straight_through(z_e, e)`: the value
 # of the code `e`, the gradient of the identity to `z_e`, and no gradient to `e` on this path.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def straight_through(z_e, e):
     raise NotImplementedError  # your code
 
 
 checks.check_straight_through(straight_through)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 3.** Write `usage_perplexity(indices, num_codes)`: the perplexity of the code
 # usage in `indices` (any shape), with $0 \log 0 = 0$ for unused codes.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "skip"}
 def usage_perplexity(indices, num_codes):
     raise NotImplementedError  # your code
 
 
 checks.check_perplexity(usage_perplexity)
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (no check).** Build `model = VQVAE2(restart_threshold=None, kmeans_init=False)`
 # and train it for 3 epochs with the shipped model's other settings:
 # `train_vqvae2(model, x_train, **{**RECIPES["vqvae2"].settings, "num_epochs": 3})`. Compare its
