@@ -91,6 +91,7 @@ def train_gan(model: nn.ModuleDict, x: torch.Tensor, *, num_steps: int, batch_si
     device = next(g_net.parameters()).device
     opt_g = torch.optim.Adam(g_net.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d_net.parameters(), lr=lr, betas=(0.5, 0.999))
+
     def noise(n: int) -> torch.Tensor:
         return torch.randn(n, g_net.latent_dim, generator=generator,
                            device=generator.device).to(device)  # (n, latent_dim)

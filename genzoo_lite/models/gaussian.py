@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from torch.distributions import MultivariateNormal
 
-from .._checks import check_int, check_levels, check_number, check_points
+from .._checks import check_int, check_levels, check_points
 from ..distributions import discretized_gaussian_log_probs
 
 __all__ = ["fit_gaussian", "gaussian_log_prob", "discretized_gaussian_log_prob", "GMM", "init_gmm",
