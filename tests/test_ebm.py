@@ -19,13 +19,7 @@ from genzoo_lite.pretrained import build_model
 SHORT = dict(num_steps=120, snapshot_at=(10, 40, 80, 120), batch_size=128, langevin_steps=10)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one intra-op thread is faster, and far faster on a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def half_square(x):

@@ -16,13 +16,7 @@ from genzoo_lite.pretrained import RECIPES, train_recipe
 SETTINGS = dict(RECIPES["vae_digits_2d"].settings)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These models are tiny: one thread is faster, and far faster on a shared, busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

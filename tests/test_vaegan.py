@@ -12,12 +12,7 @@ from genzoo_lite.pretrained import RECIPES, load_pretrained, train_recipe
 from genzoo_lite.utils import seeded
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
