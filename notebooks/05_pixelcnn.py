@@ -248,12 +248,9 @@ for name, model in zip(names, models):
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
-for name in names:  # recorded when the weights were trained
-    try:
-        recorded = pretrained_history(name).get("train_seconds")
-    except FileNotFoundError:  # no history saved beside these weights
-        recorded = None
-    print(f"{name:22s} " + (f"trained in {recorded[0]:.1f} s" if recorded else "not recorded"))
+for name in names:  # recorded by tools/retrain_weights.py when the weights were trained
+    seconds = pretrained_history(name)["train_seconds"][0]
+    print(f"{name:22s} trained in {seconds:.1f} s")
 
 # %% slideshow={"slide_type": "fragment"}
 print("bits/dim         train    val   test   (trained on train, selected on val)")
