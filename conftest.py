@@ -5,8 +5,8 @@
 """
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -20,7 +20,7 @@ def pytest_configure(config) -> None:
         p for p in (str(NETGUARD), os.environ.get("PYTHONPATH", "")) if p)
     os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-figures-"))
     os.environ.setdefault("MPLBACKEND", "agg")
-    sys.path.insert(0, str(NETGUARD))
-    import netguard
-
+    spec = importlib.util.spec_from_file_location("netguard", ROOT / "genzoo_lite" / "netguard.py")
+    netguard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(netguard)
     netguard.install()

@@ -1,8 +1,44 @@
 """Self-check functions for the notebooks' exercises, one module per notebook.
 
-Each check prints one line: a tick when the answer is right, otherwise what is wrong and a hint.
-It never raises on a wrong answer, so a half-done notebook still runs top to bottom.
+Each check takes only the student's function, builds its own inputs, prints one line (a tick
+when the answer is right, otherwise the mistake and a hint) and returns a :class:`Result`. It
+never raises on a wrong answer, so a half-done notebook still runs top to bottom. ``genzoo-grade``
+calls the same checks outside the submitted cells (see :mod:`genzoo_lite.grading`).
 """
-from ._report import Result, report
+from __future__ import annotations
 
-__all__ = ["Result", "report"]
+import importlib
+from types import ModuleType
+
+from ._report import Exercise, Result, report
+
+__all__ = ["Exercise", "Result", "report", "MODULES", "exercises_for", "checks_module"]
+
+# Notebook stem -> the module here that holds its checks and its ``EXERCISES`` registry.
+MODULES = {
+    "00_zoo_overview": "zoo",
+    "01_gaussian_mle": "gaussian_mle",
+    "02_ebm": "ebm",
+    "03_vae": "vae",
+    "04_efros_leung": "efros_leung",
+    "05_pixelcnn": "pixelcnn",
+    "06_vqvae2": "vqvae",
+}
+
+
+def checks_module(notebook: str, fresh: bool = False) -> ModuleType:
+    """The checks of ``notebook``; ``fresh=True`` re-executes the module (the grader uses it, so
+    that nothing a submission changed in the imported module counts)."""
+    if notebook not in MODULES:
+        raise KeyError(f"no exercises for notebook {notebook!r}; valid: {sorted(MODULES)}")
+    name = f"{__name__}.{MODULES[notebook]}"
+    module = importlib.import_module(name)
+    if fresh:
+        importlib.reload(importlib.import_module(f"{__name__}._report"))
+        module = importlib.reload(module)
+    return module
+
+
+def exercises_for(notebook: str, fresh: bool = False) -> list[Exercise]:
+    """The checked exercises of ``notebook`` in notebook order."""
+    return list(checks_module(notebook, fresh).EXERCISES)

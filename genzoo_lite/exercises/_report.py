@@ -5,6 +5,15 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 
+class Exercise(NamedTuple):
+    """One checked exercise: its printed ``label``, the student's ``function`` name, and the
+    ``check`` that takes only that function (the grader calls it outside the notebook)."""
+
+    label: str
+    function: str
+    check: Callable[[Callable], "Result"]
+
+
 class Result(NamedTuple):
     """``ok`` is True only for a correct answer; ``message`` says why or why not."""
 

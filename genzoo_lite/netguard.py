@@ -1,8 +1,9 @@
 """Make every non-loopback network connection fail, to prove the project runs offline.
 
-Installed in the pytest process by conftest.py, and in every kernel nbval starts through the
-``sitecustomize`` beside this file (conftest puts this folder on PYTHONPATH and sets
-``GENZOO_NO_NETWORK=1``).
+Installed in the pytest process by conftest.py, and in every kernel nbval starts through
+``tools/netguard/sitecustomize.py`` (conftest puts that folder on PYTHONPATH and sets
+``GENZOO_NO_NETWORK=1``); ``genzoo-grade`` does the same for the kernels that run submissions.
+Plumbing: this file imports nothing from genzoo_lite, so it loads by path without torch.
 """
 from __future__ import annotations
 
@@ -60,3 +61,17 @@ def install() -> None:
     socket.socket.connect_ex = connect_ex
     socket.getaddrinfo = getaddrinfo
     socket._genzoo_netguard = True
+
+
+def sitecustomize_source() -> str:
+    """A ``sitecustomize.py`` that loads this file by path and installs the guard when
+    ``GENZOO_NO_NETWORK=1``: put its folder first on PYTHONPATH of a child process."""
+    return (
+        "import os\n"
+        "if os.environ.get('GENZOO_NO_NETWORK') == '1':\n"
+        "    import importlib.util\n"
+        f"    spec = importlib.util.spec_from_file_location('netguard', {__file__!r})\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(module)\n"
+        "    module.install()\n"
+    )
