@@ -7,7 +7,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab test unit nbval notebooks slides html bench clean
+.PHONY: help venv lab test unit nbval notebooks slides html bench clean student solutions grade
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
@@ -16,6 +16,9 @@ help:
 	@echo "make slides     offline reveal.js deck per notebook in _build/slides (npm fetches reveal.js once)"
 	@echo "make html       offline HTML page per notebook in _build/html"
 	@echo "make bench      measure run times and model figures into benchmarks/"
+	@echo "make student    student edition (stubs, self-checks, no solutions) in _build/student"
+	@echo "make solutions  instructor key, executed, in _build/solutions"
+	@echo "make grade SUBMISSIONS=dir  run each submitted notebook, scores to grades.csv"
 
 venv: $(STAMP)
 
@@ -56,3 +59,17 @@ html: $(STAMP)
 # Measure run times, slider latency and model figures; writes benchmarks/results.json + RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Two editions from one source: notebooks/*.py (stubs) + instructor/solutions/*.py (the answers
+# between nbgrader's markers). See the README's section for instructors.
+student: $(STAMP)
+	$(BIN)/python tools/editions.py student
+
+solutions: $(STAMP)
+	$(BIN)/python tools/editions.py solutions
+
+SUBMISSIONS ?=
+GRADES ?= grades.csv
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv]"; exit 2; }
+	$(BIN)/genzoo-grade "$(SUBMISSIONS)" --out "$(GRADES)"

@@ -54,10 +54,13 @@ def solution_regions(path: Path) -> dict[str, list[str]]:
     text = path.read_text()
     lines = text.splitlines()
     regions: dict[str, list[str]] = {}
-    for node in ast.parse(text, filename=str(path)).body:
+    nodes = ast.parse(text, filename=str(path)).body
+    for node, following in zip(nodes, nodes[1:] + [None]):
         if not (isinstance(node, ast.FunctionDef) and node.name.startswith("exercise_")):
             continue
-        body = lines[node.lineno - 1:node.end_lineno]
+        # The END marker is a comment after the last statement: read up to the next statement.
+        stop = following.lineno - 1 if following else len(lines)
+        body = lines[node.lineno - 1:stop]
         starts = [i for i, line in enumerate(body) if line.strip() == BEGIN]
         ends = [i for i, line in enumerate(body) if line.strip() == END]
         if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
