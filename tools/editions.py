@@ -31,6 +31,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
+from genzoo_lite.exercises import exercises_for
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = ROOT / "instructor" / "solutions"
@@ -172,8 +174,15 @@ def write_key(stem: str, out: Path, timeout: int = 600) -> float:
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     start = time.perf_counter()
     client.execute()
+    seconds = time.perf_counter() - start
     nbformat.write(key, out / f"{stem}.ipynb")
-    return time.perf_counter() - start
+    printed = "".join(o.get("text", "") for c in key.cells if c.cell_type == "code"
+                      for o in c.outputs)
+    failed = [e.label for e in exercises_for(stem) if f"✓ {e.label}:" not in printed]
+    if failed:
+        raise EditionError(f"{stem}: the key does not pass {failed}; see _build/solutions/"
+                           f"{stem}.ipynb")
+    return seconds
 
 
 def main(argv: list[str]) -> int:
