@@ -7,7 +7,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab test unit nbval notebooks slides html bench clean student solutions grade
+.PHONY: help venv lab test unit nbval notebooks slides html bench clean hub-deps classroom student solutions grade
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
@@ -16,6 +16,7 @@ help:
 	@echo "make slides     offline reveal.js deck per notebook in _build/slides (npm fetches reveal.js once)"
 	@echo "make html       offline HTML page per notebook in _build/html"
 	@echo "make bench      measure run times and model figures into benchmarks/"
+	@echo "make classroom  load-test the course JupyterHub (deploy/jupyterhub/, root, ~30 min)"
 	@echo "make student    student edition (stubs, self-checks, no solutions) in _build/student"
 	@echo "make solutions  instructor key, executed, in _build/solutions"
 	@echo "make grade SUBMISSIONS=dir  run each submitted notebook, scores to grades.csv"
@@ -27,7 +28,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,classroom]'  # classroom: tests/test_hub.py
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -73,3 +74,20 @@ GRADES ?= grades.csv
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv]"; exit 2; }
 	$(BIN)/genzoo-grade "$(SUBMISSIONS)" --out "$(GRADES)"
+
+# The course JupyterHub's proxy (configurable-http-proxy, pinned in deploy/jupyterhub/package.json
+# and its lock) into deploy/jupyterhub/node_modules; tests/test_hub.py does the same on first use.
+CHP := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
+hub-deps: $(STAMP) $(CHP)
+$(CHP): deploy/jupyterhub/package.json
+	cd deploy/jupyterhub && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CHP)
+
+# Load test of the hub on loopback (needs root: one system user per student, removed at the end);
+# a benchmark, not part of `make test`. Writes benchmarks/classroom.json; `make bench` shows it.
+# Two paces: the whole class dragging its slider (a move every 0.25 s), and exploring (every 2 s).
+CLASSROOM_ARGS ?=
+classroom: hub-deps
+	$(BIN)/python benchmarks/classroom.py --name dragging --think 0.25 --rerun $(CLASSROOM_ARGS)
+	$(BIN)/python benchmarks/classroom.py --name exploring --think 2 --steps 4 8 12 16 20 24 \
+	  --rerun $(CLASSROOM_ARGS)

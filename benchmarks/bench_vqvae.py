@@ -1,5 +1,9 @@
 """Latent-space against pixel-space sampling time at the same output size (notebooks/06_vqvae2).
 
+Also both models' test bits per pixel on the same 16-level test crops (the pixel PixelCNN's
+exact, the VQ model's the bound of genzoo_lite.vq_bits) and the patch distance
+(genzoo_lite.texture_stats) of the timed brick samples to the held-out brick crops.
+
 Usage: python benchmarks/bench_vqvae.py [--n 8] [--repeats 3]
 Prints one JSON line. Uses the shipped weights (vqvae2, vqvae2_prior, vqvae2_pixel_pixelcnn).
 """
@@ -10,8 +14,11 @@ import json
 
 import torch
 
-from genzoo_lite import best_time, load_pretrained
+from genzoo_lite import best_time, load_pretrained, pretrained_history
+from genzoo_lite.models.pixelcnn import pixel_levels
 from genzoo_lite.recipes import VQ_IMAGES, vq_crops
+from genzoo_lite.texture_stats import patch_distance
+from genzoo_lite.vq_bits import decoder_sigma, vq_bits_per_dim
 
 
 def main() -> None:
@@ -27,16 +34,40 @@ def main() -> None:
     top, bottom = vqvae.encode(crop)
     top_shape = tuple(top.shape[1:])
     label = torch.full((args.n,), VQ_IMAGES.index("brick"))
-    latent_s = best_time(lambda: prior.sample(vqvae, args.n, top_shape,
-                                              torch.Generator().manual_seed(0), label=label),
-                         repeat=args.repeats)
-    pixel_s = best_time(lambda: pixel.sample(args.n, size, generator=torch.Generator()
-                                             .manual_seed(0), label=label), repeat=args.repeats)
+    latent, pixel_out = [], []
+    latent_s = best_time(lambda: latent.append(prior.sample(
+        vqvae, args.n, top_shape, torch.Generator().manual_seed(0), label=label)),
+        repeat=args.repeats)
+    pixel_s = best_time(lambda: pixel_out.append(pixel.sample(
+        args.n, size, generator=torch.Generator().manual_seed(0), label=label)),
+        repeat=args.repeats)
+
+    x_train, labels = vq_crops("train")
+    x_test, labels_test = vq_crops("test")
+    brick = VQ_IMAGES.index("brick")
+    reference = x_test[labels_test == brick]
+    vq_bits = vq_bits_per_dim(vqvae, prior, x_test, labels_test, decoder_sigma(vqvae, x_train),
+                              pixel.levels)
+    pixel_bits = pixel.bits_per_dim(pixel_levels(x_test, pixel.levels), labels_test,
+                                    batch_size=32)
+    distance = {name: round(patch_distance(v, reference), 4) for name, v in [
+        ("training_crops_floor", x_train[labels == brick][:args.n]),
+        ("vqvae2_samples", latent[-1].clamp(0, 1)),
+        ("pixel_pixelcnn_samples", pixel_out[-1] / (pixel.levels - 1)),
+        ("uniform_noise", torch.rand(args.n, *crop.shape[1:],
+                                     generator=torch.Generator().manual_seed(0)))]}
+    train_s = {name: pretrained_history(name)["train_seconds"][0]
+               for name in ("vqvae2", "vqvae2_prior", "vqvae2_pixel_pixelcnn")}
     passes = top.numel() + bottom.numel()
     print(json.dumps({
         "latent_vs_pixel_speedup": round(pixel_s / latent_s, 1),
         "latent_seconds": round(latent_s, 3), "pixel_seconds": round(pixel_s, 3),
         "n": args.n, "repeats": args.repeats, "threads": 1,
+        "vqvae2_test_bits_per_dim_bound": round(vq_bits["total"], 3),
+        "vqvae2_test_bits_per_dim_codes": round(vq_bits["codes"], 3),
+        "pixel_pixelcnn_test_bits_per_dim": round(pixel_bits, 3),
+        "brick_patch_distance": distance,
+        "train_seconds": train_s,
         "notes": (f"best of {args.repeats} wall-clock runs (genzoo_lite.best_time), each sampling "
                   f"n={args.n} {size[0]}x{size[1]} images: latent = VQVAE2Prior.sample "
                   f"({top.numel()} top-code PixelCNN passes at {top_shape[0]}x{top_shape[1]} + "

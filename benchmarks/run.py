@@ -46,7 +46,8 @@ FULL_ARGS = {
 QUICK_ARGS = {
     "bench_efros_leung": ["--quick"], "bench_pixelcnn": ["8"],
     "bench_vqvae": ["--repeats", "1", "--n", "1"], "bench_sliders": ["--quick"],
-    "bench_training": ["--quick"], "bench_zoo": ["--quick"],
+    "bench_training": ["--quick"], "bench_zoo": ["--quick"], "bench_likelihood": ["--quick"],
+    "bench_quality": ["--quick"],
 }
 
 
@@ -107,6 +108,45 @@ def _rows(key: str, value: object) -> list[str]:
     return [f"| {key} | {value if isinstance(value, str) else json.dumps(value)} |"]
 
 
+def classroom_section(path: Path = HERE / "classroom.json") -> list[str]:
+    """RESULTS.md's "Classroom" section from `make classroom`'s classroom.json, when present
+    (measured by benchmarks/classroom.py, not by `make bench`: it needs root and 15 minutes)."""
+    if not path.exists():
+        return []
+    runs = json.loads(path.read_text())["runs"]
+    lines = ["", "## Classroom", "",
+             "`make classroom`: N students at once on the course JupyterHub of `deploy/jupyterhub/`"
+             " on this machine, each logging in with a token, starting a server, running a "
+             "notebook top to bottom in its kernel, then all moving its live slider together. "
+             "Held: every notebook completed and the p95 slider latency under the limit. "
+             "Per-user MB: RSS of the student's server + kernel sampled every 2 s (largest "
+             "sample) / sum of their peaks (VmHWM). The load average is the machine's (shared "
+             "with other jobs) before each step and its maximum during it, the class included."]
+    for name, c in runs.items():
+        lines += ["", f"### {name}: {c['moves_per_student']} moves of `{c['slider']}` per "
+                  f"student, {c['think_s']} s apart", "",
+                  f"{c['date']}, {c['machine']['cores']} cores, {c['machine']['memory_gb']} GB; "
+                  f"`{c['notebook']}`; p95 limit {c['p95_limit_ms']:.0f} ms. "
+                  f"**Largest N held: {c['largest_n_held'] or 'none'}.**", "",
+                  "| N | servers started | notebooks completed | errors | hub MB | proxy MB | "
+                  "per-user MB | slider median / p95 ms | Run All median / max s | "
+                  "load avg before / max | held |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        rerun = [{**c["rerun"], "n": f"{c['rerun']['n']} (re-run)"}] if c.get("rerun") else []
+        for s in c["steps"] + rerun:
+            lines.append(
+                f"| {s['n']} | {s['servers_started']} | {s['notebooks_completed']} | "
+                f"{s['errors']} | {s['hub_mb']:.0f} | {s['proxy_mb']:.0f} | "
+                f"{s['per_user_rss_mb']['median']:.0f} / {s['per_user_peak_mb']['median']:.0f} | "
+                f"{s['slider_ms']['median']} / {s['slider_ms']['p95']} | "
+                f"{s['notebook_s']['median']} / {s['notebook_s']['max']} | "
+                f"{s['load_average']['before']} / {s['load_average']['max']} | "
+                f"{'yes' if s['held'] else 'no'} |")
+        if c.get("stopped"):
+            lines += ["", f"Stepping stopped: {c['stopped']}."]
+    return lines
+
+
 def markdown(results: dict) -> str:
     """RESULTS.md: the machine, a table of the notebooks, then one table per script."""
     m = results["machine"]
@@ -123,6 +163,7 @@ def markdown(results: dict) -> str:
     for key, value in results.items():
         if isinstance(value, dict) and key not in ("machine", "notebooks"):
             lines += ["", f"## {key}", "", "| figure | value |", "|---|---:|", *_rows("", value)]
+    lines += classroom_section()
     return "\n".join(lines) + "\n"
 
 

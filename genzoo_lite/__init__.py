@@ -3,6 +3,7 @@
 A notebook's setup cell needs only these names; models live in ``genzoo_lite.models``,
 their trained weights come from ``load_pretrained(name)`` (the registry in ``recipes.py``).
 """
+from ._memory import return_freed_memory
 from .checkpoints import CheckpointError, load_weights, save_weights
 from .data import load_digits, load_image, load_texture, toy2d
 from .pretrained import RECIPES, load_pretrained, pretrained_history, train_recipe
@@ -18,3 +19,5 @@ __all__ = [
     "toy2d", "train_recipe",
 ]
 __version__ = "0.1.0"
+
+return_freed_memory()  # large tensors go back to the system when freed (glibc only)

@@ -19,8 +19,12 @@ def edge_magnitudes(x: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"x must be a tensor of images (N, C, H, W), got "
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
     x = x.double()
-    return torch.cat([(x[..., 1:, :] - x[..., :-1, :]).abs().reshape(-1),
-                      (x[..., 1:] - x[..., :-1]).abs().reshape(-1)])
+    vertical, horizontal = x[..., 1:, :], x[..., 1:]  # shapes of the two sets of differences
+    # Written straight into one buffer: 2400 crops of 32x32 otherwise hold ~100 MB of copies.
+    out = torch.empty(vertical.numel() + horizontal.numel(), dtype=x.dtype, device=x.device)
+    torch.sub(vertical, x[..., :-1, :], out=out[:vertical.numel()].view(vertical.shape))
+    torch.sub(horizontal, x[..., :-1], out=out[vertical.numel():].view(horizontal.shape))
+    return out.abs_()
 
 
 def edge_distance(samples: torch.Tensor, reference: torch.Tensor,
@@ -33,6 +37,16 @@ def edge_distance(samples: torch.Tensor, reference: torch.Tensor,
     and noise (too many) both raise it.
     """
     q = torch.linspace(0.005, 0.995, quantiles, dtype=torch.float64)
-    a = torch.quantile(edge_magnitudes(samples), q)
-    b = torch.quantile(edge_magnitudes(reference), q)
+    a = _quantiles(edge_magnitudes(samples), q)
+    b = _quantiles(edge_magnitudes(reference), q)
     return float((a - b).abs().mean())
+
+
+def _quantiles(values: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """torch.quantile(values, q) (linear interpolation), sorting ``values`` in place: no sorted
+    copy and no int64 indices, which for the 2400 training crops of notebook 06 were ~80 MB."""
+    values = values.detach().cpu()
+    values.numpy().sort()  # in place; ``values`` is a fresh array from edge_magnitudes
+    ranks = q * (values.numel() - 1)
+    below = ranks.long()  # ranks >= 0: truncation is the floor, as in torch.quantile
+    return torch.lerp(values[below], values[ranks.ceil().long()], ranks - below)

@@ -31,6 +31,17 @@
 # The models were trained in notebooks 01 to 05; here they are loaded from the weights shipped
 # with `genzoo_lite`, or fitted on the spot when that takes a second.
 
+# %% slideshow={"slide_type": "skip"}
+# On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
+# Colab's own torch and libraries are kept (--no-deps). OWNER: see the README, "Binder and Colab".
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "git+https://github.com/OWNER/genzoo-lite"], check=True)
+
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 
@@ -45,7 +56,9 @@ from genzoo_lite import RECIPES, best_time, density_contour, image_grid, load_di
 from genzoo_lite import load_pretrained, pretrained_history, savefig, set_seed, toy2d
 from genzoo_lite.exercises import zoo as checks
 from genzoo_lite.models.ebm import langevin
+from genzoo_lite.models.digits_gan import generate
 from genzoo_lite.models.gaussian import discretized_gaussian_log_prob, fit_gmm
+from genzoo_lite.sample_quality import DigitQuality
 
 set_seed(0)
 torch.set_num_threads(1)  # every model here is small: one thread is faster than two
@@ -283,14 +296,18 @@ assert max(bpd for bpd, _, _ in results.values()) == results["uniform guess"][0]
 
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
+gan = load_pretrained("gan_digits_8d")  # implicit: samples, no likelihood (notebook 03)
 samplers = {
+    "uniform guess": lambda n, g: torch.randint(0, 17, (n, 64), generator=g),
     "discretized Gaussian": lambda n, g: (mu + sigma * torch.randn(n, 64, generator=g,
                                           dtype=torch.float64)).round().clamp(0, 16),
     "GMM, k=10": lambda n, g: digit_gmm.sample(n, generator=g).floor().clamp(0, 16),
     "independent pixels": lambda n, g: neural["independent pixels"].sample(n, generator=g),
     "VAE, 8-D": lambda n, g: vae.sample(n, generator=g),
+    "VAE, 8-D (mean image)": lambda n, g: vae.decode(torch.randn(n, 8, generator=g)),  # E[x|z]
     "PixelCNN": lambda n, g: neural["PixelCNN"].sample(n, generator=g),
     "Gated PixelCNN": lambda n, g: neural["Gated PixelCNN"].sample(n, generator=g),
+    "GAN (digits)": lambda n, g: generate(gan, torch.randn(n, 8, generator=g)),
 }
 sample_ms = {}
 with torch.no_grad():
@@ -311,18 +328,126 @@ for name in ["gan_eight_gaussians", "ebm_eight_gaussians", *shipped.values(), "v
     seconds = pretrained_history(name)["train_seconds"][0]
     print(f"{name:24s} trained in {seconds:7.1f} s")
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Sample quality beside likelihood
+# Bits/dim measures how much probability a model puts on the test digits, not how its samples
+# look: a model can score well on one and badly on the other (Theis et al. 2016). To judge
+# samples, the FID of image models, with a small digit classifier (recipe `digit_classifier`,
+# trained on the 1000 training digits) in place of the Inception network:
+# * **FID for 8x8 digits**: fit a Gaussian to the classifier's penultimate features (64 numbers
+#   per digit) of 200 samples and one to those of the training digits; their Fréchet distance
+#   $\lVert \mu_s - \mu_r \rVert^2 + \mathrm{tr}\,(\Sigma_s + \Sigma_r - 2 (\Sigma_s \Sigma_r)^{1/2})$.
+#   Lower is better; noise, blur and missing digits all raise it.
+# * **confidence** (mean largest class probability) and **entropy** (mean entropy of
+#   $p(\text{class} \mid x)$, in bits; at most $\log_2 10$): does each sample look like one digit?
+#
+# FID is biased upwards for a finite number of samples, so the floor is not 0: it is 200 real test
+# digits, never trained on, scored the same way.
+
+# %% slideshow={"slide_type": "fragment"}
+classifier = load_pretrained("digit_classifier")
+_, y_test = load_digits("test")
+accuracy = (classifier.predict_proba(x_test).argmax(1) == y_test).float().mean().item()
+print(f"digit classifier: {accuracy:.1%} test accuracy")
+quality = DigitQuality(classifier, x_train)  # the reference: the 1000 training digits' features
+n_quality = 200  # samples per model; the floor scores as many test digits (FID depends on it)
+scores, drawn = {"test digits (floor)": quality(x_test[:n_quality])}, {}
+with torch.no_grad():
+    for name, sampler in samplers.items():  # seed 2: other samples than the pictures below
+        images = sampler(n_quality, torch.Generator().manual_seed(2)).reshape(-1, 1, 8, 8)
+        drawn[name] = images.double().clamp(0, 16)
+        scores[name] = quality(drawn[name])
+bound_of = {"VAE, 8-D": "VAE, 8-D (IWAE k=1000)", "VAE, 8-D (mean image)": "VAE, 8-D (IWAE k=1000)"}
+bits = {name: results[bound_of.get(name, name)][0] if bound_of.get(name, name) in results
+        else math.nan for name in scores}  # the GAN and the floor have no bits/dim
+
+
+def print_quality_table():
+    print(f"{'':24s} {'bits/dim':>8s} {'FID':>7s} {'confidence':>10s} {'entropy':>8s}")
+    for name, (fid, confidence, entropy) in sorted(scores.items(), key=lambda item: item[1].fid):
+        bpd = f"{bits[name]:8.3f}" if math.isfinite(bits[name]) else f"{'-':>8s}"
+        print(f"{name:24s} {bpd} {fid:7.1f} {confidence:10.3f} {entropy:8.3f}")
+
+
+print_quality_table()
+disagree = [(a, b) for a in scores for b in scores  # pairs the two scores rank oppositely
+            if bits[a] < bits[b] and scores[a].fid > scores[b].fid]
+for a, b in disagree:
+    print(f"better likelihood, worse samples: {a} ({bits[a]:.3f} bits/dim, FID "
+          f"{scores[a].fid:.1f}) against {b} ({bits[b]:.3f}, FID {scores[b].fid:.1f})")
+floor = scores["test digits (floor)"].fid
+assert all(score.fid > floor for name, score in scores.items() if name != "test digits (floor)")
+assert scores["VAE, 8-D (mean image)"].fid > scores["VAE, 8-D"].fid  # same model, same bits/dim
+assert scores["GMM, k=10"].fid < scores["independent pixels"].fid
+assert ("PixelCNN", "VAE, 8-D") in disagree
+with_bits = sorted(scores[name].fid for name in scores if math.isfinite(bits[name]))
+assert scores["GAN (digits)"].fid < with_bits[len(with_bits) // 2]  # beats most of them
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Where the two scores disagree (the pairs printed above), and why:
+# * **The GMM** has the worst bits/dim of the fitted models (3.051, a bound), yet draws much
+#   better digits than independent pixels (FID 69.1 against 118.2) and the discretized Gaussian
+#   (165.3). The per-pixel models spread probability well over the levels each pixel takes, but
+#   never draw a stroke; each GMM component keeps the correlations of a whole style of digit.
+# * **Why blurry?** The VAE's mean images $\mathbb{E}[x \mid z]$ belong to the same model, with
+#   the same bits/dim, as its samples, yet score a far worse FID. The blur is not a lack of
+#   likelihood: it comes from showing the average of all the digits the decoder finds plausible
+#   for one $z$, instead of one of them (a sample, each pixel drawn on its own given $z$, is
+#   speckled instead). Likelihood scores the distribution, not the picture shown.
+# * **Close models swap places too**: the PixelCNN has better bits/dim than the VAE (an exact
+#   value against an upper bound, even), yet the VAE's samples score the better FID.
+# * **The GAN** has no likelihood at all, and its FID (36.4) beats most of the models that have
+#   one.
+#
+# Theis et al.'s sharpest example: mix a good model with noise.
+
+# %% slideshow={"slide_type": "fragment"}
+# The Gated PixelCNN 1% of the time, uniform noise 99% of the time. Exact:
+# log P(x) = log(0.01 P_gated(x) + 0.99 / 17^64) >= log P_gated(x) - log(100).
+with torch.no_grad():
+    log_p_gated = neural["Gated PixelCNN"].log_prob(x_test.long()).double()  # nats, (447,)
+log_p_mix = torch.logaddexp(log_p_gated + math.log(0.01),
+                            torch.full_like(log_p_gated, math.log(0.99) - 64 * math.log(17)))
+mixture = "1% Gated + 99% noise"
+bits[mixture] = -log_p_mix.mean().item() / BITS
+use_gated = torch.rand(n_quality, generator=torch.Generator().manual_seed(3)) < 0.01
+scores[mixture] = quality(torch.where(use_gated[:, None, None, None], drawn["Gated PixelCNN"],
+                                      drawn["uniform guess"]))
+print_quality_table()
+cost = bits[mixture] + log_p_gated.mean().item() / BITS
+print(f"the noise costs {cost:.3f} bits/dim; at most log2(100) / 64 = "
+      f"{math.log2(100) / 64:.3f}")
+fitted = [name for name in scores if math.isfinite(bits[name])
+          and name not in ("uniform guess", "VAE, 8-D (mean image)", mixture)]
+beaten = [name for name in fitted if bits[name] > bits[mixture]]
+print(f"the mixture has better bits/dim than {len(beaten)} of the {len(fitted)} fitted models: "
+      f"{', '.join(beaten)}")
+assert cost <= math.log2(100) / 64 + 1e-9 and 2 * len(beaten) > len(fitted)
+assert scores[mixture].fid > max(scores[name].fid for name in fitted)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# **Likelihood barely notices noise.** Drawing uniform noise 99% of the time costs the Gated
+# PixelCNN at most $\log_2(100)/64$ bits/dim (0.104): the mixture still has better bits/dim than
+# most of the fitted models, while its FID is worse than all of theirs. Bits/dim averages
+# $\log P(x)$ over the test digits, and a log barely moves when a probability is divided by 100;
+# the eye sees every sample. A good likelihood is neither necessary nor sufficient for good
+# samples (Theis et al. 2016): report both numbers.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Samples side by side
 # The same 16 random seeds for every model. The two continuous models' samples are rounded to the
-# 17 levels for display (the GMM's can also fall outside 0..16: those are clipped).
+# 17 levels for display (the GMM's can also fall outside 0..16: those are clipped); the VAE's mean
+# images and the GAN's images are shown as they are, between levels.
 
 # %% slideshow={"slide_type": "fragment"}
 rows = {"test digits": x_test[:16]}
 for name, sampler in samplers.items():
     with torch.no_grad():
         rows[name] = sampler(16, torch.Generator().manual_seed(1)).reshape(16, 1, 8, 8)
-fig, axes = plt.subplots(1, len(rows), figsize=(2.1 * len(rows), 2.6))
-for ax, (name, images) in zip(axes, rows.items()):
+fig, axes = plt.subplots(2, math.ceil(len(rows) / 2), figsize=(10.5, 4.9))
+for ax in axes.flat[len(rows):]:
+    ax.axis("off")
+for ax, (name, images) in zip(axes.flat, rows.items()):
     image_grid(images, nrow=4, ax=ax, vmax=16)
     ax.set_title(name, fontsize=9)
 savefig(fig, "00_zoo_samples")
@@ -335,9 +460,11 @@ plt.show()
 # * The **GMM** gives noisy but mostly legible digits: each component is one style of digit, with
 #   the correlations between all its pixels.
 # * The **VAE** gives digit-like shapes with ragged, speckled strokes: given $z$, each pixel is
-#   again drawn on its own.
+#   again drawn on its own. Its **mean images** $\mathbb{E}[x \mid z]$, what VAE figures usually
+#   show, are smooth and blurry: the average of the many digits the decoder finds plausible.
 # * The **PixelCNNs** draw strokes that connect: the gated one mostly legible digits, the plain one
 #   more broken ones.
+# * The **GAN**, which has no likelihood at all, draws smooth digits, some of them malformed.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Where each notebook goes deeper
@@ -365,17 +492,57 @@ print(f"{winner}: {results[winner][0]:.2f} bits/dim ({results[winner][1]})")
 #   for VAEs, unnormalized for EBMs. Implicit models (GANs) only sample.
 # * Fitting can fail in ways the samples show: EM stops in local optima (restarts fix it), a GAN
 #   bridges the modes it covers.
-# * On the digits, the joint autoregressive models win (1.82 bits/dim for the Gated PixelCNN),
+# * On the digits, the joint autoregressive models win (1.80 bits/dim for the Gated PixelCNN),
 #   and pay with one network pass per pixel when sampling.
+# * Likelihood and sample quality disagree (Theis et al. 2016): the digit FID ranks the models
+#   differently from bits/dim, and a model that mostly draws noise keeps almost all of its bits/dim.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# ## Exercise
-# **Exercise 1.** A model assigns a test digit $\log P(x) = -95$ nats. Write the conversion to bits
-# per dimension for an image of `num_pixels` pixels.
+# ## Exercises
+# Each exercise has a cell to edit and a self-check that says what is wrong.
+#
+# **Exercise 1 (warm-up).** A model assigns a test digit $\log P(x) = -95$ nats. Write the
+# conversion to bits per dimension for an image of `num_pixels` pixels.
 
 # %% slideshow={"slide_type": "skip"}
-def bits_per_dim(log_p_nats, num_pixels):
-    raise NotImplementedError  # your code
+def exercise_bits_per_dim(log_p_nats, num_pixels):
+    """Bits per dimension of an image with log P(x) = log_p_nats nats and num_pixels pixels."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_bits_per_dim(bits_per_dim)
+checks.check_bits_per_dim(exercise_bits_per_dim)
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# **Exercise 2.** Section 3 dequantized the digits as $x + u$ on the integer scale. Most
+# continuous models (flows, diffusion models) are instead trained on $y = (x + u) / L$ in
+# $[0, 1)^D$, with $L = 17$ levels here, and report $\log p(y)$. A density on a cube that small
+# can exceed 1: a model reporting $+150$ nats per digit is not broken. Write the upper bound on
+# the bits/dim of the integer levels $x$ from the mean $\log p(y)$ (nats per image). Go back from
+# $y$ to $x + u$ by a change of variables; what would you get without its Jacobian?
+
+# %% slideshow={"slide_type": "skip"}
+def exercise_dequantized_bits(log_p_y, num_pixels, levels):
+    """Upper bound on the bits/dim of the integer levels x, from the mean log-density log_p_y
+    (nats per image) of a continuous model of y = (x + u) / levels."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+checks.check_dequantized_bits(exercise_dequantized_bits)
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# **Exercise 3.** The table of section 3 mixes exact numbers and bounds. Write a rule that says
+# which of two models **certainly** has the lower true test bits/dim: return `"A"` or `"B"`, or
+# `"unknown"` when the numbers cannot tell. `kind` is `"exact"` or `"bound"`, as in the table.
+# Then try it on the table's rows (`results[name][:2]` is the bits/dim and the kind): is the VAE
+# certainly worse than the PixelCNN?
+
+# %% slideshow={"slide_type": "skip"}
+def exercise_better_model(bpd_a, kind_a, bpd_b, kind_b):
+    """'A' or 'B' if that model certainly has the lower true bits/dim, else 'unknown'."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+checks.check_better_model(exercise_better_model)

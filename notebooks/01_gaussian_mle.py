@@ -31,6 +31,17 @@
 #
 # Every cell runs in seconds on a laptop CPU.
 
+# %% slideshow={"slide_type": "skip"}
+# On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
+# Colab's own torch and libraries are kept (--no-deps). OWNER: see the README, "Binder and Colab".
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "git+https://github.com/OWNER/genzoo-lite"], check=True)
+
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports and a fixed seed (everything here is small enough for the CPU).
@@ -407,37 +418,57 @@ plt.show()
 # ## Exercises
 # Each exercise has a cell to edit and a self-check that says what is wrong.
 #
-# **Exercise 1.** Write the maximum-likelihood variance of a 1-D tensor.
+# **Exercise 1 (warm-up).** Write the maximum-likelihood variance of a 1-D tensor.
 
 # %% slideshow={"slide_type": "skip"}
-def mle_sigma2(x):
-    raise NotImplementedError  # your code: return sigma^2 as in section 2
+def exercise_mle_variance(x):
+    """The maximum-likelihood variance sigma^2 of a 1-D tensor x."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_mle_variance(mle_sigma2)
+checks.check_mle_variance(exercise_mle_variance)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 2.** Write $\log \mathcal{N}(x; \mu, \sigma^2)$ elementwise, without
-# `torch.distributions`.
+# **Exercise 2.** Positive, right-skewed data (incomes, waiting times, the ink of section 2) fit
+# a Gaussian badly. Model $z = \log y \sim \mathcal{N}(\mu, \sigma^2)$ instead (a log-normal):
+# fit $\mu, \sigma^2$ by maximum likelihood on $\log y$ and return the average log-likelihood of
+# **$y$** in nats per point, so that it can be compared with a Gaussian fitted to $y$ itself.
+# The density of $y$ is not the density of $z$: change variables.
 
 # %% slideshow={"slide_type": "skip"}
-def log_normal(x, mu, sigma):
-    raise NotImplementedError  # your code
+def exercise_lognormal_fit(y):
+    """Average log-likelihood of positive y (nats per point) under the MLE model
+    log y ~ N(mu, sigma^2)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_log_density(log_normal)
+checks.check_lognormal_fit(exercise_lognormal_fit)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 3.** Write the E-step: the responsibilities $r_{nk}$ of a fitted `GMM` (use
-# `gmm.weights`, `gmm.means`, `gmm.covs`, and `gaussian_log_prob`).
+# **Exercise 3.** How much does a full covariance buy over a diagonal one (independent
+# coordinates)? For data `x` of shape (N, D) return the maximized average log-likelihood of the
+# full-covariance Gaussian minus that of the diagonal one, in nats per point. Plug the MLE into
+# the average log-likelihood first: the result needs no density evaluations, only two
+# log-determinants. When is the gain zero?
 
 # %% slideshow={"slide_type": "skip"}
-def e_step(x, gmm: GMM):
-    raise NotImplementedError  # your code: a (N, K) tensor whose rows sum to 1
+def exercise_full_minus_diag(x):
+    """Maximized average log-likelihood of a full-covariance Gaussian minus a diagonal one, for
+    x (N, D), in nats per point."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_responsibilities(e_step, gmm, moons_val[:50])
+checks.check_full_minus_diag(exercise_full_minus_diag)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 4 (no check).** Fit `fit_gmm` on `toy2d("rings", 1000)` with k = 2, 8, 32. How many
-# components does a ring need, and what does the held-out log-likelihood say?
+# **Exercise 4 (open).** Fit `fit_gmm(x, k, n_iter=100, seed=0)` on `x = toy2d("rings", 1000,
+# seed=0)` for k = 2, 8, 32 and score a fresh sample `toy2d("rings", 1000, seed=1)` (about 10 s in
+# all). How many components does a ring need? You should see k = 2 and k = 8 stuck near
+# $-2.8$ nats per held-out point ($-2.82$ and $-2.76$), hardly better than one Gaussian
+# ($-2.83$), and k = 32 jump to about $-2.06$ (train $-1.89$): only when there are enough
+# components to tile each ring with short straight pieces does the mixture follow the curves,
+# and the train/held-out gap starts to grow.
+# Plot `density_contour(g.log_prob, data=x)` for k = 32 to see the tiles.

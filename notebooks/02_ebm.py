@@ -32,6 +32,17 @@
 #
 # The trained energies ship as small weights files, so every cell runs in seconds on a CPU.
 
+# %% slideshow={"slide_type": "skip"}
+# On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
+# Colab's own torch and libraries are kept (--no-deps). OWNER: see the README, "Binder and Colab".
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "git+https://github.com/OWNER/genzoo-lite"], check=True)
+
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports and a fixed seed.
@@ -656,44 +667,63 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
-# Each exercise has a cell to edit and a self-check that says what is wrong.
+# Each exercise has a cell to edit and a self-check that says what is wrong. Exercises 1 and 2
+# use an energy that is linear in $\theta$, $E_\theta(x) = \theta^\top \phi(x)$ with a feature
+# map $\phi: \mathbb{R}^2 \to \mathbb{R}^J$ (`features(x)` returns (N, J)): an exponential
+# family, where $Z(\theta)$ on the grid is all we need.
 #
-# **Exercise 1.** Write one Langevin step with the noise `xi` given (section 4), without looking
-# at `langevin_step` above.
+# **Exercise 1 (warm-up).** Return $\nabla_\theta \log Z(\theta)$ on the grid
+# `grid_points(lim, n)` as $-\mathbb{E}_{p_\theta}[\nabla_\theta E_\theta]$ (section 2), a (J,)
+# tensor, without calling autograd. The check compares it with autograd's gradient of the grid's
+# $\log Z$.
 
 # %% slideshow={"slide_type": "skip"}
-def exercise_langevin_step(energy, x, step_size, xi):
-    raise NotImplementedError  # your code: return the next x, shape (N, 2)
+def exercise_grad_log_partition(features, theta, lim, n):
+    """d log Z / d theta for E_theta(x) = features(x) @ theta, Z on grid_points(lim, n): (J,)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_langevin_step(exercise_langevin_step)
+checks.check_grad_log_partition(exercise_grad_log_partition)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 2.** Write the loss whose $\theta$-gradient is minus the slide's estimate, with $N$
-# data points and $M$ model samples.
+# **Exercise 2.** Differentiate once more: derive the Hessian $\nabla^2_\theta \log Z(\theta)$
+# (J, J) by hand (the weights $p_\theta(x_g)$ depend on $\theta$ too) and compute it on the
+# grid. What does it say about the shape of the log-likelihood as a function of $\theta$, and so
+# about what gradient ascent can find for an exponential family?
 
 # %% slideshow={"slide_type": "skip"}
-def exercise_contrastive_loss(energy, x_data, x_model):
-    raise NotImplementedError  # your code: a scalar tensor
+def exercise_hessian_log_partition(features, theta, lim, n):
+    """d^2 log Z / d theta^2 for E_theta(x) = features(x) @ theta on grid_points(lim, n): (J, J)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_contrastive_loss(exercise_contrastive_loss, runs["rings"]["energy"],
-                              held_out["rings"][:300], samples["rings"][:200])
+checks.check_hessian_log_partition(exercise_hessian_log_partition)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 3.** Compute $\log Z$ of an energy on the grid `grid_points(lim, n)`, in a way that
-# does not overflow (`torch.logsumexp`).
+# **Exercise 3.** Section 4 found that a finite step $\eta$ widens the samples of a well of
+# width $\sigma$ to $\sigma / \sqrt{1 - \eta / (2\sigma^2)}$. For the energy
+# $E(x) = \sum_d x_d^2 / (2\sigma_d^2)$, whose wells have a different width $\sigma_d$ per
+# coordinate, return the largest step for which every coordinate's spread is at most
+# $(1 + \text{tol})\,\sigma_d$.
 
 # %% slideshow={"slide_type": "skip"}
-def exercise_log_partition(energy, lim, n):
-    raise NotImplementedError  # your code: a float, log Z
+def exercise_max_step_size(sigmas, tol):
+    """Largest Langevin step keeping every coordinate's spread within (1 + tol) sigma_d."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_log_partition(exercise_log_partition, runs["eight_gaussians"]["energy"])
+checks.check_max_step_size(exercise_max_step_size)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 4 (no check).** Retrain the rings EBM with a larger Langevin step,
-# `run, history = genzoo_lite.train_recipe("ebm_rings", overrides={"step_size": 0.01})` (about
-# 5 minutes; every other setting stays the recipe's), and plot `density_image(run["energy"])`.
-# What happens to the inner rings, and why does a too-large Langevin step hurt training, not only
-# sampling? Then try `overrides={"reinit_prob": 0.0}`.
+# **Exercise 4 (open).** How well does Langevin move *between* modes? Start all 400 chains at
+# the top-right well of `four_wells`, `x_start = centres[3].repeat(400, 1)`, run
+# `langevin(four_wells, x_start, 300, 0.01, math.sqrt(0.02),
+# generator=torch.Generator().manual_seed(0))` and count the chains nearest to each well. Exact
+# samples would put about 100 in each; you should find about 357 still in the starting well.
+# With 3000 steps (about 10 s) still about 184 remain there. Then sample $e^{-E/2}$ (temperature
+# 2: pass `lambda x: four_wells(x) / 2`) for 3000 steps: the counts come out close to even
+# (about 88, 118, 92, 102). Why does the barrier matter so much, and what does slow mixing do to
+# the model term of the contrastive gradient during training?

@@ -34,6 +34,17 @@
 # weights with `load_pretrained` (`GENZOO_RETRAIN=1` retrains them from their recipes in
 # `genzoo_lite.recipes`, with the trainers shown here, into your user cache).
 
+# %% slideshow={"slide_type": "skip"}
+# On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
+# Colab's own torch and libraries are kept (--no-deps). OWNER: see the README, "Binder and Colab".
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "git+https://github.com/OWNER/genzoo-lite"], check=True)
+
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
 # The only setup cell: imports, a fixed seed, the data. The data (`vq_crops`) are 32x32 crops
@@ -52,15 +63,17 @@ from sklearn.cluster import KMeans
 
 from genzoo_lite import (RECIPES, best_time, image_grid, load_pretrained, savefig, set_seed,
                          toy2d)
+from genzoo_lite.pretrained import pretrained_history
 from genzoo_lite.data import load_image
 from genzoo_lite.exercises import vqvae as checks
-from genzoo_lite.metrics import edge_distance, edge_magnitudes
+from genzoo_lite.metrics import edge_magnitudes
 from genzoo_lite.models.gaussian import fit_gmm
 from genzoo_lite.models.pixelcnn import pixel_levels
 from genzoo_lite.models.quantizer import VectorQuantizer, perplexity
 from genzoo_lite.models.efros_leung_fast import efros_leung
-from genzoo_lite.models.vqvae2 import VQVAE2, train_vqvae2  # for Exercises 4 and 5
 from genzoo_lite.recipes import VQ_IMAGES, vq_crops
+from genzoo_lite.texture_stats import patch_distance
+from genzoo_lite.vq_bits import decoder_sigma, vq_bits_per_dim
 
 set_seed(0)
 torch.set_num_threads(1)  # small models: one thread is fastest, and the cores are shared
@@ -384,8 +397,9 @@ print(f"= {crop_bits:.0f} bits per crop, {crop_bits / 1024:.3f} bits per pixel (
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For the comparison, a pixel-space Gated PixelCNN of the same family, conditioned on the same
-# labels, over the crops quantized to a few gray levels (trained briefly, on part of the
-# training crops: pixel-space training is much slower; settings printed), and Efros–Leung
+# labels, over the crops quantized to 16 gray levels, trained on all training crops with a
+# budget comparable to the VQ-VAE-2 and its prior together (settings and times printed), and
+# Efros–Leung
 # (notebook 04) grown from a 64x64 patch of the same texture. Each makes four brick and four
 # gravel crops. Sampling whole 32x32 crops pixel by pixel is slow (timed below), so the pixel
 # PixelCNN draws only the **top 8 rows** of each crop. That is not a different model: no pixel
@@ -401,6 +415,27 @@ bits_pixel = pixel_cnn.bits_per_dim(pixel_levels(x_test, levels), labels_test,
                                     batch_size=32)  # small batches run faster on this CPU
 print(f"pixel PixelCNN: {bits_pixel:.2f} bits per pixel on the {levels}-level test crops "
       f"(uniform: {math.log2(levels):.0f})")
+train_s = {name: pretrained_history(name)["train_seconds"][0]  # measured when retrained
+           for name in ("vqvae2", "vqvae2_prior", "vqvae2_pixel_pixelcnn")}
+print(f"training seconds: VQ-VAE-2 {train_s['vqvae2']:.0f} + prior {train_s['vqvae2_prior']:.0f}"
+      f", pixel PixelCNN {train_s['vqvae2_pixel_pixelcnn']:.0f}")
+sigma = decoder_sigma(vqvae, x_train)  # the decoder's p(x | codes): a Gaussian of this width
+vq_bits = vq_bits_per_dim(vqvae, prior, x_test, labels_test, sigma, levels)
+print(f"VQ-VAE-2 + prior on the same test crops: {vq_bits['codes']:.3f} bits per pixel for the "
+      f"codes + {vq_bits['pixels']:.2f} for the pixels given the codes (sigma {sigma:.4f}) = "
+      f"{vq_bits['total']:.2f} bits per pixel (an upper bound)")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Both numbers are bits per pixel of the same 16-level test crops, so they compare directly. The
+# pixel PixelCNN's (1.27) is exact. The VQ model's (2.35) is an upper bound: with the encoder's
+# codes $z(x)$, $p(x) = \sum_z p(z)\,p(x|z) \ge p(z(x))\,p(x|z(x))$, where $p(z)$ is the
+# prior and $p(x|z)$ a Gaussian around the decoded crop (`genzoo_lite.vq_bits`). The codes are
+# cheap (0.268 bits per pixel); the pixels given the codes cost most of the bits (2.08), because
+# the L2 decoder's blur leaves the fine grain unexplained. In likelihood the pixel model wins
+# clearly: the VQ-VAE-2 spends its bits on what a crop looks like at a glance, not on every gray
+# level. The training times (483 s against 83 + 182 s) were measured at different times on a
+# shared machine, so they compare only roughly: six passes over the 2400 crops at full
+# resolution against 20 passes of each VQ model.
 
 # %% slideshow={"slide_type": "fragment"}
 n_each, rows = 4, 8  # crops per texture; rows of each pixel-space crop
@@ -421,12 +456,14 @@ efros = torch.stack([torch.tensor(efros_leung(load_image(name)[:64, :64], (32, 3
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Which looks most like real brick and gravel? A "sharpness" score (the mean difference of
-# neighbouring pixels) would rank pure noise first. Instead compare the *distribution* of those
-# differences, the edge magnitudes $|x_{i,j+1} - x_{ij}|$ and $|x_{i+1,j} - x_{ij}|$, with the
-# one of held-out test crops: `edge_distance` is the Wasserstein-1 distance between the two
-# (the mean gap between matching quantiles). Blur (too few strong edges) and noise (too many)
-# both raise it; lower is better, and training crops against the test crops give the floor.
-# The mean edge magnitude says which way a sampler errs.
+# neighbouring pixels) would rank pure noise first. Instead compare the *distribution* of small
+# patches with the one of held-out test crops: `patch_distance` takes every 5x5 patch minus its
+# own mean, projects the patches on 128 random directions and averages, over the directions,
+# the Wasserstein-1 distance between the two sets of projections (a sliced Wasserstein
+# distance, as in Karras et al. 2018). Blur, noise and a sampler that repeats itself all raise
+# it; lower is better. Eight real training crops give the floor for eight samples (the
+# distance grows as the samples get fewer), and pure noise the other end. The mean edge
+# magnitude $|x_{i,j+1} - x_{ij}|$ says which way a sampler errs: too smooth or too noisy.
 
 # %% slideshow={"slide_type": "fragment"}
 textures = torch.tensor([VQ_IMAGES.index("brick"), VQ_IMAGES.index("gravel")])
@@ -443,25 +480,29 @@ savefig(fig, "06_samples")
 plt.show()
 print(f"against the {len(reference)} held-out test crops of brick and gravel "
       f"(mean |edge| {edge_magnitudes(reference).mean():.4f}):")
-for name, v in [(f"{len(train_bg)} training crops (floor)", train_bg),
-                (f"{len(y)} training crops", train_bg[:len(y)]),  # 4 of each: labels alternate
-                (f"training crops at {levels} levels",
-                 pixel_levels(train_bg, levels) / (levels - 1)),
+noise = torch.rand(len(y), 1, 32, 32, generator=torch.Generator().manual_seed(0))
+for name, v in [(f"{len(train_bg)} training crops", train_bg),
+                (f"{len(y)} training crops (floor)", train_bg[:len(y)]),  # 4 of each
+                (f"{len(y)} training crops at {levels} levels",
+                 pixel_levels(train_bg[:len(y)], levels) / (levels - 1)),
                 ("VQ-VAE-2 prior", latent_samples), ("pixel PixelCNN", pixel_samples),
-                ("Efros-Leung", efros)]:
-    print(f"  {name:30s} edge distance {edge_distance(v, reference):.4f}, "
+                ("Efros-Leung", efros), ("uniform noise", noise)]:
+    print(f"  {name:30s} patch distance {patch_distance(v, reference):.4f}, "
           f"mean |edge| {edge_magnitudes(v).mean():.4f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Efros–Leung copies real pixels, and its edge statistics are as close to the test crops as the
-# training crops' are (edge distance 0.0018 against the floor of 0.0019; eight training crops
-# alone score 0.0008, so differences this small are noise). The VQ-VAE-2 samples have each
+# Efros–Leung copies real pixels and comes closest to the test crops: patch distance 0.0070,
+# against the floor of 0.0037 for eight training crops (all 600 score 0.0042, so differences of a
+# few thousandths are noise) and 0.1783 for uniform noise. The VQ-VAE-2 samples have each
 # texture's gray levels and blob size, and some brick samples show faint mortar lines, but they
-# are too smooth: edge distance 0.0118, mean edge 0.0283 against the test crops' 0.0340 (the
-# L2-trained decoder averages fine detail). The briefly trained pixel-space PixelCNN errs the
-# other way: salt-and-pepper pixels, edge distance 0.0713, mean edge 0.1025, about three times
-# the real one. Quantizing real crops to its 16 gray levels alone scores 0.0114, so the noise,
-# not the quantization, is what puts it last.
+# are too smooth: patch distance 0.0119, mean edge 0.0283 against the test crops' 0.0340 (the
+# L2-trained decoder averages fine detail). The pixel-space PixelCNN, now trained with a
+# budget like the VQ models', no longer draws salt and pepper: its gravel has blobs of the
+# right gray levels, its brick rows are mostly flat gray with blocky patches, and it errs
+# slightly to the sharp side (mean edge 0.0407). Its patch distance, 0.0127, is about that of
+# the VQ-VAE-2 samples; quantizing real crops to its 16 gray levels alone scores 0.0044, so the
+# levels are not what holds it back. Against a fair baseline the latent model does not win on
+# likelihood or on this texture statistic; what it wins is speed.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # How long does each take? The latent sampler is timed as the best of three runs. The pixel
@@ -520,12 +561,12 @@ with torch.no_grad():
     gan_samples = vqgan["vqvae"].decode_codes(*prior.sample_codes(
         len(y), generator=torch.Generator().manual_seed(0), label=y)).clamp(0, 1)
 print(f"against the {len(x_test)} test crops (mean |edge| {edge_magnitudes(x_test).mean():.4f}):")
-print(f"  {'training crops (floor)':22s} {'':16s} edge distance "
-      f"{edge_distance(x_train, x_test):.4f}, mean |edge| {edge_magnitudes(x_train).mean():.4f}")
+print(f"  {'training crops (floor)':22s} {'':16s} patch distance "
+      f"{patch_distance(x_train, x_test):.4f}, mean |edge| {edge_magnitudes(x_train).mean():.4f}")
 for name, r in [("L2 decoder", recon_l2), ("feature + GAN decoder", recon_gan)]:
     mse = ((r - x_test) ** 2).mean()
     r = r.clamp(0, 1)
-    print(f"  {name:22s} MSE {mse:.5f}, edge distance {edge_distance(r, x_test):.4f}, "
+    print(f"  {name:22s} MSE {mse:.5f}, patch distance {patch_distance(r, x_test):.4f}, "
           f"mean |edge| {edge_magnitudes(r).mean():.4f}")
 
 # %% slideshow={"slide_type": "fragment"}
@@ -540,9 +581,9 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Read the numbers honestly: the fine-tuned decoder trades per-pixel error for edges. Its MSE
-# rises from 0.00409 to 0.00455, while its edge distance to the test crops falls from 0.0186 to
-# 0.0160 and its mean edge (0.0320, the L2 decoder's 0.0202) comes closer to the test crops'
-# 0.0375: less blur. Both stay well above the floor of 0.0047, and part of the new edges is a
+# rises from 0.00409 to 0.00455, while its patch distance to the test crops falls from 0.0158 to
+# 0.0125 and its mean edge (0.0320, the L2 decoder's 0.0202) comes closer to the test crops'
+# 0.0375: less blur. Both stay well above the floor of 0.0073, and part of the new edges is a
 # fine regular grain on the flat crops, not their real texture. Whether the result looks better
 # at 32x32 is a judgement call, and the gain is small next to what VQGAN shows on 256x256
 # images, where L2 blur is much worse. The
@@ -567,54 +608,80 @@ plt.show()
 #   top level carry the coarse image. The model is fully convolutional.
 # * A PixelCNN over the code maps is the prior: sampling takes 80 sequential steps for a 32x32
 #   crop instead of 1024, many times faster than pixel space, at the cost of an L2 decoder's
-#   smoothness. Judge samples by a statistic compared with held-out images (the edge distance),
+#   smoothness: a pixel PixelCNN trained with a like budget has the better likelihood and
+#   samples of about the same texture statistic. Judge samples by a statistic compared with
+#   held-out images (the patch distance),
 #   not by a sharpness score that rewards noise; a feature-space and an adversarial loss trade
 #   pixel error for edges closer to the real ones.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
-# Each exercise has a cell to edit and a self-check that says what is wrong.
+# Each checked exercise has a cell to edit and a self-check that names what is wrong. The check
+# builds its own inputs, so it does not depend on the cells above.
 #
-# **Exercise 1.** Write `nearest_code(z, codebook)`: for rows `z` (M, D) and a codebook (K, D),
-# the index (M,) of the nearest code in Euclidean distance.
+# **Exercise 1.** (A warm-up.) Section 3 counted the bits of a 32x32 crop's codes. The model is
+# fully convolutional, so it encodes images of other sizes too. Write
+# `exercise_compression_ratio(model, height, width)`: the bits of a `height` x `width` gray
+# image at 8 bits per pixel, divided by the bits of its two code maps, each code stored in
+# $\log_2 K$ bits ($K$ is that level's `num_codes`). The check passes untrained models with
+# other codebook sizes and other image sizes: read what you need from `model`.
 
 # %% slideshow={"slide_type": "skip"}
-def nearest_code(z, codebook):
-    raise NotImplementedError  # your code
+def exercise_compression_ratio(model, height, width):
+    """Bits of a height x width 8-bit gray image / bits of its two code maps."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_nearest_code(nearest_code)
+checks.check_compression_ratio(exercise_compression_ratio)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 2.** Write the straight-through quantization `straight_through(z_e, e)`: the value
-# of the code `e`, the gradient of the identity to `z_e`, and no gradient to `e` on this path.
+# **Exercise 2.** A larger codebook costs more bits per code and a larger prior, and past some
+# size its extra codes go unused. Pick the size by perplexity: `usage` maps each codebook size
+# $K$ to a tensor (K,) of how often each code was used, after training one quantizer of that
+# size. Return the **smallest** $K$ whose perplexity reaches $0.9$ times the highest perplexity
+# among all the sizes.
 
 # %% slideshow={"slide_type": "skip"}
-def straight_through(z_e, e):
-    raise NotImplementedError  # your code
+def exercise_codebook_size(usage):
+    """The smallest K whose perplexity reaches 0.9 times the highest; usage = {K: counts}."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_straight_through(straight_through)
+checks.check_codebook_size(exercise_codebook_size)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 3.** Write `usage_perplexity(indices, num_codes)`: the perplexity of the code
-# usage in `indices` (any shape), with $0 \log 0 = 0$ for unused codes.
+# **Exercise 3.** A fixed-length code spends $\log_2 K$ bits on every code, rare and busy ones
+# alike. An entropy coder (Huffman or arithmetic coding) that knows how often each code is used
+# needs, on average, the entropy of that usage per code. Write
+# `exercise_usage_bits(top, bottom, num_codes_top, num_codes_bottom)`: the average bits per
+# image of the code maps `top` (N, h, w) and `bottom` (N, 2h, 2w) coded that way, each level
+# with its own usage. How is that entropy related to the perplexity of section 2?
 
 # %% slideshow={"slide_type": "skip"}
-def usage_perplexity(indices, num_codes):
-    raise NotImplementedError  # your code
+def exercise_usage_bits(top, bottom, num_codes_top, num_codes_bottom):
+    """Average bits per image when each level's codes are entropy-coded by their usage."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
 
 
-checks.check_perplexity(usage_perplexity)
+checks.check_usage_bits(exercise_usage_bits)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 4 (no check).** Build `model = VQVAE2(restart_threshold=None, kmeans_init=False)`
-# and train it for 3 epochs with the shipped model's other settings:
-# `train_vqvae2(model, x_train, **{**RECIPES["vqvae2"].settings, "num_epochs": 3})`. Compare its
-# test perplexities and reconstruction error with the shipped model's. Which level loses its
-# codes first, and why?
+# **Exercise 4 (open).** How many bits does a test crop need? Compare, per crop: its 8-bit
+# pixels (8192 bits), the fixed-length codes (464 bits, section 3), your Exercise 3 on
+# `top_test` and `bottom_test` with the shipped codebook sizes, and the prior's `crop_bits`
+# (section 4). This takes a second. Expect the usage coding to save only about 30 bits (both
+# levels use their codes fairly evenly: see the perplexities printed in section 3), while the
+# prior needs about 262 bits: it also knows each code's neighbours and the image's label. What
+# does that say about where the structure of the crops lives? And what is your Exercise 1's
+# ratio for the whole 256x256 camera image, and why?
 #
-# **Exercise 5 (no check).** Train `model = VQVAE2(bottom_dropout=0)` with
-# `train_vqvae2(model, x_train, **RECIPES["vqvae2"].settings)` and repeat the experiment "What
-# do the top and bottom codes carry?" with it. How much does swapping the top codes change the
-# decoded crops now? If the decoder ignores the top codes, why can it afford to?
+# **Exercise 5 (open).** Dead codes have a third fix. Copy `learn_codebook` (section 2, "Dead
+# codes") with an argument for the starting codes, and train without restarts from (a) the far
+# corner, as there, (b) the centre of the data, `torch.zeros(2)` plus the same small noise, and
+# (c) 16 training points drawn at random, `points[torch.randperm(2000, generator=gen)[:16]]`.
+# Each run takes a few seconds. You should see about 2, then 5, then all 16 codes in use, and
+# the last start reach the loss of the restarts. Why is the centre of the data, inside the
+# ring of eight clusters, still a poor start?

@@ -8,7 +8,6 @@ import torch
 from genzoo_lite import RECIPES, DivergedError, train_recipe
 from genzoo_lite.checkpoints import load_weights, save_weights
 from genzoo_lite.data import toy2d
-from genzoo_lite.exercises import ebm as ex
 from genzoo_lite.models.ebm import (EnergyMLP, LangevinDivergedError, contrastive_loss,
                                     grid_log_prob, grid_points, langevin)
 from genzoo_lite.models.ebm_training import EBMRun, ReplayBuffer, ebm_step, train_ebm
@@ -249,40 +248,3 @@ def test_ebm_run_round_trips_through_safetensors(tmp_path):
     torch.testing.assert_close(loaded.state_dict(), run.state_dict())
     assert sorted(loaded.state_dict()) == sorted(run.state_dict())  # weights only, no history
     assert all(k.startswith(("energy.", "snapshots.")) for k in run.state_dict())
-
-
-def todo(*_):
-    raise NotImplementedError
-
-
-def test_exercise_checks_accept_right_answers_and_name_mistakes(capsys):
-    def step(energy, x, h, xi):
-        x = x.clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(energy(x).sum(), x)
-        return (x - h * grad + math.sqrt(2 * h) * xi).detach()
-
-    assert ex.check_langevin_step(step).ok
-    uphill = ex.check_langevin_step(
-        lambda e, x, h, xi: 2 * x - step(e, x, h, xi) + 2 * math.sqrt(2 * h) * xi)
-    assert "wrong sign" in uphill.message
-    assert "sqrt(step_size)" in ex.check_langevin_step(
-        lambda e, x, h, xi: step(e, x, h, xi) - math.sqrt(2 * h) * xi + math.sqrt(h) * xi).message
-    assert "not attempted" in ex.check_langevin_step(todo).message
-
-    energy = EnergyMLP(hidden=8)
-    a, b = torch.randn(20, 2), torch.randn(30, 2)
-    assert ex.check_contrastive_loss(lambda e, d, m: e(d).mean() - e(m).mean(), energy, a, b).ok
-    assert "sign is flipped" in ex.check_contrastive_loss(
-        lambda e, d, m: e(m).mean() - e(d).mean(), energy, a, b).message
-    assert "model term is missing" in ex.check_contrastive_loss(
-        lambda e, d, m: e(d).mean(), energy, a, b).message
-
-    def log_z(e, lim, n):
-        points, area = grid_points(lim, n)
-        return (torch.logsumexp(-e(points), 0) + math.log(area)).item()
-
-    assert ex.check_log_partition(log_z, energy).ok
-    assert "cell area" in ex.check_log_partition(
-        lambda e, lim, n: torch.logsumexp(-e(grid_points(lim, n)[0]), 0).item(), energy).message
-    assert "ZeroDivisionError" in ex.check_log_partition(lambda e, lim, n: 1 / 0, energy).message
-    assert "✓ Exercise 1" in capsys.readouterr().out

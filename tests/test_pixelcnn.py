@@ -1,13 +1,11 @@
 """PixelCNN, Gated PixelCNN and the independent baseline: causality, exact likelihoods,
 sampling and completion, conditioning, bad input."""
 import itertools
-import math
 
 import pytest
 import torch
 
 from genzoo_lite import RECIPES, load_digits, train_recipe
-from genzoo_lite.exercises import pixelcnn as ex
 from genzoo_lite.models.gated_pixelcnn import (GatedPixelCNN, HorizontalStackConv2d,
                                                VerticalStackConv2d)
 from genzoo_lite.models.independent import IndependentPixels, fit_counts
@@ -230,49 +228,14 @@ def test_bad_inputs_raise_clear_errors():
         IndependentPixels()(torch.zeros(1, 1, 4, 4, dtype=torch.long))
 
 
-def test_exercise_checks_accept_right_answers_and_name_mistakes():
-    def mask(k, t):
-        m = torch.zeros(k, k)
-        m[:k // 2] = 1
-        m[k // 2, :k // 2 + (t == "B")] = 1
-        return m
-
-    assert ex.check_mask(mask).ok
-    assert "hide the centre" in ex.check_mask(lambda k, t: mask(k, "B")).message
-    assert "transposed" in ex.check_mask(lambda k, t: mask(k, t).T).message
-    assert "not attempted" in ex.check_mask(lambda k, t: (_ for _ in ()).throw(
-        NotImplementedError)).message
-
-    assert ex.check_bits_per_dim(lambda lp, d: (-lp.mean() / (d * math.log(2))).item()).ok
-    assert "nats per pixel" in ex.check_bits_per_dim(lambda lp, d: (-lp.mean() / d).item()).message
-    assert "sign" in ex.check_bits_per_dim(lambda lp, d: (lp.mean() / (d * math.log(2)))).message
-
-    model = small(GatedPixelCNN, levels=5)
-    x = torch.randint(0, 5, (3, 1, 4, 4), generator=torch.Generator().manual_seed(0))
-
-    def chain(m, x, how="right"):
-        total = torch.zeros(len(x))
-        for i in range(16):
-            logits = m(x)[:, :, i // 4, i % 4]
-            if how == "logits":
-                total += logits.gather(1, x[:, 0, i // 4, i % 4, None])[:, 0]
-            else:
-                total += torch.log_softmax(logits, 1).gather(1, x[:, 0, i // 4, i % 4, None])[:, 0]
-        return total
-
-    assert ex.check_chain_rule(chain, model, x).ok
-    assert "raw logits" in ex.check_chain_rule(
-        lambda m, x: chain(m, x, "logits"), model, x).message
-    assert "log P(x)" in ex.check_chain_rule(lambda m, x: chain(m, x).exp(), model, x).message
-
-
 def test_short_training_beats_the_independent_baseline():
-    # the shipped recipes, with 2 of the Gated PixelCNN's epochs
+    # the shipped recipes, with 3 of the Gated PixelCNN's epochs and a short weight average
+    # (0.99 per step would still be mostly the initial weights after 48 steps)
     x_val = load_digits("val")[0]
     baseline = train_recipe("independent_digits", progress=False)[0].bits_per_dim(x_val)
-    model, history = train_recipe("gated_pixelcnn_digits", overrides={"num_epochs": 2},
-                                  progress=False)
-    assert len(history["loss"]) == 2 and history["loss"][1] < history["loss"][0]
+    model, history = train_recipe("gated_pixelcnn_digits",
+                                  overrides={"num_epochs": 3, "ema_decay": 0.5}, progress=False)
+    assert len(history["loss"]) == 3 and history["loss"][2] < history["loss"][0]
     assert model.bits_per_dim(x_val) < baseline - 0.05
 
 

@@ -7,22 +7,32 @@ from collections.abc import Callable
 import torch
 
 from ..models.ebm import grid_points
-from ._report import call_answer as _call, not_attempted, report, Result
+from ._report import Exercise, Result, not_attempted, report
+from ._report import call_answer as _call
 
-__all__ = ["check_langevin_step", "check_contrastive_loss", "check_log_partition"]
+__all__ = ["check_grad_log_partition", "check_hessian_log_partition", "check_max_step_size",
+           "EXERCISES"]
+
+# E_theta(x) = theta . phi(x): an exponential family whose log Z autograd can differentiate twice
+_THETA = torch.tensor([0.3, -0.2, 0.5, 0.8, 1.0], dtype=torch.float64)
+_LIM, _N = 3.0, 60
 
 
-def _quadratic(x: torch.Tensor) -> torch.Tensor:
-    """E(x) = |x - (1, -0.5)|^2 / 2 + 0.3 x_0^3 / 3: a known energy with a known gradient."""
-    shift = torch.tensor([1.0, -0.5], dtype=x.dtype)
-    return 0.5 * ((x - shift) ** 2).sum(dim=1) + 0.1 * x[:, 0] ** 3
+def _features(x: torch.Tensor) -> torch.Tensor:
+    """phi(x) for x (N, 2): (x0, x1, x0^2, x1^2, sin(2 x0) cos(x1)), shape (N, 5)."""
+    return torch.stack([x[:, 0], x[:, 1], x[:, 0] ** 2, x[:, 1] ** 2,
+                        torch.sin(2 * x[:, 0]) * torch.cos(x[:, 1])], dim=1)
 
 
-def _quadratic_grad(x: torch.Tensor) -> torch.Tensor:
-    shift = torch.tensor([1.0, -0.5], dtype=x.dtype)
-    grad = x - shift
-    grad[:, 0] += 0.3 * x[:, 0] ** 2
-    return grad
+def _grid_terms():
+    """(phi on the grid (G, J), p on the grid (G,), log Z as a function of theta)."""
+    points, area = grid_points(_LIM, _N)
+    phi = _features(points.double())
+
+    def log_z(theta):
+        return torch.logsumexp(-phi @ theta, 0) + math.log(area)
+
+    return phi, torch.softmax(-phi @ _THETA, 0), log_z, area
 
 
 def _tensor(value, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | None]:
@@ -33,114 +43,158 @@ def _tensor(value, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | N
     return value.detach().double(), None
 
 
-def check_langevin_step(langevin_step: Callable, step_size: float = 0.05) -> Result:
-    """Exercise 1: ``langevin_step(energy, x, step_size, xi)`` must return
-    x - step_size * grad E(x) + sqrt(2 * step_size) * xi, for given noise xi."""
-    name = "Exercise 1"
-    g = torch.Generator().manual_seed(1)
-    x = torch.randn(6, 2, generator=g, dtype=torch.float64)
-    xi = torch.randn(6, 2, generator=g, dtype=torch.float64)
-    value, error = _call(langevin_step, _quadratic, x.clone(), step_size, xi.clone())
+def _attempt(fn, name, what, shape, *args):
+    value, error = _call(fn, *args)
     if error == "not_attempted":
-        return report(not_attempted("replace the `raise NotImplementedError` with the update"),
-                      name)
+        return None, report(not_attempted(what), name)
     if error:
-        return report(Result(False, error), name)
-    value, error = _tensor(value, tuple(x.shape))
+        return None, report(Result(False, error), name)
+    value, error = _tensor(value, shape)
     if error:
-        return report(Result(False, error), name)
-    grad = _quadratic_grad(x)
-    right = x - step_size * grad + math.sqrt(2 * step_size) * xi
-    wrong = {
-        "the gradient term has the wrong sign: Langevin goes downhill in energy, "
-        "x - step_size * grad E": x + step_size * grad + math.sqrt(2 * step_size) * xi,
-        "the noise is missing: without it Langevin is gradient descent and collapses onto "
-        "the minima": x - step_size * grad,
-        "the noise scale is step_size; it must be sqrt(2 * step_size)":
-            x - step_size * grad + step_size * xi,
-        "the noise scale is sqrt(step_size); it must be sqrt(2 * step_size)":
-            x - step_size * grad + math.sqrt(step_size) * xi,
-        "the noise scale is 2 * step_size; it must be sqrt(2 * step_size)":
-            x - step_size * grad + 2 * step_size * xi,
-        "the gradient step is missing step_size: x - step_size * grad E(x)":
-            x - grad + math.sqrt(2 * step_size) * xi,
-    }
+        return None, report(Result(False, error), name)
+    return value, None
+
+
+def check_grad_log_partition(grad_log_partition: Callable) -> Result:
+    """Exercise 1: ``grad_log_partition(features, theta, lim, n)`` must return d log Z / d theta
+    = -E_p[phi(x)] for E_theta(x) = phi(x) @ theta, with p and Z taken on grid_points(lim, n)."""
+    name = "Exercise 1"
+    value, done = _attempt(grad_log_partition, name, "write -E_p[phi] with p on the grid",
+                           tuple(_THETA.shape), _features, _THETA.clone(), _LIM, _N)
+    if done:
+        return done
+    phi, p, log_z, area = _grid_terms()
+    theta = _THETA.clone().requires_grad_(True)
+    (right,) = torch.autograd.grad(log_z(theta), theta)
     if torch.allclose(value, right, atol=1e-6):
-        return report(Result(True, "x - step_size * grad E(x) + sqrt(2 step_size) xi"), name)
+        return report(Result(True, "-E_p[phi] equals autograd's d log Z / d theta"), name)
+    wrong = {
+        "wrong sign: Z = sum exp(-phi . theta) dA falls as theta . phi grows, so "
+        "d log Z / d theta = -E_p[phi]": p @ phi,
+        "you averaged phi uniformly over the grid; the expectation is under p_theta, weights "
+        "exp(-E) / Z": -phi.mean(0),
+        "the weights use exp(+E); p_theta is proportional to exp(-E)":
+            -torch.softmax(phi @ _THETA, 0) @ phi,
+        "that is d Z / d theta (weights exp(-E) dA, not divided by Z): log Z needs p = "
+        "exp(-E) / Z": -(torch.exp(-phi @ _THETA) * area) @ phi,
+    }
     for msg, candidate in wrong.items():
         if torch.allclose(value, candidate, atol=1e-6):
             return report(Result(False, msg), name)
     err = (value - right).abs().max().item()
-    return report(Result(False, f"max error {err:.3g}; compare with the update in section 4 "
-                                "(use torch.autograd.grad(energy(x).sum(), x))"), name)
+    return report(Result(False, f"max error {err:.3g}; p = softmax(-E) over the grid cells, "
+                                "then -sum_g p_g phi(x_g)"), name)
 
 
-def check_contrastive_loss(my_loss: Callable, energy: Callable[[torch.Tensor], torch.Tensor],
-                           x_data: torch.Tensor, x_model: torch.Tensor) -> Result:
-    """Exercise 2: ``my_loss(energy, x_data, x_model)`` must be mean E(x_data) - mean E(x_model),
-    whose gradient in theta estimates -grad_theta E_data[log p_theta]."""
+def check_hessian_log_partition(hessian_log_partition: Callable) -> Result:
+    """Exercise 2: ``hessian_log_partition(features, theta, lim, n)`` must return the (J, J)
+    matrix d^2 log Z / d theta^2 = Cov_p[phi] (so the log-likelihood is concave in theta)."""
     name = "Exercise 2"
-    value, error = _call(my_loss, energy, x_data, x_model)
-    if error == "not_attempted":
-        return report(not_attempted("write the loss whose gradient is the contrastive estimate"),
-                      name)
-    if error:
-        return report(Result(False, error), name)
-    value, error = _tensor(value, ())
-    if error:
-        return report(Result(False, error + " (a scalar loss)"), name)
-    with torch.no_grad():
-        e_data, e_model = energy(x_data).double(), energy(x_model).double()
-    right = (e_data.mean() - e_model.mean()).item()
+    j = len(_THETA)
+    value, done = _attempt(hessian_log_partition, name,
+                           "differentiate -E_p[phi] once more (p depends on theta too)", (j, j),
+                           _features, _THETA.clone(), _LIM, _N)
+    if done:
+        return done
+    phi, p, log_z, _ = _grid_terms()
+    right = torch.autograd.functional.hessian(log_z, _THETA.clone())
+    if torch.allclose(value, right, atol=1e-6):
+        eig = torch.linalg.eigvalsh(right)
+        return report(Result(True, f"Cov_p[phi] equals autograd's Hessian; its eigenvalues "
+                                   f"{eig.min():.3g} ... {eig.max():.3g} are >= 0, so the "
+                                   "log-likelihood is concave in theta"), name)
+    mean = p @ phi
+    second = phi.T @ (p[:, None] * phi)
+    uniform = phi - phi.mean(0)
     wrong = {
-        "the sign is flipped: minimizing mean E(model) - mean E(data) raises the data's energy; "
-        "data energy goes first": -right,
-        "you used sums: the estimator averages, (1/N) sum over each sample set":
-            (e_data.sum() - e_model.sum()).item(),
-        "the model term is missing: without + E_model[grad E] (the -grad log Z term) the energy "
-        "is pushed down everywhere without limit": e_data.mean().item(),
+        "wrong sign: the Hessian of log Z is +Cov_p[phi], positive semi-definite (log Z is "
+        "convex)": -right,
+        "that is E_p[phi phi^T], the second moment: subtract E_p[phi] E_p[phi]^T (p depends on "
+        "theta through Z too)": second,
+        "that is -E_p[phi phi^T]: differentiating the weights p = exp(-E)/Z gives "
+        "+E_p[phi phi^T] - E_p[phi] E_p[phi]^T": -second,
+        "you took the covariance over the grid uniformly; weight each cell by p_theta":
+            uniform.T @ uniform / len(phi),
+        "only the diagonal (the variances): the Hessian has the covariances off the diagonal too":
+            torch.diag(right.diagonal()),
+        "that is the outer product of the gradient, E_p[phi] E_p[phi]^T": torch.outer(mean, mean),
     }
-    if math.isclose(value.item(), right, rel_tol=1e-5, abs_tol=1e-6):
-        return report(Result(True, f"loss = {right:.4f}, its gradient is the contrastive "
-                                   "estimate"), name)
     for msg, candidate in wrong.items():
-        if math.isclose(value.item(), candidate, rel_tol=1e-5, abs_tol=1e-6):
+        if torch.allclose(value, candidate, atol=1e-6):
             return report(Result(False, msg), name)
-    return report(Result(False, f"got {value.item():.4f}, expected {right:.4f}; "
-                                "mean E(x_data) - mean E(x_model)"), name)
+    err = (value - right).abs().max().item()
+    return report(Result(False, f"max error {err:.3g}; differentiate -sum_g p_g phi_g in theta "
+                                "using d p_g / d theta = p_g (E_p[phi] - phi_g)"), name)
 
 
-def check_log_partition(log_partition: Callable, energy: Callable[[torch.Tensor], torch.Tensor],
-                        lim: float = 3.0, n: int = 100) -> Result:
-    """Exercise 3: ``log_partition(energy, lim, n)`` must return log Z = log sum_grid exp(-E) dA
-    over ``grid_points(lim, n)``."""
+# (per-coordinate well widths sigma_d, tolerance on the spread): cases that tell the narrowest
+# width from the first or the mean one, and the spread's tolerance from the variance's.
+_STEP_CASES = [((0.35, 0.35), 0.05), ((1.0, 0.25), 0.2), ((0.5, 2.0, 0.8), 0.1)]
+
+
+def _step_for(width: float, tol: float) -> float:
+    """The step whose stationary spread on one well of width ``width`` is (1 + tol) width:
+    width / sqrt(1 - eta / (2 width^2)) = (1 + tol) width."""
+    return 2 * width**2 * (1 - 1 / (1 + tol) ** 2)
+
+
+def check_max_step_size(max_step_size: Callable) -> Result:
+    """Exercise 3: ``max_step_size(sigmas, tol)``: the largest Langevin step for which every
+    coordinate of E(x) = sum_d x_d^2 / (2 sigma_d^2) is sampled with a spread at most
+    (1 + tol) sigma_d; the narrowest well decides: 2 min(sigma)^2 (1 - 1/(1 + tol)^2)."""
     name = "Exercise 3"
-    value, error = _call(log_partition, energy, lim, n)
-    if error == "not_attempted":
-        return report(not_attempted("sum exp(-E) over the grid, times the cell area, in logs"),
-                      name)
-    if error:
-        return report(Result(False, error), name)
-    try:
-        value = float(value)
-    except (TypeError, ValueError, RuntimeError):
-        return report(Result(False, f"expected a number (log Z), got {type(value).__name__}"),
-                      name)
-    points, area = grid_points(lim, n)
-    with torch.no_grad():
-        e = energy(points).double()
-    right = (torch.logsumexp(-e, 0) + math.log(area)).item()
-    wrong = {
-        "the cell area dA is missing: Z = sum exp(-E) * dA": right - math.log(area),
-        "exp(+E) instead of exp(-E)": (torch.logsumexp(e, 0) + math.log(area)).item(),
-        "you took a mean over grid points; the integral is a sum times the cell area":
-            right - math.log(area) - math.log(n * n),
-        "that is Z, not log Z": math.exp(right),
-    }
-    if math.isclose(value, right, rel_tol=1e-5, abs_tol=1e-5):
-        return report(Result(True, f"log Z = {right:.4f}"), name)
-    for msg, candidate in wrong.items():
-        if math.isclose(value, candidate, rel_tol=1e-5, abs_tol=1e-5):
+    values = []
+    for sigmas, tol in _STEP_CASES:
+        value, error = _call(max_step_size, list(sigmas), tol)
+        if error == "not_attempted":
+            return report(not_attempted("invert the finite-step spread formula of section 4"),
+                          name)
+        if error:
+            return report(Result(False, error), name)
+        try:
+            values.append(float(value))
+        except (TypeError, ValueError, RuntimeError):
+            return report(Result(False, f"expected a number (the step size), got "
+                                        f"{type(value).__name__}"), name)
+
+    def matches(rule) -> bool:
+        return all(math.isclose(v, rule(s, t), rel_tol=1e-6)
+                   for v, (s, t) in zip(values, _STEP_CASES))
+
+    if matches(lambda s, t: _step_for(min(s), t)):
+        s, t = _STEP_CASES[0]
+        return report(Result(True, f"eta = {values[0]:.4f} for sigma = {s[0]} and a "
+                                   f"{100 * t:.0f}% tolerance"), name)
+    wrong = [
+        (lambda s, t: 2 * min(s) ** 2,
+         "that is the stability limit 2 sigma^2, where the spread becomes infinite; the spread "
+         "(1 + tol) sigma is reached well before it"),
+        (lambda s, t: 2 * min(s) ** 2 * (1 - 1 / (1 + t)),
+         "you let the variance, not the spread, grow by (1 + tol): the spread is a standard "
+         "deviation, so square (1 + tol)"),
+        (lambda s, t: 4 * min(s) ** 2 * t,
+         "that is the first-order approximation 4 sigma^2 tol; solve the formula exactly"),
+        (lambda s, t: _step_for(s[0], t),
+         "you used the first coordinate's width; the narrowest well (smallest sigma) limits the "
+         "step"),
+        (lambda s, t: _step_for(max(s), t),
+         "you used the widest well; the narrowest one (smallest sigma) limits the step, since "
+         "its spread is the first to exceed the tolerance"),
+        (lambda s, t: _step_for(sum(s) / len(s), t),
+         "you used the mean width; the narrowest well (smallest sigma) limits the step"),
+        (lambda s, t: 2 * min(s) * (1 - 1 / (1 + t) ** 2),
+         "sigma where sigma^2 belongs: the curvature of the well is 1 / sigma^2"),
+    ]
+    for rule, msg in wrong:
+        if matches(rule):
             return report(Result(False, msg), name)
-    return report(Result(False, f"got {value:.4f}, expected {right:.4f}; use torch.logsumexp "
-                                "of -E plus log(cell_area)"), name)
+    s, t = _STEP_CASES[1]
+    return report(Result(False, f"for sigmas {list(s)} and tol {t} you gave {values[1]:.4g}, "
+                                f"expected {_step_for(min(s), t):.4g}"), name)
+
+
+EXERCISES = [
+    Exercise("Exercise 1", "exercise_grad_log_partition", check_grad_log_partition),
+    Exercise("Exercise 2", "exercise_hessian_log_partition", check_hessian_log_partition),
+    Exercise("Exercise 3", "exercise_max_step_size", check_max_step_size),
+]

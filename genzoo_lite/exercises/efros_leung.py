@@ -6,91 +6,15 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..models.efros_leung import candidate_mask, gaussian_weights, patch_distances
-from ._report import call_answer as _call, not_attempted, report, Result
+from ._report import Exercise, Result, not_attempted, report
+from ._report import call_answer as _call
 
-__all__ = ["check_weighted_ssd", "check_candidates", "check_next_pixel"]
-
-_RNG = np.random.default_rng(404)
-_TEMPLATE = _RNG.random((7, 7))
-_PATCH = _RNG.random((7, 7))
-_KNOWN = np.zeros((7, 7), dtype=bool)
-_KNOWN[:4] = True
-_KNOWN[4, :3] = True  # the causal half of a window: rows above, pixels to the left
-
-
-def check_weighted_ssd(weighted_ssd: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
-                       ) -> Result:
-    """Exercise 1: ``weighted_ssd(template, known, patch)``, the distance of section 2."""
-    name = "Exercise 1"
-    template = _TEMPLATE.copy()
-    template[~_KNOWN] = 1e6  # unknown values must not matter
-    value, error = _call(weighted_ssd, template, _KNOWN.copy(), _PATCH.copy())
-    if error == "not_attempted":
-        return report(not_attempted("write the Gaussian-weighted SSD"), name)
-    if error:
-        return report(Result(False, error), name)
-    value = float(np.asarray(value))
-    right = float(patch_distances(_PATCH, _TEMPLATE, _KNOWN)[0, 0])
-    g = gaussian_weights(7)
-    sq = (_TEMPLATE - _PATCH) ** 2
-    if np.isclose(value, right, rtol=1e-9):
-        return report(Result(True, f"d = {right:.5f}"), name)
-    if not np.isfinite(value) or value > 1e3:
-        msg = ("the unknown pixels changed your result: multiply by `known` (or index with it) "
-               "so only the filled part of the window is compared")
-    elif np.isclose(value, np.sum(g * _KNOWN * sq), rtol=1e-9):
-        msg = "divide by the total weight of the known pixels, sum(G * known)"
-    elif np.isclose(value, sq[_KNOWN].mean(), rtol=1e-9):
-        msg = "that is the plain mean squared difference; weight each pixel by the Gaussian G"
-    elif np.isclose(value, np.sum(g * _KNOWN * np.sqrt(sq)) / np.sum(g * _KNOWN), rtol=1e-9):
-        msg = "square the differences (SSD), do not take their absolute value"
-    elif np.isclose(value, np.sum(g * _KNOWN * sq) / g.sum(), rtol=1e-9):
-        msg = "normalise by the weight of the known pixels only, not of the whole window"
-    else:
-        msg = f"got {value:.5f}, expected {right:.5f}; compare with the formula of section 2"
-    return report(Result(False, msg), name)
-
-
-def check_candidates(candidates: Callable[[np.ndarray, float], np.ndarray]) -> Result:
-    """Exercise 2: ``candidates(distances, error_threshold)``, a bool mask of near-best windows."""
-    name = "Exercise 2"
-    cases = [
-        (np.array([[0.30, 0.10, 0.105], [0.111, 0.25, 0.10]]), 0.1),
-        (np.array([[0.0, 0.3], [0.0, 1e-9]]), 0.1),  # exact matches: the threshold is 0
-    ]
-    for distances, eps in cases:
-        value, error = _call(candidates, distances.copy(), eps)
-        if error == "not_attempted":
-            return report(not_attempted("select the near-best windows"), name)
-        if error:
-            return report(Result(False, error), name)
-        value = np.asarray(value)
-        right = candidate_mask(distances, eps)
-        if value.shape != right.shape or value.dtype != bool:
-            return report(Result(False, f"return a bool mask shaped like the distances "
-                                        f"{right.shape}, got {value.dtype} {value.shape}"), name)
-        if np.array_equal(value, right):
-            continue
-        best = distances.min()
-        if np.array_equal(value, distances <= eps * best):
-            msg = "the threshold is (1 + error_threshold) * best, not error_threshold * best"
-        elif np.array_equal(value, distances < (1 + eps) * best):
-            msg = ("use <=, not <: with an exact match (best = 0) a strict < leaves no "
-                   "candidate at all")
-        elif np.array_equal(value, distances == best):
-            msg = "you kept only the best window(s); keep every window within the threshold"
-        else:
-            msg = (f"for eps = {eps} expected {right.astype(int).tolist()}, got "
-                   f"{value.astype(int).tolist()}")
-        return report(Result(False, msg), name)
-    return report(Result(True, "near-best windows, ties and exact matches included"), name)
-
+__all__ = ["check_next_pixel", "check_spiral_order", "check_copy_map", "EXERCISES"]
 
 def check_next_pixel(next_pixel: Callable[[np.ndarray, int], tuple[int, int]]) -> Result:
-    """Exercise 3: ``next_pixel(filled, window)``, the unfilled pixel with most filled
+    """Exercise 1: ``next_pixel(filled, window)``, the unfilled pixel with most filled
     neighbours in its window."""
-    name = "Exercise 3"
+    name = "Exercise 1"
     filled = np.zeros((12, 12), dtype=bool)
     filled[:5] = True  # the grown region
     filled[8:11, 8:11] = True
@@ -125,3 +49,136 @@ def check_next_pixel(next_pixel: Callable[[np.ndarray, int], tuple[int, int]]) -
                    f"{tuple(int(v) for v in np.argwhere(counts == counts.max())[0])} has "
                    f"{counts.max()}")
     return report(Result(False, msg), name)
+
+
+def _as_pairs(value, n: int) -> tuple[np.ndarray | None, str | None]:
+    try:
+        pairs = np.asarray(value, dtype=np.int64)
+    except (TypeError, ValueError) as err:
+        return None, f"return a list of (y, x) pairs, got {type(value).__name__} ({err})"
+    if pairs.ndim != 2 or pairs.shape[1] != 2:
+        return None, f"return one (y, x) pair per pixel, shape ({n}, 2); got {pairs.shape}"
+    return pairs, None
+
+
+def check_spiral_order(spiral_order: Callable[[int], object]) -> Result:
+    """Exercise 2: ``spiral_order(size)`` lists every pixel of a size x size image (size odd),
+    from the centre outward in square rings, each pixel sharing an edge with an earlier one."""
+    name = "Exercise 2"
+    for size in (5, 9):
+        value, error = _call(spiral_order, size)
+        if error == "not_attempted":
+            return report(not_attempted("list the pixels in a spiral from the centre"), name)
+        if error:
+            return report(Result(False, error), name)
+        order, error = _as_pairs(value, size * size)
+        if error:
+            return report(Result(False, error), name)
+        c = size // 2
+        inside = ((order >= 0) & (order < size)).all(1)
+        if not inside.all():
+            msg = f"size {size}: pixel {tuple(map(int, order[~inside][0]))} is outside the image"
+            return report(Result(False, msg), name)
+        flat = order[:, 0] * size + order[:, 1]
+        if len(flat) != size * size or len(np.unique(flat)) != size * size:
+            msg = (f"size {size}: list every one of the {size * size} pixels exactly once "
+                   f"(got {len(flat)} entries, {len(np.unique(flat))} different)")
+            return report(Result(False, msg), name)
+        if tuple(order[0]) != (c, c):
+            msg = (f"size {size}: start at the centre ({c}, {c}), not {tuple(map(int, order[0]))}"
+                   + ("; that is raster order" if tuple(order[0]) == (0, 0) else ""))
+            return report(Result(False, msg), name)
+        ring = np.abs(order - c).max(1)  # square rings: Chebyshev distance from the centre
+        back = np.flatnonzero(np.diff(ring) < 0)
+        if len(back):
+            t = back[0] + 1
+            diamond = np.all(np.diff(np.abs(order - c).sum(1)) >= 0)
+            msg = (f"size {size}: step {t} goes back to ring {ring[t]} after ring {ring[t - 1]}"
+                   + ("; you grew a diamond (|dy| + |dx|), grow square rings, "
+                      "max(|dy|, |dx|)" if diamond else "; finish each ring before the next"))
+            return report(Result(False, msg), name)
+        done = np.zeros((size + 2, size + 2), dtype=bool)  # padded: neighbours always exist
+        done[c + 1, c + 1] = True
+        for t, (y, x) in enumerate(order[1:], start=1):
+            if not (done[y, x + 1] or done[y + 2, x + 1] or done[y + 1, x] or done[y + 1, x + 2]):
+                corner = abs(y - c) == abs(x - c)
+                msg = (f"size {size}: step {t} fills ({y}, {x}), which shares no edge with a "
+                       "filled pixel, so the window holds less to match"
+                       + ("; a ring's corner touches the inner ring only diagonally: start each "
+                          "ring next to the middle of a side and go around it" if corner else ""))
+                return report(Result(False, msg), name)
+            done[y + 1, x + 1] = True
+    return report(Result(True, "square rings from the centre, every new pixel next to a filled "
+                               "one (sizes 5 and 9)"), name)
+
+
+def _copy_case() -> tuple[np.ndarray, np.ndarray]:
+    """A 20x20 sample and a 16x16 'output': fresh noise with two blocks pasted from the sample
+    (a 7x9 and a 5x5, both with whole 5x5 patches) and a 4x10 strip too thin for one."""
+    rng = np.random.default_rng(44)
+    sample = rng.random((20, 20))
+    out = rng.random((16, 16)) + 2.0  # values the sample does not have
+    out[1:8, 2:11] = sample[2:9, 3:12]
+    out[9:14, 10:15] = sample[10:15, 0:5]
+    out[12:16, 0:10] = sample[0:4, 8:18]
+    out[0, 0] = sample[5, 5]  # one pixel whose value occurs in the sample, in no copied patch
+    return out, sample
+
+
+def _patch_hits(out: np.ndarray, sample: np.ndarray, size: int) -> np.ndarray:
+    seen = {v.tobytes() for v in sliding_window_view(sample, (size, size)).reshape(-1, size, size)}
+    view = sliding_window_view(out, (size, size))
+    return np.array([[view[i, j].tobytes() in seen for j in range(view.shape[1])]
+                     for i in range(view.shape[0])])
+
+
+def check_copy_map(copy_map: Callable[[np.ndarray, np.ndarray, int], np.ndarray]) -> Result:
+    """Exercise 3: ``copy_map(out, sample, size)``, the bool (H, W) map of the output pixels that
+    lie in some size x size patch of ``out`` occurring verbatim in ``sample``."""
+    name = "Exercise 3"
+    out, sample, size = *_copy_case(), 5
+    value, error = _call(copy_map, out.copy(), sample.copy(), size)
+    if error == "not_attempted":
+        return report(not_attempted("mark the pixels covered by copied patches"), name)
+    if error:
+        return report(Result(False, error), name)
+    value = np.asarray(value)
+    hits = _patch_hits(out, sample, size)
+    if value.shape == hits.shape:
+        return report(Result(False, f"shape {value.shape} is one value per patch (which patches "
+                                    "are copies); mark every pixel those patches cover, shape "
+                                    f"{out.shape}"), name)
+    if value.shape != out.shape or value.dtype != bool:
+        return report(Result(False, f"return a bool map shaped like the output {out.shape}, got "
+                                    f"{value.dtype} {value.shape}"), name)
+    right = np.zeros(out.shape, dtype=bool)
+    for i, j in np.argwhere(hits):
+        right[i:i + size, j:j + size] = True
+    if np.array_equal(value, right):
+        return report(Result(True, f"{right.mean():.0%} of the pixels lie in a copied "
+                                   f"{size}x{size} patch; the thin strip and the stray pixel do "
+                                   "not count"), name)
+    corner, centre = np.zeros_like(right), np.zeros_like(right)
+    corner[:hits.shape[0], :hits.shape[1]] = hits
+    centre[size // 2:size // 2 + hits.shape[0], size // 2:size // 2 + hits.shape[1]] = hits
+    if np.array_equal(value, np.isin(out, sample)):
+        msg = ("that marks pixels whose value occurs in the sample; every Efros-Leung pixel does "
+               "(section 3), copied patch or not: compare whole size x size patches")
+    elif np.array_equal(value, corner):
+        msg = "you marked only each copied patch's top-left pixel; mark all size x size pixels"
+    elif np.array_equal(value, centre):
+        msg = "you marked only each copied patch's centre; mark all size x size pixels it covers"
+    elif value[12:16, 0:10].any() and not (value & ~right)[:12].any():
+        msg = ("the 4-row strip copied at the bottom left holds no whole 5x5 patch: only pixels "
+               "inside a copied size x size patch count")
+    else:
+        missed, extra = int((right & ~value).sum()), int((value & ~right).sum())
+        msg = f"{missed} covered pixels missed and {extra} marked wrongly; check your indexing"
+    return report(Result(False, msg), name)
+
+
+EXERCISES = [
+    Exercise("Exercise 1", "exercise_next_pixel", check_next_pixel),
+    Exercise("Exercise 2", "exercise_spiral_order", check_spiral_order),
+    Exercise("Exercise 3", "exercise_copy_map", check_copy_map),
+]

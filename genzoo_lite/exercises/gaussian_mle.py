@@ -6,16 +6,24 @@ from collections.abc import Callable
 
 import torch
 
-from ..models.gaussian import GMM
-from ._report import call_answer as _call, not_attempted, report, Result
+from ._report import Exercise, Result, not_attempted, report
+from ._report import call_answer as _call
 
-__all__ = ["check_mle_variance", "check_log_density", "check_responsibilities"]
+__all__ = ["check_mle_variance", "check_lognormal_fit", "check_full_minus_diag", "EXERCISES"]
 
 _X = torch.tensor([0.3, 2.1, -1.4, 0.9, 3.3, -0.2, 1.7, 0.4], dtype=torch.float64)
 
 
 def _close(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)
+
+
+def _number(value) -> tuple[float | None, str | None]:
+    try:
+        return float(value), None
+    except (TypeError, ValueError, RuntimeError):
+        return None, (f"expected a number (a float or a one-element tensor), got "
+                      f"{type(value).__name__}")
 
 
 def check_mle_variance(mle_sigma2: Callable[[torch.Tensor], torch.Tensor]) -> Result:
@@ -26,10 +34,13 @@ def check_mle_variance(mle_sigma2: Callable[[torch.Tensor], torch.Tensor]) -> Re
                       "Exercise 1")
     if error:
         return report(Result(False, error), "Exercise 1")
+    value, error = _number(value)
+    if error:
+        return report(Result(False, error), "Exercise 1")
     n, mu = len(_X), _X.mean()
     right = ((_X - mu) ** 2).sum() / n
     if _close(value, right):
-        return report(Result(True, f"sigma^2 = {float(value):.4f}, the 1/N maximum-likelihood "
+        return report(Result(True, f"sigma^2 = {value:.4f}, the 1/N maximum-likelihood "
                                    "variance"), "Exercise 1")
     if _close(value, right * n / (n - 1)):
         msg = ("you divided by N - 1: that is the unbiased estimator; maximum likelihood "
@@ -39,59 +50,110 @@ def check_mle_variance(mle_sigma2: Callable[[torch.Tensor], torch.Tensor]) -> Re
     elif _close(value, (_X ** 2).mean()):
         msg = "you forgot to subtract the mean mu before squaring"
     else:
-        msg = f"got {float(value):.4f}, expected {float(right):.4f}; recheck the formula"
+        msg = f"got {value:.4f}, expected {float(right):.4f}; recheck the formula"
     return report(Result(False, msg), "Exercise 1")
 
 
-def check_log_density(log_normal: Callable[[torch.Tensor, float, float], torch.Tensor]) -> Result:
-    """Exercise 2: ``log_normal(x, mu, sigma)`` must return log N(x; mu, sigma^2) elementwise."""
-    mu, sigma = 0.5, 1.7
-    value, error = _call(log_normal, _X.clone(), mu, sigma)
-    if error == "not_attempted":
-        return report(not_attempted("write the Gaussian log-density"), "Exercise 2")
-    if error:
-        return report(Result(False, error), "Exercise 2")
-    value = torch.as_tensor(value, dtype=torch.float64)
-    if value.shape != _X.shape:
-        return report(Result(False, f"expected one value per point, shape {tuple(_X.shape)}, "
-                                    f"got {tuple(value.shape)}"), "Exercise 2")
-    right = torch.distributions.Normal(mu, sigma).log_prob(_X)
-    if torch.allclose(value, right):
-        return report(Result(True, "matches torch.distributions.Normal.log_prob"), "Exercise 2")
-    diff = value - right
-    if torch.allclose(diff, torch.full_like(diff, math.log(sigma))):
-        msg = "missing the -log(sigma) normalisation term"
-    elif torch.allclose(diff.abs(), torch.full_like(diff, 0.5 * math.log(2 * math.pi))):
-        msg = "missing (or doubled) the -1/2 log(2 pi) constant"
-    elif torch.allclose(value, torch.distributions.Normal(mu, math.sqrt(sigma)).log_prob(_X)):
-        msg = "you used sigma where sigma^2 belongs (the exponent is -(x - mu)^2 / (2 sigma^2))"
-    elif torch.allclose(value, right.exp()):
-        msg = "that is the density p(x); take its log"
-    else:
-        msg = f"max error {diff.abs().max().item():.3g}; compare term by term with the formula"
-    return report(Result(False, msg), "Exercise 2")
+def _lognormal_data() -> torch.Tensor:
+    """20 positive, skewed values: exp of a Gaussian (mean 0.5, std 0.8), fixed seed (few, so
+    that the 1/(N-1) variance gives a visibly different log-likelihood)."""
+    g = torch.Generator().manual_seed(5)
+    return (0.5 + 0.8 * torch.randn(20, generator=g, dtype=torch.float64)).exp()
 
 
-def check_responsibilities(e_step: Callable[[torch.Tensor, GMM], torch.Tensor], gmm: GMM,
-                           x: torch.Tensor) -> Result:
-    """Exercise 3: ``e_step(x, gmm)`` must return p(k | x_n), shape (N, K), rows summing to 1."""
-    value, error = _call(e_step, x, gmm)
+def _gauss_max_ll(v: torch.Tensor, unbiased: bool = False) -> float:
+    """The maximized average log-likelihood of a 1-D Gaussian fitted to v: -log(2 pi e s^2)/2."""
+    var = v.var(unbiased=unbiased)
+    return (-0.5 * torch.log(2 * math.pi * var) - 0.5 * v.var(unbiased=False) / var).item()
+
+
+def check_lognormal_fit(lognormal_fit: Callable[[torch.Tensor], float]) -> Result:
+    """Exercise 2: ``lognormal_fit(y)`` for positive y: fit log y ~ N(mu, sigma^2) by maximum
+    likelihood and return the average log-likelihood of **y** (nats per point), which needs the
+    Jacobian of z = log y: log p(y) = log N(log y; mu, sigma^2) - log y."""
+    name = "Exercise 2"
+    y = _lognormal_data()
+    value, error = _call(lognormal_fit, y.clone())
     if error == "not_attempted":
-        return report(not_attempted("compute the responsibilities"), "Exercise 3")
+        return report(not_attempted("fit the Gaussian to log y, then change variables back to y"),
+                      name)
     if error:
-        return report(Result(False, error), "Exercise 3")
-    value = torch.as_tensor(value, dtype=torch.float64)
-    right = gmm.responsibilities(x)
-    if value.shape != right.shape:
-        return report(Result(False, f"expected shape {tuple(right.shape)} (points x components), "
-                                    f"got {tuple(value.shape)}"), "Exercise 3")
-    if torch.allclose(value, right, atol=1e-6):
-        return report(Result(True, "responsibilities match the library's E-step"), "Exercise 3")
-    if not torch.allclose(value.sum(dim=1), torch.ones(len(x), dtype=value.dtype), atol=1e-6):
-        msg = "rows do not sum to 1: normalise over components (softmax over k, dim=1)"
-    else:
-        unweighted = torch.softmax(gmm.log_joint(x) - gmm.weights.log(), dim=1)
-        msg = ("you left out the mixture weights w_k" if torch.allclose(value, unweighted,
-                                                                         atol=1e-6)
-               else "normalised, but not the posterior p(k | x); use log w_k + log N(x; mu_k, S_k)")
-    return report(Result(False, msg), "Exercise 3")
+        return report(Result(False, error), name)
+    value, error = _number(value)
+    if error:
+        return report(Result(False, error), name)
+    z = y.log()
+    jacobian = z.mean().item()  # mean log |dz/dy|^-1 = mean log y
+    right = _gauss_max_ll(z) - jacobian
+    if _close(value, right):
+        return report(Result(True, f"{value:.4f} nats per point; a Gaussian fitted to y itself "
+                                   f"scores {_gauss_max_ll(y):.4f}"), name)
+    wrong = {
+        "the Jacobian is missing: that is the log-likelihood of log y; a density of y needs "
+        "log p(y) = log p_z(log y) + log |dz/dy| = log p_z(log y) - log y": _gauss_max_ll(z),
+        "the Jacobian has the wrong sign: dz/dy = 1/y, so log |dz/dy| = -log y is subtracted":
+            _gauss_max_ll(z) + jacobian,
+        "that is a Gaussian fitted to y directly; the model is a Gaussian on log y":
+            _gauss_max_ll(y),
+        "you used the unbiased variance (1/(N-1)); maximum likelihood divides by N":
+            _gauss_max_ll(z, unbiased=True) - jacobian,
+        "that is the total over all points; the exercise asks for the average per point":
+            len(y) * right,
+    }
+    for msg, candidate in wrong.items():
+        if _close(value, candidate):
+            return report(Result(False, msg), name)
+    return report(Result(False, f"got {value:.4f}, expected {right:.4f}; fit mu and sigma^2 of "
+                                "log y, average log N(log y; mu, sigma^2) - log y"), name)
+
+
+def _correlated_data() -> torch.Tensor:
+    """400 points in 3-D with strongly correlated coordinates, fixed seed."""
+    g = torch.Generator().manual_seed(4)
+    mix = torch.tensor([[1.0, 0.0, 0.0], [0.8, 0.5, 0.0], [-0.3, 0.4, 0.6]], dtype=torch.float64)
+    return torch.randn(400, 3, generator=g, dtype=torch.float64) @ mix.T + 2.0
+
+
+def check_full_minus_diag(full_minus_diag: Callable[[torch.Tensor], float]) -> Result:
+    """Exercise 3: ``full_minus_diag(x)`` for x (N, D): the maximized average log-likelihood of a
+    full-covariance Gaussian minus that of a diagonal one, both fitted by maximum likelihood.
+    Closed form: (sum_d log Sigma_dd - log det Sigma) / 2 = -log det(correlation matrix) / 2."""
+    name = "Exercise 3"
+    x = _correlated_data()
+    value, error = _call(full_minus_diag, x.clone())
+    if error == "not_attempted":
+        return report(not_attempted("compare the two maximized log-likelihoods"), name)
+    if error:
+        return report(Result(False, error), name)
+    value, error = _number(value)
+    if error:
+        return report(Result(False, error), name)
+    xc = x - x.mean(0)
+    cov = xc.T @ xc / len(x)
+    log_det, log_diag = torch.logdet(cov).item(), cov.diagonal().log().sum().item()
+    right = 0.5 * (log_diag - log_det)
+    if _close(value, right):
+        return report(Result(True, f"full covariance gains {value:.4f} nats per point; the gain "
+                                   "is never negative and 0 only for uncorrelated data"), name)
+    wrong = {
+        "wrong sign: the full covariance contains the diagonal one as a special case, so its "
+        "maximum likelihood cannot be lower": -right,
+        "the factor 1/2 is missing: log N has -log det(Sigma) / 2": 2 * right,
+        "that is the total over all points; the exercise asks for the average per point":
+            len(x) * right,
+        "you kept only the off-diagonal correlation of the first pair of coordinates; use all D":
+            -0.5 * math.log(1 - (cov[0, 1] ** 2 / (cov[0, 0] * cov[1, 1])).item()),
+    }
+    for msg, candidate in wrong.items():
+        if _close(value, candidate):
+            return report(Result(False, msg), name)
+    return report(Result(False, f"got {value:.4f}, expected {right:.4f}; at the MLE the "
+                                "quadratic term of the average log-likelihood is -D/2 for both "
+                                "models, so only the log-determinants differ"), name)
+
+
+EXERCISES = [
+    Exercise("Exercise 1", "exercise_mle_variance", check_mle_variance),
+    Exercise("Exercise 2", "exercise_lognormal_fit", check_lognormal_fit),
+    Exercise("Exercise 3", "exercise_full_minus_diag", check_full_minus_diag),
+]

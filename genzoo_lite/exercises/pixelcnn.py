@@ -1,111 +1,237 @@
-"""Self-checks for notebooks/05_pixelcnn."""
+"""Self-checks for notebooks/05_pixelcnn.
+
+Each check builds its own small, seeded model (the global random stream is left untouched) and
+runs in well under a second, so the grader can call it outside the notebook.
+"""
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
-from ..models.autoregressive import AutoregressiveModel
+from ..models.gated_pixelcnn import GatedLayer, GatedPixelCNN
 from ..models.pixelcnn import MaskedConv2d
-from ._report import call_answer as _call, not_attempted, report, Result
+from ._report import Exercise, Result, not_attempted, report
+from ._report import call_answer as _call
 
-__all__ = ["check_mask", "check_bits_per_dim", "check_chain_rule"]
+__all__ = ["check_column_mask", "check_gated_layer", "check_log_prob_given", "EXERCISES"]
 
 
-def check_mask(make_mask: Callable[[int, str], torch.Tensor]) -> Result:
-    """Exercise 1: ``make_mask(k, mask_type)`` must return the (k, k) 0/1 raster-order mask."""
+def _seeded(build: Callable, seed: int = 0):
+    """``build()`` under a fixed seed, without moving the caller's global random stream."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def _dependencies(out_fn: Callable[[torch.Tensor], torch.Tensor], e: torch.Tensor) -> torch.Tensor:
+    """Bool (HW, HW): [i, j] = the output at raster pixel i has a gradient from input pixel j.
+    ``e`` is one input (1, C, H, W); ``out_fn`` maps a batch of inputs to (B, K, H, W)."""
+    size = e.shape[2] * e.shape[3]
+    e = e.detach().repeat(size, 1, 1, 1).requires_grad_(True)  # copy i answers for pixel i
+    out = out_fn(e).flatten(2)  # (HW, K, HW)
+    (grad,) = torch.autograd.grad(out[torch.arange(size), :, torch.arange(size)].sum(), e)
+    return (grad.abs().sum(dim=1) > 0).flatten(1)
+
+
+# ----- Exercise 1: a mask for column-major order -------------------------------------------
+def _column_stack(masks: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Dependencies (36, 36) of a 5x5 mask-A layer and two 3x3 mask-B layers on a 6x6 map."""
+    gen = torch.Generator().manual_seed(0)
+    weights = [torch.randn(4, 2, 5, 5, generator=gen) * masks["A"]] + [
+        torch.randn(4, 4, 3, 3, generator=gen) * masks["B"] for _ in range(2)]
+
+    def run(h):
+        for w in weights:
+            h = torch.tanh(F.conv2d(h, w, padding=w.shape[-1] // 2))
+        return h
+
+    return _dependencies(run, torch.randn(1, 2, 6, 6, generator=gen))
+
+
+def check_column_mask(make_mask: Callable[[int, str], torch.Tensor]) -> Result:
+    """Exercise 1: ``make_mask(k, mask_type)``, the (k, k) mask for column-major order (down each
+    column, columns left to right); checked by the gradients of a small masked stack."""
     name = "Exercise 1"
-    for k in (3, 5):
-        for mask_type in ("A", "B"):
-            value, error = _call(make_mask, k, mask_type)
-            if error == "not_attempted":
-                return report(not_attempted("build the mask with zeros, then set the ones"), name)
-            if error:
-                return report(Result(False, error), name)
-            value = torch.as_tensor(value, dtype=torch.float32)
-            right = MaskedConv2d.build_mask(k, k, mask_type)
-            if value.shape != right.shape:
-                return report(Result(False, f"make_mask({k}, {mask_type!r}) has shape "
-                                            f"{tuple(value.shape)}, expected ({k}, {k})"), name)
-            if torch.equal(value, right):
-                continue
-            c = k // 2
-            if mask_type == "A" and value[c, c] == 1:
-                msg = ("mask A must hide the centre: the first layer would see the pixel it "
-                       "predicts, and the loss would drop to ~0 by copying it")
-            elif mask_type == "B" and value[c, c] == 0:
-                msg = "mask B keeps the centre (the features there already exclude x_i)"
-            elif torch.equal(value, right.T):
-                msg = "transposed: raster order runs along rows, so zero the rows below the centre"
-            elif value[c + 1:].any():
-                msg = "rows below the centre must be zero: those pixels come later in raster order"
-            elif value[c, c + 1:].any():
-                msg = "pixels right of the centre in its row come later: set them to zero"
-            else:
-                msg = (f"make_mask({k}, {mask_type!r}) hides pixels that come earlier; every row "
-                       "above the centre and the left part of its row should be 1")
-            return report(Result(False, msg), name)
-    return report(Result(True, "masks A and B are causal and keep every earlier pixel"), name)
+    masks = {}
+    for k, mask_type in ((3, "A"), (3, "B"), (5, "A"), (5, "B")):
+        value, error = _call(make_mask, k, mask_type)
+        if error == "not_attempted":
+            return report(not_attempted("which kernel positions come earlier in column "
+                                        "order?"), name)
+        if error:
+            return report(Result(False, error), name)
+        value = torch.as_tensor(value, dtype=torch.float32)
+        if value.shape != (k, k) or not ((value == 0) | (value == 1)).all():
+            return report(Result(False, f"make_mask({k}, {mask_type!r}) must be a ({k}, {k}) "
+                                        f"tensor of 0s and 1s, got shape {tuple(value.shape)}"),
+                          name)
+        masks[k, mask_type] = value
+    seen = _column_stack({"A": masks[5, "A"], "B": masks[3, "B"]})
+    col = torch.arange(36).view(6, 6).T.flatten()  # column-order position of raster pixel i
+    later = col[None, :] >= col[:, None]  # [i, j]: j is i itself or comes after it
+    right = {key: MaskedConv2d.build_mask(key[0], key[0], key[1]).T for key in masks}
+    if all(torch.equal(masks[key], right[key]) for key in masks) and not seen[later].any():
+        i = torch.arange(36)
+        near = seen[i[6:], i[6:] - 6].all() and seen[i[i % 6 > 0], i[i % 6 > 0] - 1].all()
+        return report(Result(True, "causal in column order; every output sees the pixel above "
+                                   f"and the pixel to the left: {bool(near)}"), name)
+    raster = {key: MaskedConv2d.build_mask(key[0], key[0], key[1]) for key in masks}
+    if all(torch.equal(masks[key], raster[key]) for key in masks):
+        return report(Result(False, "that is the raster-order mask of section 2: in column "
+                                    "order the pixel below comes next, not the one to the "
+                                    "right"), name)
+    if seen[later].any():
+        i, j = (int(t) for t in seen.logical_and(later).nonzero()[0])
+        what = "itself" if i == j else f"the later pixel {divmod(j, 6)}"
+        hint = ("mask A must hide the centre" if i == j else "in column order the columns to "
+                "the right, and the pixels below the centre in its column, come later")
+        return report(Result(False, f"not causal in column order: the output at "
+                                    f"{divmod(i, 6)} depends on {what} ({hint})"), name)
+    if any(masks[k, "B"][k // 2, k // 2] == 0 for k in (3, 5)):
+        return report(Result(False, "mask B keeps the centre (the features there already "
+                                    "exclude the pixel itself)"), name)
+    return report(Result(False, "causal, but it hides earlier pixels: every column left of the "
+                                "centre comes earlier, and so do the pixels above the centre "
+                                "in its own column"), name)
 
 
-def check_bits_per_dim(bits_per_dim: Callable[[torch.Tensor, int], float]) -> Result:
-    """Exercise 2: ``bits_per_dim(log_p, num_pixels)`` from per-image log P(x) in nats."""
+# ----- Exercise 2: a gated layer -----------------------------------------------------------
+def _gated_stack(fn: Callable, model: GatedPixelCNN, bias: torch.Tensor) -> Callable:
+    def run(e):
+        v, h = model.v_first(e), model.h_first(e)
+        for layer in model.layers:
+            v, h = fn(layer, v, h, bias)
+        return model.head(h)
+    return run
+
+
+def check_gated_layer(gated_layer: Callable[[GatedLayer, torch.Tensor, torch.Tensor,
+                                             torch.Tensor], tuple]) -> Result:
+    """Exercise 2: ``gated_layer(layer, v, h, bias) -> (v_new, h_new)``, one layer of the Gated
+    PixelCNN from the convolutions of ``layer``; a 3-layer model built on it must be causal and
+    see every earlier pixel of a 6x6 image, and match the gated equations."""
     name = "Exercise 2"
-    log_p = torch.tensor([-90.0, -110.5, -70.25], dtype=torch.float64)
-    value, error = _call(bits_per_dim, log_p.clone(), 64)
+    model = _seeded(lambda: GatedPixelCNN(levels=4, channels=6, num_layers=3, embed_dim=3,
+                                          first_kernel=5, dropout=0.0).eval())
+    gen = torch.Generator().manual_seed(1)
+    bias = torch.randn(1, 12, 1, 1, generator=gen)  # a class embedding: one value per channel
+    e = torch.randn(1, 3, 6, 6, generator=gen)
+    seen, error = _call(lambda: _dependencies(_gated_stack(gated_layer, model, bias), e))
     if error == "not_attempted":
-        return report(not_attempted("turn nats per image into bits per pixel"), name)
+        return report(not_attempted("build v' and h' from the parts of layer"), name)
     if error:
         return report(Result(False, error), name)
-    value = float(value)
-    right = float(-log_p.mean() / (64 * math.log(2)))
-    if math.isclose(value, right, rel_tol=1e-6):
-        return report(Result(True, f"{value:.4f} bits/dim"), name)
-    if math.isclose(value, -right, rel_tol=1e-6):
-        msg = "wrong sign: bits/dim is the NEGATIVE log-likelihood (lower is better)"
-    elif math.isclose(value, right * math.log(2), rel_tol=1e-6):
-        msg = "that is nats per pixel: divide by log(2) to turn nats into bits"
-    elif math.isclose(value, right * 64, rel_tol=1e-6):
-        msg = "that is bits per image: divide by the number of pixels"
-    elif math.isclose(value, right * math.log(2) / math.log(10), rel_tol=1e-6):
-        msg = "you divided by log(10); bits need log(2)"
-    else:
-        msg = f"got {value:.4f}, expected {right:.4f}: -mean(log_p) / (pixels * ln 2)"
-    return report(Result(False, msg), name)
-
-
-def check_chain_rule(log_prob_one_at_a_time: Callable[[AutoregressiveModel, torch.Tensor],
-                                                      torch.Tensor],
-                     model: AutoregressiveModel, x: torch.Tensor) -> Result:
-    """Exercise 3: log P(x) as the sum of the conditionals log P(x_i | x_<i), one pixel at a
-    time; compared with ``model.log_prob(x)``."""
-    name = "Exercise 3"
-    value, error = _call(log_prob_one_at_a_time, model, x.clone())
-    if error == "not_attempted":
-        return report(not_attempted("add log P(x_i | x_<i) over the pixels"), name)
-    if error:
-        return report(Result(False, error), name)
+    later = torch.triu(torch.ones(36, 36, dtype=torch.bool))
+    if seen[later].any():
+        i, j = (int(t) for t in seen.logical_and(later).nonzero()[0])
+        return report(Result(False, f"not causal: the output at {divmod(i, 6)} depends on "
+                                    f"{'itself' if i == j else divmod(j, 6)}. Only the vertical "
+                                    "stack may feed the horizontal one: the horizontal features "
+                                    "see the current row, and a vertical k x k kernel would "
+                                    "carry them to the row below"), name)
+    unseen = int((~seen[~later]).sum())
+    if unseen:
+        return report(Result(False, f"blind spot: {unseen} (pixel, earlier pixel) pairs unseen. "
+                                    "The head reads the horizontal stack, which sees only its "
+                                    "own row: add the vertical features (layer.v_to_h of "
+                                    "v_conv(v)) inside its gate"), name)
+    v, h = (torch.randn(1, 6, 6, 6, generator=gen) for _ in range(2))
+    layer = model.layers[0]
     with torch.no_grad():
-        right = model.log_prob(x).double()
-        logits = model(x).double()  # (N, levels, H, W)
-    value = torch.as_tensor(value, dtype=torch.float64).detach()
-    if value.shape != right.shape:
-        return report(Result(False, f"expected one log-probability per image, shape "
-                                    f"{tuple(right.shape)}, got {tuple(value.shape)}"), name)
-    if torch.allclose(value, right, atol=1e-3):
-        return report(Result(True, "the product of the conditionals is the model's P(x)"), name)
-    log_softmax = torch.log_softmax(logits, dim=1)  # (N, levels, H, W)
-    if torch.allclose(value, logits.gather(1, x.long()).sum(dim=(1, 2, 3)), atol=1e-3):
-        msg = "you summed raw logits; take log_softmax over the levels first"
-    elif torch.allclose(value, right.exp(), atol=1e-6):
-        msg = "that is P(x) itself; the exercise asks for log P(x) (sum the logs)"
-    elif torch.allclose(value, log_softmax.exp().gather(1, x.long()).sum(dim=(1, 2, 3)),
-                        atol=1e-3):
-        msg = "you added probabilities; the chain rule multiplies them (adds their logs)"
-    elif torch.allclose(value, log_softmax.amax(dim=1).sum(dim=(1, 2)), atol=1e-3):
-        msg = ("you took the most likely level at each pixel; use the probability of the "
-               "observed value x_i (gather at x)")
-    else:
-        msg = f"max difference {(value - right).abs().max().item():.3g} nats from model.log_prob"
-    return report(Result(False, msg), name)
+        (v_new, h_new), (v_ok, h_ok) = gated_layer(layer, v, h, bias), layer(v, h, bias)
+        f, g = (layer.v_conv(v) + bias).chunk(2, dim=1)
+        h_feat = layer.h_conv(h) + layer.v_to_h(layer.v_conv(v))
+        gate_h = GatedLayer.gate(h_feat + bias)
+    if not torch.allclose(v_new, v_ok, atol=1e-5):
+        if torch.allclose(v_new, torch.sigmoid(f) * torch.tanh(g), atol=1e-5):
+            msg = "tanh and sigmoid swapped: tanh on the first half of the channels, sigmoid " \
+                  "(the gate) on the second"
+        elif torch.allclose(v_new, GatedLayer.gate(layer.v_conv(v)), atol=1e-5):
+            msg = "v' ignores the conditioning: add bias inside the gate"
+        else:
+            msg = "v' differs from tanh(first half) * sigmoid(second half) of v_conv(v) + bias"
+        return report(Result(False, msg), name)
+    if not torch.allclose(h_new, h_ok, atol=1e-5):
+        if torch.allclose(h_new, h_ok - h, atol=1e-5):
+            msg = "the horizontal stack is residual: h' = h + h_out(...)"
+        elif torch.allclose(h_new, h + gate_h, atol=1e-5):
+            msg = "pass the gated horizontal features through layer.h_out (1x1) before adding h"
+        elif torch.allclose(h_new, h + layer.h_out(GatedLayer.gate(h_feat)), atol=1e-5):
+            msg = "h' ignores the conditioning: add bias inside its gate too"
+        else:
+            msg = "causal and no blind spot, but h' differs from the equation above"
+        return report(Result(False, msg), name)
+    return report(Result(True, "causal, no blind spot, and the gated equations"), name)
+
+
+# ----- Exercise 3: log P(hidden | known) ---------------------------------------------------
+def _log_p(model, x, use_logits=False):
+    with torch.no_grad():
+        logits = model(x).double()
+    per_pixel = logits if use_logits else torch.log_softmax(logits, dim=1)
+    return per_pixel.gather(1, x)[:, 0]  # (N, H, W)
+
+
+def check_log_prob_given(log_prob_given: Callable[[torch.nn.Module, torch.Tensor, torch.Tensor],
+                                                  torch.Tensor]) -> Result:
+    """Exercise 3: ``log_prob_given(model, x, known)`` = log P(x_hidden | x_known) (N,) in nats
+    when every known pixel precedes every hidden one in raster order; ValueError otherwise."""
+    name = "Exercise 3"
+    model = _seeded(lambda: GatedPixelCNN(levels=5, channels=8, num_layers=2, embed_dim=4,
+                                          first_kernel=5, dropout=0.0).eval())
+    x = torch.randint(0, 5, (3, 1, 6, 6), generator=torch.Generator().manual_seed(2))
+    rows, cols = torch.meshgrid(torch.arange(6), torch.arange(6), indexing="ij")
+    cases = {"the top 3 rows": rows < 3, "the first 15 pixels": rows * 6 + cols < 15}
+    for what, known in cases.items():
+        try:
+            value = log_prob_given(model, x.clone(), known.clone())
+        except NotImplementedError:
+            return report(not_attempted("which conditionals make up P(hidden | known)?"), name)
+        except ValueError:
+            return report(Result(False, f"raised ValueError with {what} known, but they all "
+                                        "come before the hidden pixels: the chain rule gives "
+                                        "the conditional exactly here"), name)
+        except Exception as err:  # noqa: BLE001 - a student's error becomes a message
+            return report(Result(False, f"your function raised {type(err).__name__}: {err}"),
+                          name)
+        value = torch.as_tensor(value, dtype=torch.float64).detach().reshape(-1)
+        terms = _log_p(model, x)
+        right = terms[:, ~known].sum(dim=1)
+        if value.shape != right.shape:
+            return report(Result(False, f"expected one log-probability per image, shape (3,), "
+                                        f"got {tuple(value.shape)}"), name)
+        if torch.allclose(value, right, atol=1e-4):
+            continue
+        mistakes = [
+            (terms.sum(dim=(1, 2)), "that is log P(x), the joint: leave out the known pixels' "
+                                    "own terms"),
+            (terms[:, known].sum(dim=1), "that is log P(known); sum over the hidden pixels"),
+            (_log_p(model, x * known)[:, ~known].sum(dim=1),
+             "you hid the hidden pixels from the model: each hidden x_i is conditioned on all "
+             "earlier pixels, earlier hidden ones included, so pass the full x"),
+            (_log_p(model, x, use_logits=True)[:, ~known].sum(dim=1),
+             "you summed raw logits; take log_softmax over the levels first"),
+            (right.exp(), "that is a probability; the exercise asks for its log"),
+            (-right, "wrong sign: a log-probability is at most 0")]
+        msg = next((m for wrong, m in mistakes if torch.allclose(value, wrong, atol=1e-4)),
+                   f"with {what} known: max difference "
+                   f"{(value - right).abs().max().item():.3g} nats from the right answer")
+        return report(Result(False, msg), name)
+    try:
+        log_prob_given(model, x.clone(), cols < 3)
+    except ValueError:
+        return report(Result(True, "the sum over the hidden pixels, and a ValueError when a "
+                                   "known pixel comes after a hidden one"), name)
+    except Exception as err:  # noqa: BLE001
+        return report(Result(False, f"with the left half known, raise ValueError (got "
+                                    f"{type(err).__name__}: {err})"), name)
+    return report(Result(False, "with the left half known, the hidden pixel (0, 3) comes "
+                                "before the known (1, 0), and its conditional never sees it: "
+                                "the sum is not log P(hidden | known). Raise ValueError"), name)
+
+
+EXERCISES = [Exercise("Exercise 1", "exercise_column_mask", check_column_mask),
+             Exercise("Exercise 2", "exercise_gated_layer", check_gated_layer),
+             Exercise("Exercise 3", "exercise_log_prob_given", check_log_prob_given)]

@@ -6,13 +6,10 @@ from collections.abc import Callable
 
 import torch
 
-from ..models import vae as _vae
-from ._report import call_answer as _call, not_attempted, report, Result
+from ._report import Exercise, Result, not_attempted, report
+from ._report import call_answer as _call
 
-__all__ = ["check_kl", "check_reparameterize", "check_iwae"]
-
-_MU = torch.tensor([[0.5, -1.0, 2.0], [0.0, 0.3, -0.7]], dtype=torch.float64)
-_LOG_VAR = torch.tensor([[0.2, -1.5, 0.7], [-0.4, 1.1, 0.0]], dtype=torch.float64)
+__all__ = ["check_kl_gaussians", "check_score_grad_log_sigma", "check_elbo_gap", "EXERCISES"]
 
 
 def _as_tensor(value, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | None]:
@@ -25,90 +22,193 @@ def _as_tensor(value, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str 
     return value, None
 
 
-def check_kl(kl: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> Result:
-    """Exercise 1: ``kl(mu, log_var)`` must return KL(N(mu, exp(log_var)) || N(0, I)), (N,)."""
+# ----- Exercise 1: KL between two diagonal Gaussians ----------------------------------------
+_MU_Q = torch.tensor([[0.5, -1.0, 2.0], [0.0, 0.3, -0.7]], dtype=torch.float64)
+_LV_Q = torch.tensor([[0.2, -1.5, 0.7], [-0.4, 1.1, 0.0]], dtype=torch.float64)
+_MU_P = torch.tensor([[1.0, 0.5, -0.5], [0.2, 0.3, 1.0]], dtype=torch.float64)
+_LV_P = torch.tensor([[0.8, 0.4, -0.6], [1.0, -0.3, 0.5]], dtype=torch.float64)
+
+
+def _kl(mu_q, lv_q, mu_p, lv_p):
+    """KL(N(mu_q, e^lv_q) || N(mu_p, e^lv_p)), diagonal, summed over the last dim."""
+    return 0.5 * (lv_p - lv_q + (lv_q.exp() + (mu_q - mu_p) ** 2) / lv_p.exp() - 1).sum(-1)
+
+
+def check_kl_gaussians(kl: Callable) -> Result:
+    """Exercise 1: ``kl(mu_q, log_var_q, mu_p, log_var_p)``, KL(q || p) per row, shape (N,)."""
     name = "Exercise 1"
-    value, error = _call(kl, _MU.clone(), _LOG_VAR.clone())
+    value, error = _call(kl, _MU_Q.clone(), _LV_Q.clone(), _MU_P.clone(), _LV_P.clone())
     if error == "not_attempted":
-        return report(not_attempted("write the closed-form KL"), name)
+        return report(not_attempted("write KL(q || p) for two diagonal Gaussians"), name)
     if error:
         return report(Result(False, error), name)
     value, error = _as_tensor(value, (2,))
     if error:
         return report(Result(False, error + ": one KL per row, summed over the latent dims"), name)
-    right = _vae.gaussian_kl(_MU, _LOG_VAR)
+    right = _kl(_MU_Q, _LV_Q, _MU_P, _LV_P)
     if torch.allclose(value, right):
-        return report(Result(True, f"KL = {right.numpy().round(4).tolist()} nats"), name)
-    var = _LOG_VAR.exp()
-    if torch.allclose(value, 2 * right):
+        return report(Result(True, f"KL(q || p) = {right.numpy().round(4).tolist()} nats"), name)
+    var_q, var_p = _LV_Q.exp(), _LV_P.exp()
+    if torch.allclose(value, _kl(_MU_P, _LV_P, _MU_Q, _LV_Q)):
+        msg = "that is KL(p || q): the KL is not symmetric; the ELBO needs KL(q || p)"
+    elif torch.allclose(value, _kl(_MU_Q, _LV_Q, torch.zeros_like(_MU_P), torch.zeros_like(_LV_P))):
+        msg = ("that is the KL to N(0, I), the notebook's prior; here the prior has its own mean "
+               "mu_p and variance exp(log_var_p)")
+    elif torch.allclose(value, 2 * right):
         msg = "twice the right value: the KL has a factor 1/2 in front"
     elif torch.allclose(value, -right):
         msg = "wrong sign: a KL divergence is never negative"
-    elif torch.allclose(value, 0.5 * (_MU**2 + var.sqrt() - 1 - _LOG_VAR).sum(1)):
-        msg = "you used sigma where sigma^2 = exp(log_var) belongs"
-    elif torch.allclose(value, 0.5 * (var - 1 - _LOG_VAR).sum(1)):
-        msg = "the mu^2 term is missing: moving the mean away from 0 costs KL too"
+    elif torch.allclose(value, 0.5 * (_LV_P - _LV_Q + var_q / var_p + (_MU_Q - _MU_P) ** 2
+                                      - 1).sum(1)):
+        msg = "divide the squared mean difference by the prior's variance too"
+    elif torch.allclose(value, 0.5 * (_LV_Q - _LV_P + (var_q + (_MU_Q - _MU_P) ** 2) / var_p
+                                      - 1).sum(1)):
+        msg = "the log term is log(sigma_p^2 / sigma_q^2): you swapped the two variances"
     else:
         msg = (f"got {value.numpy().round(4).tolist()}, expected "
-               f"{right.numpy().round(4).tolist()}; 1/2 sum(mu^2 + sigma^2 - 1 - log sigma^2)")
+               f"{right.numpy().round(4).tolist()}; write KL(q || p) = E_q[log q - log p] "
+               "for one dimension first")
     return report(Result(False, msg), name)
 
 
-def check_reparameterize(reparameterize: Callable[[torch.Tensor, torch.Tensor, torch.Tensor],
-                                                  torch.Tensor]) -> Result:
-    """Exercise 2: ``reparameterize(mu, log_var, eps)`` must return z = mu + sigma * eps."""
+# ----- Exercise 2: score-function gradient in log sigma, with a baseline ---------------------
+_MU = torch.tensor([0.5, -1.0], dtype=torch.float64)
+_SIGMA = torch.tensor([0.8, 1.5], dtype=torch.float64)
+_A = torch.tensor([1.0, 0.0], dtype=torch.float64)
+_C = -30.0  # f is far from zero, like a log-likelihood: the case a baseline is for
+_M = 20_000
+
+
+def _toy_samples() -> tuple[torch.Tensor, torch.Tensor]:
+    eps = torch.randn(_M, 2, generator=torch.Generator().manual_seed(13), dtype=torch.float64)
+    z = _MU + _SIGMA * eps
+    f = _C - 0.5 * ((z - _A) ** 2).sum(1)  # E_q[f] = C - (|mu - a|^2 + sum sigma^2) / 2
+    return f, z
+
+
+def check_score_grad_log_sigma(estimator: Callable) -> Result:
+    """Exercise 2: ``estimator(f, z, mu, sigma)`` returns (M, L) single-sample estimates of
+    d E_q[f] / d log sigma, unbiased, each with a baseline that does not use its own sample."""
     name = "Exercise 2"
-    eps = torch.tensor([[1.0, -0.5, 2.0], [0.3, 1.5, -1.0]], dtype=torch.float64)
-    mu = _MU.clone().requires_grad_(True)
-    value, error = _call(reparameterize, mu, _LOG_VAR.clone(), eps)
+    f, z = _toy_samples()
+    value, error = _call(estimator, f.clone(), z.clone(), _MU.clone(), _SIGMA.clone())
     if error == "not_attempted":
-        return report(not_attempted("write z from mu, log_var and eps"), name)
+        return report(not_attempted("write the score-function estimate with a baseline"), name)
     if error:
         return report(Result(False, error), name)
-    if not isinstance(value, torch.Tensor) or not value.requires_grad:
-        return report(Result(False, "z carries no gradient to mu: build it from mu with torch "
-                                    "operations (no .item(), no torch.randn inside)"), name)
-    value, error = _as_tensor(value.detach(), (2, 3))
+    value, error = _as_tensor(value, (_M, 2))
     if error:
-        return report(Result(False, error), name)
-    right = _vae.reparameterize(_MU, _LOG_VAR, eps)
-    if torch.allclose(value, right):
-        return report(Result(True, "z = mu + exp(log_var / 2) * eps, differentiable in mu and "
-                                   "sigma"), name)
-    if torch.allclose(value, _MU + _LOG_VAR.exp() * eps):
-        msg = "exp(log_var) is the variance; the standard deviation is exp(log_var / 2)"
-    elif torch.allclose(value, _MU + _LOG_VAR * eps):
-        msg = "log_var is a log-variance; turn it into sigma with exp(log_var / 2)"
-    elif torch.allclose(value, (0.5 * _LOG_VAR).exp() * eps):
-        msg = "you forgot to add the mean mu"
-    else:
-        msg = "not mu + sigma * eps; use the eps you are given (the check fixes the noise)"
-    return report(Result(False, msg), name)
-
-
-def check_iwae(iwae: Callable[[torch.Tensor], torch.Tensor]) -> Result:
-    """Exercise 3: ``iwae(log_w)`` with log_w (k, N) must return log (1/k) sum_i w_i, (N,)."""
-    name = "Exercise 3"
-    gen = torch.Generator().manual_seed(0)
-    log_w = -1000 + 3 * torch.randn(50, 4, generator=gen, dtype=torch.float64)
-    value, error = _call(iwae, log_w.clone())
-    if error == "not_attempted":
-        return report(not_attempted("write the importance-weighted bound"), name)
-    if error:
-        return report(Result(False, error), name)
-    value, error = _as_tensor(value, (4,))
-    if error:
-        return report(Result(False, error + ": reduce over the k samples (dim 0)"), name)
+        return report(Result(False, error + ": one estimate per sample and latent dim"), name)
     if not torch.isfinite(value).all():
-        return report(Result(False, "got inf/nan: exp(-1000) underflows to 0; use "
-                                    "torch.logsumexp"), name)
-    right = torch.logsumexp(log_w, 0) - math.log(50)
+        return report(Result(False, "got inf/nan in the estimates"), name)
+    right = -_SIGMA**2  # d/d log sigma_j of -sigma_j^2 / 2
+    mean, se = value.mean(0), value.std(0) / _M**0.5
+    if not ((mean - right).abs() < 4 * se).all():
+        got = mean.numpy().round(3).tolist()
+        if ((mean + _SIGMA).abs() < 4 * se).all():
+            msg = ("that is the gradient in sigma, not in log sigma: d/d log sigma = sigma "
+                   "d/d sigma, so the score is (z - mu)^2 / sigma^2 - 1")
+        elif ((mean + (_MU - _A)).abs() < 4 * se).all():
+            msg = ("that is the gradient in mu ((z - mu) / sigma^2 is the score of mu); "
+                   "differentiate log q(z) with respect to log sigma")
+        elif ((mean - right - f.mean()).abs() < 4 * se + 0.05 * f.mean().abs()).all():
+            msg = ("biased by E[f]: the score of log sigma is (z - mu)^2 / sigma^2 - 1; without "
+                   "the -1 (or a baseline) its mean is not zero")
+        else:
+            msg = (f"biased: the mean of your estimates is {got}, the true gradient "
+                   f"{right.numpy().round(3).tolist()} (beyond 4 standard errors)")
+        return report(Result(False, msg), name)
+    # Own-sample test: raising f_0 by 1 must move estimate 0 by exactly its score (baseline fixed).
+    bumped = f.clone()
+    bumped[0] += 1.0
+    value2, error = _call(estimator, bumped, z.clone(), _MU.clone(), _SIGMA.clone())
+    if error:
+        return report(Result(False, f"second call failed: {error}"), name)
+    value2, error = _as_tensor(value2, (_M, 2))
+    if error:
+        return report(Result(False, error), name)
+    score0 = (z[0] - _MU) ** 2 / _SIGMA**2 - 1
+    slope = (value2[0] - value[0]) / score0
+    if torch.allclose(slope, torch.full_like(slope, 1 - 1 / _M), rtol=0, atol=1e-7):
+        return report(Result(False, "your baseline includes the sample's own f (a plain mean): "
+                                    "then b depends on z_i and the estimate is biased by a factor "
+                                    "1 - 1/M; leave sample i out of its baseline"), name)
+    plain = f[:, None] * ((z - _MU) ** 2 / _SIGMA**2 - 1)
+    factor = (plain.var(0).sum() / value.var(0).sum()).item()
+    if factor < 10:
+        return report(Result(False, f"unbiased, but the variance is only {factor:.1f} times "
+                                    "below the plain score function's: subtract a baseline "
+                                    "b_i (the mean of f over the other samples)"), name)
+    return report(Result(True, f"unbiased (mean {mean.numpy().round(2).tolist()}, true "
+                               f"{right.numpy().round(2).tolist()}), variance {factor:.0f} times "
+                               "below the plain score function's"), name)
+
+
+# ----- Exercise 3: linear-Gaussian model, the exact ELBO gap ---------------------------------
+_W = torch.tensor([1.5, -0.5, 2.0], dtype=torch.float64)
+_B = torch.tensor([0.2, 0.0, -0.3], dtype=torch.float64)
+_S = 0.7
+_X = torch.tensor([[1.0, -0.2, 1.5], [-2.0, 0.9, -3.1], [0.3, 0.1, 0.0], [2.5, -1.0, 3.0]],
+                  dtype=torch.float64)
+_Q_MU = torch.tensor([0.5, -0.8, 0.0, 1.6], dtype=torch.float64)
+_Q_STD = torch.tensor([0.3, 0.25, 0.5, 0.1], dtype=torch.float64)
+
+
+def _log_px_minus_elbo() -> torch.Tensor:
+    """log p(x) from the marginal N(b, w w^T + s^2 I) minus the ELBO in closed form."""
+    d = len(_W)
+    cov = torch.outer(_W, _W) + _S**2 * torch.eye(d, dtype=torch.float64)
+    log_px = torch.distributions.MultivariateNormal(_B, cov).log_prob(_X)
+    resid = ((_X - _B - _Q_MU[:, None] * _W) ** 2).sum(1) + (_W**2).sum() * _Q_STD**2
+    recon = -0.5 * d * math.log(2 * math.pi * _S**2) - resid / (2 * _S**2)
+    kl_prior = 0.5 * (_Q_MU**2 + _Q_STD**2 - 1 - 2 * _Q_STD.log())
+    return log_px - (recon - kl_prior)
+
+
+def _kl_1d(m1, s1, m2, s2):
+    return (s2 / s1).log() + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+
+
+def check_elbo_gap(gap: Callable) -> Result:
+    """Exercise 3: ``gap(x, w, b, s, q_mu, q_std)`` = log p(x) - ELBO(q), shape (N,)."""
+    name = "Exercise 3"
+    value, error = _call(gap, _X.clone(), _W.clone(), _B.clone(), _S, _Q_MU.clone(),
+                         _Q_STD.clone())
+    if error == "not_attempted":
+        return report(not_attempted("write the gap log p(x) - ELBO from the exact posterior"),
+                      name)
+    if error:
+        return report(Result(False, error), name)
+    value, error = _as_tensor(value, (len(_X),))
+    if error:
+        return report(Result(False, error + ": one gap per data point"), name)
+    right = _log_px_minus_elbo()
     if torch.allclose(value, right):
-        return report(Result(True, "log (1/k) sum_i w_i, computed stably"), name)
-    if torch.allclose(value, log_w.mean(0)):
-        msg = "that is the average of log w: the ELBO (k = 1 bound), not the IWAE bound"
-    elif torch.allclose(value, right + math.log(50)):
-        msg = "you forgot the 1/k: subtract log(k)"
+        return report(Result(True, f"gap = KL(q || p(z|x)) = {right.numpy().round(3).tolist()} "
+                                   "nats, equal to log p(x) - ELBO"), name)
+    ww, proj = (_W**2).sum(), (_X - _B) @ _W
+    post_std = (1 / (1 + ww / _S**2)).sqrt()
+    post_mu = post_std**2 * proj / _S**2
+    if torch.allclose(value, _kl_1d(post_mu, post_std, _Q_MU, _Q_STD)):
+        msg = "that is KL(p(z|x) || q); the ELBO's gap is KL(q || p(z|x))"
+    elif torch.allclose(value, _kl_1d(_Q_MU, _Q_STD, proj / ww, _S / ww.sqrt())):
+        msg = ("your posterior ignores the prior (it is the likelihood alone): the precision is "
+               "1 + |w|^2 / s^2, the 1 coming from p(z) = N(0, 1)")
+    elif torch.allclose(value, _kl_1d(_Q_MU, _Q_STD, post_std**2 * (_X @ _W) / _S**2, post_std)):
+        msg = "the posterior mean uses x - b, not x: subtract the decoder's offset b"
+    elif torch.allclose(value, _kl_1d(_Q_MU, _Q_STD, post_mu, post_std**2)):
+        msg = "you used the posterior variance where its standard deviation belongs"
+    elif torch.allclose(value, -right):
+        msg = "wrong sign: the ELBO is below log p(x), so the gap is >= 0"
     else:
-        msg = "not log (1/k) sum_i exp(log_w_i); check the dimension you reduce over (0 = samples)"
+        msg = (f"got {value.numpy().round(3).tolist()}, expected "
+               f"{right.numpy().round(3).tolist()}; complete the square in z in log p(x|z) p(z) "
+               "to get the posterior, then take KL(q || posterior)")
     return report(Result(False, msg), name)
+
+
+EXERCISES = [
+    Exercise("Exercise 1", "exercise_kl_gaussians", check_kl_gaussians),
+    Exercise("Exercise 2", "exercise_score_grad_log_sigma", check_score_grad_log_sigma),
+    Exercise("Exercise 3", "exercise_elbo_gap", check_elbo_gap),
+]

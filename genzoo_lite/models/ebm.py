@@ -20,6 +20,8 @@ from ..utils import grid_points
 __all__ = ["EnergyMLP", "LangevinDivergedError", "langevin", "contrastive_loss", "grid_points",
            "grid_log_prob"]
 
+_GRID_CHUNK = 40_000  # points per energy evaluation in grid_log_prob (~10 MB per layer)
+
 Energy = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -151,7 +153,9 @@ def grid_log_prob(energy: Energy, x: torch.Tensor, lim: float = 3.0,
     """
     check_points(x, dim=2)
     points, cell_area = grid_points(lim, n)  # (n*n, 2)
-    with torch.no_grad():
-        e_grid = _energies(energy, points.to(x.device, x.dtype)).double()
+    with torch.no_grad():  # in chunks: a 600 x 600 grid at once holds ~100 MB per layer
+        e_grid = torch.cat([_energies(energy, part).double()
+                            for part in points.to(x.device, x.dtype).split(_GRID_CHUNK)])
         log_z = (torch.logsumexp(-e_grid, dim=0) + math.log(cell_area)).item()
-        return -_energies(energy, x).double() - log_z, log_z
+        e_x = torch.cat([_energies(energy, part).double() for part in x.split(_GRID_CHUNK)])
+        return -e_x - log_z, log_z

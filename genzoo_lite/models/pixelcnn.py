@@ -108,9 +108,16 @@ def pixel_levels(x: torch.Tensor, levels: int = 16) -> torch.Tensor:
 def train_autoregressive(model: AutoregressiveModel, x: torch.Tensor,
                          label: torch.Tensor | None = None, *, num_epochs: int, lr: float,
                          batch_size: int, weight_decay: float = 0.0,
+                         ema_decay: float | None = None, x_val: torch.Tensor | None = None,
+                         patience: int | None = None,
                          generator: torch.Generator | None = None,
                          progress: bool = True) -> History:
     """Maximum likelihood: minimise the per-pixel cross-entropy ``model.loss`` with Adam.
+
+    With ``ema_decay``, :func:`~.ema.train_averaged` instead: a cosine learning-rate decay, an
+    average of the weights along the path, and (given ``x_val``) early stopping on its val
+    bits/dim, stopping after ``patience`` epochs without improvement; the shipped Gated
+    PixelCNN's recipe (no labels).
 
     Args:
         model: a PixelCNN or GatedPixelCNN (its dropout draws from ``generator`` via ``fit``).
@@ -123,6 +130,17 @@ def train_autoregressive(model: AutoregressiveModel, x: torch.Tensor,
     Taught in notebooks/05_pixelcnn, "4. Per-pixel classification against autoregressive".
     """
     check_levels(x, model.levels)
+    if ema_decay is not None or x_val is not None:
+        if label is not None or ema_decay is None:
+            raise ValueError("x_val and ema_decay go together (early stopping on the averaged "
+                             f"weights), without label; got ema_decay={ema_decay!r}, "
+                             f"x_val {'given' if x_val is not None else 'None'}, "
+                             f"label {'given' if label is not None else 'None'}")
+        from .ema import train_averaged
+        return train_averaged(model, x, x_val, num_epochs=num_epochs, lr=lr,
+                              batch_size=batch_size, weight_decay=weight_decay,
+                              ema_decay=ema_decay, patience=patience, generator=generator,
+                              progress=progress)
     data = x if label is None else (x, label)
     return fit(model, model.loss, data, num_epochs, lr=lr, batch_size=batch_size,
                weight_decay=weight_decay, generator=generator, progress=progress,

@@ -1,0 +1,89 @@
+"""Benchmark: the likelihood targets of issue 16, each retrained from its recipe on one thread.
+
+* ``gated_pixelcnn_digits``: test bits/dim (target at most 1.75) and its training time;
+* ``vae_digits_8d``: test negative IWAE bound with k = 1000, nats per digit (target at most 90),
+  and its training time.
+
+Each model is trained by ``train_recipe(name)`` (nothing is saved; the shipped weights are never
+touched), then scored on the 447 test digits. Training time is given twice: the CPU seconds of
+the one training thread (``time.process_time``, the fair figure on a shared machine) and the wall
+seconds. Bits/dim and nats reproduce exactly; the seconds vary with the machine and its load.
+
+Usage: python benchmarks/bench_likelihood.py [--quick] [--variants]
+  --quick     one epoch each, IWAE k = 10: checks that it runs, the figures mean nothing
+  --variants  also retrain the Gated PixelCNN variants of genzoo_lite/likelihood_variants.py
+              (about 7 minutes of CPU; not part of `make bench`)
+Prints one JSON line: {"likelihood": {recipe: {...}}, "variants": {variant: {...}}}.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+
+from genzoo_lite import train_recipe
+from genzoo_lite.data import load_digits
+from genzoo_lite.likelihood_variants import GATED_VARIANTS
+from genzoo_lite.models.gated_pixelcnn import GatedPixelCNN
+from genzoo_lite.models.logistic_mixture import LogisticMixtureGatedPixelCNN
+from genzoo_lite.models.pixelcnn import train_autoregressive
+from genzoo_lite.utils import seeded
+
+TARGETS = {"gated_pixelcnn_digits": ("test_bits_per_dim", 1.75),
+           "vae_digits_8d": ("test_nll_iwae1000_nats", 90.0)}
+
+
+def score(name: str, model: torch.nn.Module, k: int) -> float:
+    """The recipe's test figure: bits/dim, or the negative IWAE_k bound in nats per digit."""
+    x_test = load_digits("test")[0]
+    with torch.no_grad():
+        if name == "vae_digits_8d":
+            bound = model.iwae_bound(x_test, k, generator=torch.Generator().manual_seed(5))
+            return round(-bound.mean().item(), 2)
+        return round(model.bits_per_dim(x_test.long()), 4)
+
+
+def measure(name: str, quick: bool = False) -> dict:
+    """Train ``name`` from its recipe and score it: figure, target, met, CPU and wall seconds."""
+    overrides = {"num_epochs": 1} if quick else {}
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    model, _ = train_recipe(name, overrides=overrides, progress=False)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    key, target = TARGETS[name]
+    figure = score(name, model, 10 if quick else 1000)
+    return {key: figure, "target": target, "met": figure <= target and cpu <= 60,
+            "train_cpu_seconds": round(cpu, 1), "train_wall_seconds": round(wall, 1)}
+
+
+def measure_variant(variant: dict) -> dict:
+    """Train one Gated PixelCNN variant (seed 0) on train, stop on val: its test bits/dim."""
+    build = LogisticMixtureGatedPixelCNN if variant.get("mixtures") else GatedPixelCNN
+    with seeded(0):
+        model = build(**variant["model"])
+    x, x_val = (load_digits(split)[0].long() for split in ("train", "val"))
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    extra = {"x_val": x_val} if variant["train"].get("ema_decay") else {}
+    history = train_autoregressive(model, x, **variant["train"], **extra,
+                                   generator=torch.Generator().manual_seed(0), progress=False)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"test_bits_per_dim": score("gated", model.eval(), 0),
+            "best_epoch": history.get("best_epoch", [len(history["loss"])])[0],
+            "train_cpu_seconds": round(cpu, 1), "train_wall_seconds": round(wall, 1)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one epoch each, IWAE k = 10")
+    parser.add_argument("--variants", action="store_true", help="also the Gated PixelCNN variants")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    result = {"likelihood": {name: measure(name, args.quick) for name in TARGETS}}
+    if args.variants:
+        result["variants"] = {v["variant"]: measure_variant(v) for v in GATED_VARIANTS}
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))

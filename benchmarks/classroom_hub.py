@@ -1,0 +1,393 @@
+"""A real JupyterHub on loopback with throw-away students: the plumbing of benchmarks/classroom.py
+and tests/test_hub.py.
+
+:class:`Hub` starts ``deploy/jupyterhub/jupyterhub_config.py`` unchanged (PAM, LocalProcessSpawner,
+the notebook-copying pre-spawn hook) plus an overlay that binds everything to 127.0.0.1 on free
+ports, keeps its state in a private temporary folder and adds one admin service whose token
+creates the students. Each student is a fresh system user (``useradd -m``) logged in through the
+hub's REST API with a token of their own; :class:`Student` starts their server, opens a notebook
+session and talks to its kernel over the Jupyter websocket, as a browser would. Leaving the
+``with Hub(...)`` block stops everything it started: the hub, the proxy, every process of every
+student, and the students themselves (``userdel -r``).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psutil
+import requests
+import websocket
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy" / "jupyterhub"
+PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
+SERVICE = "classroom-admin"
+
+
+def missing_prerequisites() -> str | None:
+    """Why a hub cannot run here (root, useradd, node, jupyterhub), or None if it can."""
+    if os.geteuid() != 0:
+        return "needs root: every student is a system user (useradd) and the spawner setuids"
+    for tool in ("useradd", "userdel", "runuser"):
+        if not shutil.which(tool):
+            return f"needs {tool} (package passwd/util-linux) to create the students"
+    if not shutil.which("node"):
+        return "needs node to run configurable-http-proxy (apt-get install nodejs npm)"
+    if not PROXY.exists() and not shutil.which("npm"):
+        return f"needs npm to install configurable-http-proxy into {PROXY.parent.parent}"
+    try:
+        import jupyterhub  # noqa: F401 (only whether it is installed)
+    except ImportError:
+        return "needs JupyterHub: pip install -e '.[classroom]'"
+    return None
+
+
+def ensure_proxy() -> Path:
+    """configurable-http-proxy from npm (pinned by deploy/jupyterhub/package-lock.json)."""
+    if not PROXY.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=DEPLOY, check=True)
+    return PROXY
+
+
+def _as_nobody_imports(python: str) -> bool:
+    probe = "import genzoo_lite, ipykernel, jupyterhub.singleuser"
+    done = subprocess.run(["runuser", "-u", "nobody", "--", python, "-c", probe],
+                          cwd="/", capture_output=True, timeout=120)
+    return done.returncode == 0
+
+
+def _others_can_reach(path: Path) -> bool:
+    """Whether every folder above ``path`` lets other users through (o+x)."""
+    return all(folder.stat().st_mode & 0o001 for folder in path.parents)
+
+
+def user_python(workdir: Path) -> str:
+    """A Python every student can execute that imports this project's packages.
+
+    This venv's interpreter when others can run it; else (a pyenv Python under a 0700 /root) a
+    venv made in ``workdir`` from the system's Python of the same version whose only content is
+    a .pth that adds this venv's site-packages (same CPython minor: the wheels are the same ABI).
+    """
+    if _others_can_reach(Path(sys.executable).resolve()) and _as_nobody_imports(sys.executable):
+        return sys.executable
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    system = next((p for p in (f"/usr/bin/{version}", f"/usr/local/bin/{version}")
+                   if Path(p).exists()), None)
+    if system is None:
+        raise RuntimeError(f"students cannot execute {sys.executable} and there is no "
+                           f"/usr/bin/{version} to build a shared one from")
+    env = workdir / "user-python"
+    subprocess.run([system, "-m", "venv", "--without-pip", str(env)], check=True)
+    site_dir = Path(subprocess.check_output(
+        [str(env / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        text=True).strip())
+    here = sysconfig.get_paths()["purelib"]
+    (site_dir / "genzoo_project.pth").write_text(f"import site; site.addsitedir({here!r})\n")
+    subprocess.run(["chmod", "-R", "a+rX", str(workdir)], check=True)
+    python = str(env / "bin" / "python")
+    if not _as_nobody_imports(python):
+        raise RuntimeError(f"{python} cannot import genzoo_lite as another user; is {here} readable?")
+    return python
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+OVERLAY = """\
+load_subconfig({deploy!r})
+c.JupyterHub.bind_url = "http://127.0.0.1:{port}"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.JupyterHub.services.append({{"name": {service!r}, "api_token": {token!r}}})
+c.JupyterHub.load_roles.append({{"name": {service!r}, "services": [{service!r}],
+    "scopes": ["admin:users", "admin:servers", "tokens", "list:users"]}})
+c.Spawner.env_keep.append("GENZOO_NO_NETWORK")  # the test suite's network guard, in kernels too
+c.JupyterHub.log_level = "INFO"
+"""
+
+
+class Hub:
+    """A JupyterHub on 127.0.0.1 with a private state folder; a context manager that cleans up."""
+
+    def __init__(self, start_timeout: float = 90, notebooks: Path | None = None) -> None:
+        """``notebooks``: the folder whose .ipynb each student gets (default the repository's)."""
+        self.start_timeout = start_timeout
+        self.notebooks = notebooks
+        self.tag = secrets.token_hex(2)  # students are gz<tag>..., unique per hub
+        self.students: list[str] = []
+        self.created = 0
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Hub:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        ensure_proxy()
+        self.state = Path(tempfile.mkdtemp(prefix="genzoo-hub-"))  # 0700: root only
+        shared = Path(tempfile.mkdtemp(prefix="genzoo-hub-python-"))
+        self.shared = shared
+        self.user_python = user_python(shared)
+        self.port, self.token = free_port(), secrets.token_hex(32)
+        overlay = self.state / "overlay_config.py"
+        overlay.write_text(OVERLAY.format(
+            deploy=str(DEPLOY / "jupyterhub_config.py"), port=self.port, hub_port=free_port(),
+            api_port=free_port(), service=SERVICE, token=self.token))
+        env = {**os.environ, "GENZOO_HUB_STATE_DIR": str(self.state),
+               "GENZOO_HUB_USER_PYTHON": self.user_python, "GENZOO_HUB_GROUP": "gz" + self.tag}
+        if self.notebooks is not None:
+            env["GENZOO_HUB_NOTEBOOKS"] = str(self.notebooks)
+        self.log = (self.state / "hub.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(overlay)], cwd=self.state, env=env,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.api = requests.Session()
+        self.api.headers["Authorization"] = f"token {self.token}"
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the hub exited ({self.process.returncode}):\n{self.log_tail()}")
+            try:
+                if self.api.get(f"{self.url}/hub/api/", timeout=5).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"hub not up in {self.start_timeout} s:\n{self.log_tail()}")
+            time.sleep(0.5)
+
+    def log_tail(self, lines: int = 30) -> str:
+        path = self.state / "hub.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def hub_processes(self) -> dict[str, psutil.Process]:
+        """The hub's own Python process and its proxy (node), for their memory."""
+        found = {}
+        if self.process and self.process.poll() is None:
+            found["hub"] = psutil.Process(self.process.pid)
+        pid_file = self.state / "jupyterhub-proxy.pid"
+        if pid_file.exists():
+            try:
+                found["proxy"] = psutil.Process(int(pid_file.read_text().strip()))
+            except (ValueError, psutil.Error):
+                pass
+        return found
+
+    def add_student(self) -> Student:
+        """A new system user, registered with the hub, logged in with a token of their own."""
+        name = f"gz{self.tag}s{self.created:03d}"
+        self.created += 1
+        subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True)
+        self.students.append(name)
+        self.api.post(f"{self.url}/hub/api/users/{name}", timeout=30).raise_for_status()
+        reply = self.api.post(f"{self.url}/hub/api/users/{name}/tokens", timeout=30,
+                              json={"note": "classroom load test", "expires_in": 7200})
+        reply.raise_for_status()
+        return Student(self.url, name, reply.json()["token"])
+
+    def remove_students(self) -> None:
+        """Kill every process of every student created so far and delete them, homes included."""
+        for name in self.students:
+            kill_user_processes(name)
+            subprocess.run(["userdel", "-r", "-f", name], capture_output=True)
+        self.students = []
+
+    def close(self) -> None:
+        """Stop the hub (which stops the servers), then kill what is left and remove the users."""
+        children = []  # the proxy and the idle culler (in a session of its own): kill leftovers
+        if self.process is not None and self.process.poll() is None:
+            try:
+                children = psutil.Process(self.process.pid).children(recursive=True)
+            except psutil.Error:
+                pass
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        for proc in [*children, *(self.hub_processes().values() if hasattr(self, "state") else ())]:
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass
+        self.remove_students()
+        if hasattr(self, "log"):
+            self.log.close()
+        for folder in ("state", "shared"):
+            if hasattr(self, folder):
+                shutil.rmtree(getattr(self, folder), ignore_errors=True)
+
+
+def user_processes(name: str) -> list[psutil.Process]:
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return []
+    found = []
+    for proc in psutil.process_iter(["uids"]):
+        uids = proc.info["uids"]
+        if uids is not None and uids.real == uid:
+            found.append(proc)
+    return found
+
+
+def kill_user_processes(name: str) -> None:
+    procs = user_processes(name)
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=10)
+
+
+def user_memory_mb(name: str) -> tuple[float, float]:
+    """(RSS, PSS) in MB summed over every process of student ``name`` (server + kernels)."""
+    rss = pss = 0
+    for proc in user_processes(name):
+        try:
+            info = proc.memory_full_info()
+        except psutil.Error:
+            continue
+        rss, pss = rss + info.rss, pss + info.pss
+    return rss / 2**20, pss / 2**20
+
+
+class KernelError(RuntimeError):
+    """A cell raised in the student's kernel."""
+
+
+class Student:
+    """One student, talking to the hub and their own server with their own token."""
+
+    def __init__(self, url: str, name: str, token: str) -> None:
+        self.url, self.name = url, name
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"token {token}"
+        self.token = token
+        self.ws: websocket.WebSocket | None = None
+        self.session = uuid.uuid4().hex
+
+    def start_server(self, timeout: float = 300) -> float:
+        """Ask the hub for this student's server; seconds until it answers."""
+        start = time.monotonic()
+        reply = self.http.post(f"{self.url}/hub/api/users/{self.name}/server", timeout=60)
+        if reply.status_code not in (201, 202):
+            raise RuntimeError(f"{self.name}: server start refused: {reply.status_code} {reply.text}")
+        while True:
+            model = self.http.get(f"{self.url}/hub/api/users/{self.name}", timeout=30).json()
+            server = model.get("servers", {}).get("")
+            if server and server.get("ready"):
+                return time.monotonic() - start
+            if not model.get("pending") and not server:
+                raise RuntimeError(f"{self.name}: the server failed to start")
+            if time.monotonic() - start > timeout:
+                raise TimeoutError(f"{self.name}: server not ready in {timeout} s")
+            time.sleep(0.5)
+
+    def server_url(self, path: str) -> str:
+        return f"{self.url}/user/{self.name}/{path}"
+
+    def read_notebook(self, path: str) -> dict:
+        reply = self.http.get(self.server_url(f"api/contents/{path}"), timeout=60)
+        reply.raise_for_status()
+        return reply.json()["content"]
+
+    def open_notebook(self, path: str) -> None:
+        """A notebook session, as JupyterLab opens one: its kernel runs in the notebook's folder."""
+        reply = self.http.post(self.server_url("api/sessions"), timeout=120, json={
+            "path": path, "name": Path(path).name, "type": "notebook",
+            "kernel": {"name": "python3"}})
+        reply.raise_for_status()
+        kernel = reply.json()["kernel"]["id"]
+        ws_url = self.server_url(f"api/kernels/{kernel}/channels?session_id={self.session}")
+        self.ws = websocket.create_connection(
+            ws_url.replace("http://", "ws://"), timeout=300,  # no cell of 01 nears it
+            header=[f"Authorization: token {self.token}"])
+
+    def _send(self, msg_type: str, content: dict) -> str:
+        msg_id = uuid.uuid4().hex
+        self.ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": msg_type, "username": self.name,
+                       "session": self.session, "version": "5.3",
+                       "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+            "parent_header": {}, "metadata": {}, "content": content, "channel": "shell",
+            "buffers": []}))
+        return msg_id
+
+    def _until_idle(self, msg_id: str, shell_reply: bool = True) -> tuple[dict | None, list]:
+        """Messages in reply to ``msg_id`` until the kernel is idle: (shell reply, iopub)."""
+        reply, iopub, idle = None, [], False
+        while (shell_reply and reply is None) or not idle:
+            frame = self.ws.recv()
+            if isinstance(frame, bytes):  # a widget message with binary buffers (the PNG)
+                continue
+            msg = json.loads(frame)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["channel"] == "shell":
+                reply = msg["content"]
+            elif msg["channel"] == "iopub":
+                iopub.append(msg)
+                idle = msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"
+        return reply, iopub
+
+    def execute(self, code: str, user_expressions: dict | None = None) -> dict:
+        """Run ``code`` in the kernel; the execute_reply content. Raises KernelError on an error."""
+        msg_id = self._send("execute_request", {
+            "code": code, "silent": False, "store_history": True, "allow_stdin": False,
+            "user_expressions": user_expressions or {}, "stop_on_error": True})
+        reply, iopub = self._until_idle(msg_id)
+        if reply["status"] != "ok":
+            raise KernelError(f"{reply.get('ename')}: {reply.get('evalue')}")
+        reply["stdout"] = "".join(m["content"].get("text", "") for m in iopub
+                                  if m["msg_type"] == "stream")
+        return reply
+
+    def expressions(self, **expressions: str) -> dict:
+        """Evaluate Python expressions in the kernel (their repr, literal-evaluated)."""
+        reply = self.execute("", user_expressions=expressions)
+        return {key: ast.literal_eval(value["data"]["text/plain"])
+                for key, value in reply["user_expressions"].items()}
+
+    def move_widget(self, model_id: str, value: object) -> float:
+        """Move a widget as the browser does (a comm message); seconds until the kernel has
+        run its callbacks and is idle again (the redrawn image was sent before)."""
+        start = time.perf_counter()
+        msg_id = self._send("comm_msg", {"comm_id": model_id, "data": {
+            "method": "update", "state": {"value": value}, "buffer_paths": []}})
+        self._until_idle(msg_id, shell_reply=False)  # comm messages get no shell reply
+        return time.perf_counter() - start
+
+    def stop_server(self) -> None:
+        if self.ws is not None:
+            self.ws.shutdown()  # no closing handshake: it would wait on a reader still blocked
+            self.ws = None
+        self.http.delete(f"{self.url}/hub/api/users/{self.name}/server", timeout=60)

@@ -1,0 +1,66 @@
+"""Solutions to the exercises of notebooks/04_efros_leung (instructor key; tools/editions.py
+merges the bodies between the markers into the notebook)."""
+import numpy as np
+
+
+def exercise_next_pixel(filled, window):
+    """(y, x) of an unfilled pixel with the most filled pixels in its window."""
+    ### BEGIN SOLUTION
+    p = window // 2
+    counts = np.lib.stride_tricks.sliding_window_view(np.pad(filled, p), (window, window))
+    counts = counts.sum(axis=(2, 3))  # filled pixels in the window around every pixel
+    return np.unravel_index(np.where(filled, -1, counts).argmax(), filled.shape)
+    ### END SOLUTION
+
+
+def exercise_spiral_order(size):
+    """Every pixel (y, x) of a size x size image (size odd), from the centre outward in square
+    rings, each new pixel sharing an edge with one listed before it."""
+    ### BEGIN SOLUTION
+    c = size // 2
+    order = [(c, c)]
+    for r in range(1, c + 1):
+        # walk once around ring r, clockwise, starting just below its top-right corner: that
+        # pixel touches ring r - 1, and every later one touches the pixel before it
+        y, x = c - r + 1, c + r
+        for dy, dx, steps in [(1, 0, 2 * r - 1), (0, -1, 2 * r), (-1, 0, 2 * r), (0, 1, 2 * r)]:
+            for _ in range(steps):
+                order.append((y, x))
+                y, x = y + dy, x + dx
+        order.append((y, x))  # the top-right corner closes the ring
+    return order
+    ### END SOLUTION
+
+
+def exercise_copy_map(out, sample, size):
+    """Bool (H, W): True where the output pixel lies in a size x size patch of ``out`` that occurs
+    verbatim in ``sample``."""
+    ### BEGIN SOLUTION
+    windows = np.lib.stride_tricks.sliding_window_view
+    seen = {patch.tobytes() for patch in windows(sample, (size, size)).reshape(-1, size, size)}
+    view = windows(out, (size, size))
+    covered = np.zeros(out.shape, dtype=bool)
+    for i in range(view.shape[0]):
+        for j in range(view.shape[1]):
+            if view[i, j].tobytes() in seen:
+                covered[i:i + size, j:j + size] = True  # the patch's pixels, not only its corner
+    return covered
+    ### END SOLUTION
+
+
+# Exercise 4 (open): choosing the window from where it copies. Reference (seconds):
+#
+#     for w in windows:
+#         covered = exercise_copy_map(grid[w, 0.1], grid_sample, 9)
+#         print(w, f"{covered.mean():.0%}")   # plus imshow of the output and of `covered`
+#
+# prints 20%, 57%, 55%, 53% and 30% for windows 3, 5, 9, 15 and 21. Window 3 copies little
+# because it cannot keep a stroke going (broken dashes); windows 5 to 15 paste pieces of the
+# sample as large blocks (a texture that is mostly a collage of the sample); window 21 copies
+# least and keeps strokes continuous, but with a 64x64 sample it has only 44x44 windows to
+# choose from, so each pixel is a compromise and letters blur. Reasonable choices: 15 (keeps
+# the strokes, letter-sized) or 21 if copying must be avoided. With a sample four times larger
+# there are many more windows to choose from: the large windows find good (often exact)
+# continuations again, so expect them to copy more and blur less; the point to draw out is
+# that the window has to be judged against the sample's size, with the copy map as the
+# measure, not on its own.

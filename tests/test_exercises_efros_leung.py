@@ -1,0 +1,92 @@
+"""notebooks/04_efros_leung: the solutions pass their checks, and the checks name the usual
+mistakes."""
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+
+from genzoo_lite.exercises import efros_leung as el
+from solutions import load_solutions
+
+sol = load_solutions("04_efros_leung")
+
+
+def todo(*_):
+    raise NotImplementedError()
+
+
+def crash(*_):
+    return 1 / 0
+
+
+def test_registry_matches_solutions_and_labels(capsys):
+    assert [e.label for e in el.EXERCISES] == ["Exercise 1", "Exercise 2", "Exercise 3"]
+    for e in el.EXERCISES:
+        assert e.check(getattr(sol, e.function)).ok, e.label
+        assert f"✓ {e.label}:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check", [e.check for e in el.EXERCISES])
+def test_stub_and_crash_get_messages(check):
+    assert "not attempted" in check(todo).message
+    result = check(crash)
+    assert not result.ok and "ZeroDivisionError" in result.message
+
+
+def test_next_pixel_check():
+    def three_by_three(filled, window):
+        return sol.exercise_next_pixel(filled, 3)
+
+    assert "3x3" in el.check_next_pixel(three_by_three).message
+    assert "already filled" in el.check_next_pixel(lambda f, w: (0, 0)).message
+    assert "pair (y, x)" in el.check_next_pixel(lambda f, w: None).message
+
+
+def rings(size, key):
+    c = size // 2
+    pixels = [(y, x) for y in range(size) for x in range(size)]
+    return sorted(pixels, key=lambda p: (max(abs(p[0] - c), abs(p[1] - c)), key(p, c)))
+
+
+def test_spiral_order_check():
+    def message(fn):
+        result = el.check_spiral_order(fn)
+        assert not result.ok
+        return result.message
+
+    assert "raster order" in message(lambda n: [(y, x) for y in range(n) for x in range(n)])
+    # rings listed row by row start at a corner, which touches the inner ring only diagonally
+    assert "corner" in message(lambda n: rings(n, lambda p, c: p))
+    assert "diamond" in message(lambda n: sorted(
+        [(y, x) for y in range(n) for x in range(n)],
+        key=lambda p: (abs(p[0] - n // 2) + abs(p[1] - n // 2), p)))
+    assert "exactly once" in message(lambda n: sol.exercise_spiral_order(n)[:-1])
+    assert "outside" in message(lambda n: [(y + 1, x) for y, x in sol.exercise_spiral_order(n)])
+    assert "shape" in message(lambda n: list(range(n * n)))
+    # another right answer: the mirror image of the key's spiral (counter-clockwise)
+    assert el.check_spiral_order(
+        lambda n: [(y, n - 1 - x) for y, x in sol.exercise_spiral_order(n)]).ok
+
+def test_copy_map_check():
+    def hits(out, sample, size):
+        seen = {v.tobytes() for v in
+                sliding_window_view(sample, (size, size)).reshape(-1, size, size)}
+        view = sliding_window_view(out, (size, size))
+        return np.array([[view[i, j].tobytes() in seen for j in range(view.shape[1])]
+                         for i in range(view.shape[0])])
+
+    def corner(out, sample, size):
+        padded = np.zeros(out.shape, dtype=bool)
+        h = hits(out, sample, size)
+        padded[:h.shape[0], :h.shape[1]] = h
+        return padded
+
+    def message(fn):
+        result = el.check_copy_map(fn)
+        assert not result.ok
+        return result.message
+
+    assert "one value per patch" in message(hits)
+    assert "top-left" in message(corner)
+    assert "value occurs in the sample" in message(lambda o, s, k: np.isin(o, s))
+    assert "bool map" in message(lambda o, s, k: sol.exercise_copy_map(o, s, k).astype(int))
+    assert "strip" in message(lambda o, s, k: sol.exercise_copy_map(o, s, k - 1))

@@ -1,0 +1,83 @@
+"""notebooks/06_vqvae2: the key passes every check, and each usual mistake gets its message."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from genzoo_lite.exercises import vqvae as ex
+from genzoo_lite.models.quantizer import perplexity
+from solutions import load_solutions
+
+key = load_solutions("06_vqvae2")
+
+
+def todo(*_):
+    raise NotImplementedError()
+
+
+def boom(*_):
+    return 1 / 0
+
+
+def test_the_key_passes_and_the_stub_is_not_attempted(capsys):
+    for exercise in ex.EXERCISES:
+        assert exercise.check(getattr(key, exercise.function)).ok, exercise.label
+        assert capsys.readouterr().out.startswith(f"✓ {exercise.label}:")
+        result = exercise.check(todo)
+        assert not result.ok and result.message.startswith("not attempted"), result
+        assert "ZeroDivisionError" in exercise.check(boom).message
+        capsys.readouterr()
+
+
+def test_compression_ratio_names_the_mistakes():
+    def ratio(model, h, w, *, log=math.log2, levels=("top", "bottom"), pixel_bits=8,
+              fixed_maps=False):
+        maps = {"top": (16 if fixed_maps else h * w // 64, model.quant_top.num_codes),
+                "bottom": (64 if fixed_maps else h * w // 16, model.quant_bottom.num_codes)}
+        return pixel_bits * h * w / sum(n * log(k) for level, (n, k) in maps.items()
+                                        if level in levels)
+
+    assert ex.check_compression_ratio(ratio).ok
+    assert "upside down" in ex.check_compression_ratio(lambda *a: 1 / ratio(*a)).message
+    assert "nats" in ex.check_compression_ratio(lambda *a: ratio(*a, log=math.log)).message
+    assert "not K" in ex.check_compression_ratio(lambda *a: ratio(*a, log=float)).message
+    assert "left out the top" in ex.check_compression_ratio(
+        lambda *a: ratio(*a, levels=("bottom",))).message
+    assert "left out the bottom" in ex.check_compression_ratio(
+        lambda *a: ratio(*a, levels=("top",))).message
+    assert "8 bits" in ex.check_compression_ratio(lambda *a: ratio(*a, pixel_bits=1)).message
+    assert "grow with the image" in ex.check_compression_ratio(
+        lambda *a: ratio(*a, fixed_maps=True)).message
+    assert "expected a number" in ex.check_compression_ratio(lambda *a: None).message
+
+
+def test_codebook_size_names_the_mistakes():
+    scores = ex._perplexities(ex._usage())
+    assert sorted(scores) == [8, 16, 32, 64, 128, 256]
+    assert ex.check_codebook_size(lambda u: 64).ok
+    assert "largest codebook" in ex.check_codebook_size(lambda u: max(u)).message
+    assert "highest perplexity" in ex.check_codebook_size(
+        lambda u: max(scores, key=scores.get)).message
+    assert "entropies" in ex.check_codebook_size(lambda u: 32).message
+    for k in (8, 16):  # both use every code
+        assert "fraction of its codes" in ex.check_codebook_size(lambda u: k).message
+    assert "expected one of the sizes" in ex.check_codebook_size(lambda u: 100).message
+
+
+def test_usage_bits_names_the_mistakes():
+    def bits(top, bottom, kt, kb, *, log=math.log2, per_image=True):
+        n_top, n_bottom = (top[0].numel(), bottom[0].numel()) if per_image else \
+            (top.numel(), bottom.numel())
+        return n_top * log(perplexity(top, kt)) + n_bottom * log(perplexity(bottom, kb))
+
+    assert ex.check_usage_bits(bits).ok
+    assert "fixed-length" in ex.check_usage_bits(
+        lambda t, b, kt, kb: t[0].numel() * math.log2(kt) + b[0].numel() * math.log2(kb)).message
+    assert "nats" in ex.check_usage_bits(lambda *a: bits(*a, log=torch.log)).message
+    assert "all 40 images" in ex.check_usage_bits(lambda *a: bits(*a, per_image=False)).message
+    assert "bits per code" in ex.check_usage_bits(
+        lambda t, b, kt, kb: math.log2(perplexity(t, kt)) + math.log2(perplexity(b, kb))).message
+    assert "not bits" in ex.check_usage_bits(lambda *a: bits(*a, log=lambda p: p)).message
+    assert "left out the top" in ex.check_usage_bits(
+        lambda t, b, kt, kb: b[0].numel() * math.log2(perplexity(b, kb))).message

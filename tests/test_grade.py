@@ -1,0 +1,110 @@
+"""genzoo-grade scores right answers full marks and wrong ones zero, and survives a submission
+that raises or loops forever; a submission cannot pass by editing its check cells."""
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from genzoo_lite.exercises import exercises_for
+from genzoo_lite.grade import find_submissions, grade, main
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import editions  # noqa: E402
+
+STEM = "01_gaussian_mle"  # the quickest notebook to run
+
+
+def _wrong_answers(key: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Each solution region replaced by ``return None`` and every check call by a fake tick."""
+    wrong = nbformat.from_dict(key)
+    region = re.compile(rf"^(\s*){re.escape(editions.BEGIN)}\n.*?{re.escape(editions.END)}$",
+                        flags=re.S | re.M)
+    for cell in wrong.cells:
+        if cell.cell_type == "code" and editions.BEGIN in cell.source:
+            cell.source = region.sub(lambda m: f"{m.group(1)}return None", cell.source)
+            # A forged verdict: the grader must not read what the cells print.
+            cell.source = re.sub(r"^checks\.check_\w+\(.*$", 'print("✓ all correct")',
+                                 cell.source, flags=re.M)
+    return wrong
+
+
+def _with_cell_before_last_exercise(key, source: str) -> nbformat.NotebookNode:
+    broken = nbformat.from_dict(key)
+    last = max(i for i, c in enumerate(broken.cells) if "nbgrader" in c.metadata)
+    broken.cells.insert(last, nbformat.v4.new_code_cell(source))
+    return broken
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    key = editions.key_notebook(STEM)
+    first_setup = next(i for i, c in enumerate(key.cells) if c.cell_type == "code")
+    looping = nbformat.from_dict(key)
+    looping.cells.insert(first_setup + 1, nbformat.v4.new_code_cell("while True:\n    pass"))
+    submissions = {
+        "right": key,
+        "wrong": _wrong_answers(key),
+        "raises": _with_cell_before_last_exercise(key, "raise RuntimeError('student bug')"),
+        "loops": looping,
+    }
+    rows = []
+    # The endless loop gets a short limit of its own so that the test stays quick.
+    for batch, limit in ((("right", "wrong", "raises"), 300), (("loops",), 20)):
+        batch_folder = folder / f"limit{limit}"
+        for student in batch:
+            (batch_folder / student).mkdir(parents=True)
+            nbformat.write(submissions[student], batch_folder / student / f"{STEM}.ipynb")
+        out = batch_folder / "grades.csv"
+        grade(batch_folder, out, timeout=limit, check_timeout=30)
+        print(out.read_text())
+        with out.open() as handle:
+            rows += list(csv.DictReader(handle))
+    return {student: [r for r in rows if r["student"] == student] for student in submissions}
+
+
+def test_right_answers_score_full_marks(graded):
+    rows = graded["right"]
+    assert len(rows) == len(exercises_for(STEM))
+    assert all(r["score"] == "1" and r["status"] == "correct" for r in rows), rows
+
+
+def test_wrong_answers_score_zero_despite_forged_ticks(graded):
+    rows = graded["wrong"]
+    assert rows and all(r["score"] == "0" and r["status"] == "wrong" for r in rows), rows
+
+
+def test_a_crash_scores_what_ran_and_names_the_error(graded):
+    rows = graded["raises"]
+    assert [r["score"] for r in rows][:-1] == ["1"] * (len(rows) - 1)
+    assert rows[-1]["score"] == "0" and rows[-1]["status"] == "not reached"
+    assert "RuntimeError: student bug" in rows[-1]["detail"]
+
+
+def test_an_endless_loop_times_out_without_hanging_the_grader(graded):
+    rows = graded["loops"]
+    assert rows and all(r["score"] == "0" for r in rows)
+    assert all("time limit of 20 s" in r["detail"] for r in rows), rows
+
+
+def test_submissions_are_found_by_folder_or_by_file_name(tmp_path):
+    (tmp_path / "bob").mkdir()
+    for path in (tmp_path / "bob" / "02_ebm.ipynb", tmp_path / "alice_03_vae.ipynb",
+                 tmp_path / "homework.ipynb"):
+        path.write_text("{}")
+    found = {(s, n) for s, n, _ in find_submissions(tmp_path)}
+    assert found == {("bob", "02_ebm"), ("alice", "03_vae"), ("homework", None)}
+
+
+def test_bad_arguments_get_clear_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "missing")])
+    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="must be positive"):
+        grade(tmp_path, tmp_path / "g.csv", timeout=0)
