@@ -42,17 +42,33 @@ def patch_distance(samples: torch.Tensor, reference: torch.Tensor, size: int = 5
     drawn without replacement (seeded). Compare samplers at the same number of images: the
     floor grows as the samples get fewer.
     """
-    a, b = patches(samples, size), patches(reference, size)
-    if a.shape[1] != b.shape[1]:
+    for name, x in (("samples", samples), ("reference", reference)):
+        patches(x[:1], size)  # the same checks and errors as for all patches
+    if samples.shape[1] != reference.shape[1]:
         raise ValueError(f"samples and reference must have the same channels, got "
                          f"{samples.shape[1]} and {reference.shape[1]}")
     directions = check_int("directions", directions, minimum=1)
     max_patches = check_int("max_patches", max_patches, minimum=1)
     gen = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
-    a, b = (p[torch.randperm(len(p), generator=gen)[:max_patches]] for p in (a, b))
+    a, b = (_drawn_patches(x, size, max_patches, gen) for x in (samples, reference))
     a, b = a - a.mean(dim=1, keepdim=True), b - b.mean(dim=1, keepdim=True)
     unit = torch.randn(a.shape[1], directions, generator=gen, dtype=torch.float64)
     unit /= unit.norm(dim=0)
     q = torch.linspace(0.005, 0.995, 99, dtype=torch.float64)
     return float((torch.quantile(a @ unit, q, dim=0) - torch.quantile(b @ unit, q, dim=0))
                  .abs().mean())
+
+
+def _drawn_patches(x: torch.Tensor, size: int, count: int, gen: torch.Generator) -> torch.Tensor:
+    """``patches(x, size)[torch.randperm(P, generator=gen)[:count]]``, without building all P
+    patches first (2400 crops of 32x32 make 2.4 million; this keeps the memory to ``count``)."""
+    n, c, h, w = x.shape
+    rows, cols = h - size + 1, w - size + 1
+    chosen = torch.randperm(n * rows * cols, generator=gen)[:count]
+    image, place = chosen // (rows * cols), chosen % (rows * cols)
+    top, left = place // cols, place % cols
+    offsets = torch.arange(size)
+    ii = (top[:, None] + offsets)[:, None, :, None]  # (M, 1, s, 1)
+    jj = (left[:, None] + offsets)[:, None, None, :]  # (M, 1, 1, s)
+    picked = x[image[:, None, None, None], torch.arange(c)[None, :, None, None], ii, jj]
+    return picked.reshape(len(chosen), -1).double()  # (M, C*s*s), unfold's order

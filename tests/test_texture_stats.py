@@ -52,3 +52,14 @@ def test_bad_input_is_named():
         patches(torch.zeros(1, 1, 4, 4))
     with pytest.raises(ValueError, match="same channels"):
         patch_distance(torch.zeros(1, 3, 8, 8), torch.zeros(1, 1, 8, 8))
+
+
+def test_drawn_patches_equal_drawing_from_all_patches():
+    """The memory-light draw picks exactly the rows a permutation of all patches would."""
+    from genzoo_lite.texture_stats import _drawn_patches, patches
+
+    x = torch.rand(7, 3, 12, 10, generator=torch.Generator().manual_seed(1))
+    every = patches(x, 5)
+    expected = every[torch.randperm(len(every), generator=torch.Generator().manual_seed(3))[:50]]
+    torch.testing.assert_close(_drawn_patches(x, 5, 50, torch.Generator().manual_seed(3)),
+                               expected, rtol=0, atol=0)
