@@ -53,6 +53,10 @@ def missing_prerequisites() -> str | None:
         import jupyterhub  # noqa: F401 (only whether it is installed)
     except ImportError:
         return "needs JupyterHub: pip install -e '.[classroom]'"
+    for needed in (ROOT, Path(sysconfig.get_paths()["purelib"])):
+        if not _others_can_reach(needed / "x"):
+            return (f"students run as their own users and cannot reach {needed} (a folder above "
+                    f"it lacks o+x): use a checkout and venv other users can read, e.g. under /srv")
     return None
 
 
