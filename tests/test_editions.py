@@ -37,7 +37,7 @@ def test_registry_notebook_and_solutions_name_the_same_functions(stem):
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_every_solution_passes_its_check_and_the_stub_is_not_attempted(stem, capsys):
+def test_every_solution_passes_and_a_stub_or_a_crash_gets_its_message(stem, capsys):
     solutions = load_solutions(stem)
     for exercise in exercises_for(stem):
         answer = getattr(solutions, exercise.function)
@@ -48,9 +48,14 @@ def test_every_solution_passes_its_check_and_the_stub_is_not_attempted(stem, cap
         def stub(*args, **kwargs):
             raise NotImplementedError()
 
-        stub.__signature__ = inspect.signature(answer)
+        def crash(*args, **kwargs):
+            return 1 / 0
+
+        stub.__signature__ = crash.__signature__ = inspect.signature(answer)
         verdict = exercise.check(stub)
         assert not verdict.ok and verdict.message.startswith("not attempted"), verdict
+        verdict = exercise.check(crash)
+        assert not verdict.ok and "ZeroDivisionError" in verdict.message, verdict
         capsys.readouterr()
 
 

@@ -46,3 +46,12 @@ def call_answer(fn: Callable, *args) -> tuple[Any, str | None]:
         return None, "not_attempted"
     except Exception as err:  # noqa: BLE001 - any error in student code becomes a message
         return None, f"your function raised {type(err).__name__}: {err}"
+
+
+def as_number(value: Any) -> tuple[float | None, str | None]:
+    """``(float(value), None)``, or ``(None, message)`` for an answer that is not one number."""
+    try:
+        return float(value), None
+    except (TypeError, ValueError, RuntimeError):
+        return None, (f"expected a number (a float or a one-element tensor), got "
+                      f"{type(value).__name__}")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import Exercise, Result, not_attempted, report
+from ._report import Exercise, Result, as_number, not_attempted, report
 from ._report import call_answer as _call
 
 __all__ = ["check_mle_variance", "check_lognormal_fit", "check_full_minus_diag", "EXERCISES"]
@@ -18,14 +18,6 @@ def _close(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-9)
 
 
-def _number(value) -> tuple[float | None, str | None]:
-    try:
-        return float(value), None
-    except (TypeError, ValueError, RuntimeError):
-        return None, (f"expected a number (a float or a one-element tensor), got "
-                      f"{type(value).__name__}")
-
-
 def check_mle_variance(mle_sigma2: Callable[[torch.Tensor], torch.Tensor]) -> Result:
     """Exercise 1: ``mle_sigma2(x)`` must return the maximum-likelihood variance of a 1-D x."""
     value, error = _call(mle_sigma2, _X.clone())
@@ -34,7 +26,7 @@ def check_mle_variance(mle_sigma2: Callable[[torch.Tensor], torch.Tensor]) -> Re
                       "Exercise 1")
     if error:
         return report(Result(False, error), "Exercise 1")
-    value, error = _number(value)
+    value, error = as_number(value)
     if error:
         return report(Result(False, error), "Exercise 1")
     n, mu = len(_X), _X.mean()
@@ -79,7 +71,7 @@ def check_lognormal_fit(lognormal_fit: Callable[[torch.Tensor], float]) -> Resul
                       name)
     if error:
         return report(Result(False, error), name)
-    value, error = _number(value)
+    value, error = as_number(value)
     if error:
         return report(Result(False, error), name)
     z = y.log()
@@ -125,7 +117,7 @@ def check_full_minus_diag(full_minus_diag: Callable[[torch.Tensor], float]) -> R
         return report(not_attempted("compare the two maximized log-likelihoods"), name)
     if error:
         return report(Result(False, error), name)
-    value, error = _number(value)
+    value, error = as_number(value)
     if error:
         return report(Result(False, error), name)
     xc = x - x.mean(0)

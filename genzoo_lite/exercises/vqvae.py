@@ -12,7 +12,7 @@ import torch
 
 from ..models.quantizer import perplexity
 from ..models.vqvae2 import VQVAE2
-from ._report import Exercise, Result, not_attempted, report
+from ._report import Exercise, Result, as_number, not_attempted, report
 from ._report import call_answer as _call
 
 __all__ = ["check_compression_ratio", "check_codebook_size", "check_usage_bits", "EXERCISES"]
@@ -20,13 +20,6 @@ __all__ = ["check_compression_ratio", "check_codebook_size", "check_usage_bits",
 
 def _close(value: float, target: float) -> bool:
     return math.isclose(value, target, rel_tol=1e-4)
-
-
-def _number(value) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ----- Exercise 1: compression ratio of the two code maps ----------------------------------
@@ -45,7 +38,7 @@ def check_compression_ratio(compression_ratio: Callable[[VQVAE2, int, int], floa
                           name)
         if error:
             return report(Result(False, error), name)
-        value = _number(value)
+        value, _ = as_number(value)
         if value is None:
             return report(Result(False, "expected a number (pixel bits / code bits)"), name)
         pixels = height * width
@@ -155,7 +148,7 @@ def check_usage_bits(usage_bits: Callable[[torch.Tensor, torch.Tensor, int, int]
                       name)
     if error:
         return report(Result(False, error), name)
-    value = _number(value)
+    value, _ = as_number(value)
     if value is None:
         return report(Result(False, "expected a number: bits per image"), name)
     p_top, p_bottom = perplexity(top, 32).item(), perplexity(bottom, 64).item()

@@ -4,16 +4,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ._report import Exercise, Result, call_answer, not_attempted, report
+from ._report import Exercise, Result, as_number, call_answer, not_attempted, report
 
 __all__ = ["check_bits_per_dim", "check_dequantized_bits", "check_better_model", "EXERCISES"]
-
-
-def _number(value) -> tuple[float | None, str | None]:
-    try:
-        return float(value), None
-    except (TypeError, ValueError, RuntimeError):
-        return None, f"expected a number, got {type(value).__name__}"
 
 
 def check_bits_per_dim(bits_per_dim: Callable[[float, int], float]) -> Result:
@@ -24,7 +17,7 @@ def check_bits_per_dim(bits_per_dim: Callable[[float, int], float]) -> Result:
         return report(not_attempted("convert nats per image to bits per pixel"), name)
     if error:
         return report(Result(False, error), name)
-    value, error = _number(value)
+    value, error = as_number(value)
     if error:
         return report(Result(False, error), name)
     right = 95.0 / (64 * math.log(2))
@@ -61,7 +54,7 @@ def check_dequantized_bits(dequantized_bits: Callable[[float, int, int], float])
                           name)
         if error:
             return report(Result(False, error), name)
-        value, error = _number(value)
+        value, error = as_number(value)
         if error:
             return report(Result(False, error), name)
         values.append(value)
