@@ -93,6 +93,8 @@ def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: i
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
+        ys_list, xs_list = ys.tolist(), xs.tolist()
+        canvas = s.canvas
         for start in range(0, steps, BATCH):
             stop = min(start + BATCH, steps)
             when = step_windows[ys[start:stop], xs[start:stop]].reshape(stop - start, -1)
@@ -106,26 +108,26 @@ def efros_leung(sample: np.ndarray, out_shape: tuple[int, int] | None, window: i
             before = canvas_windows[ys[start:stop], xs[start:stop]].transpose(0, 2, 3, 1)
             v = np.concatenate([weights, -2 * weights * before.reshape(stop - start, k)], axis=1)
             approx_all = torch.mm(torch.from_numpy(v), screen_t).numpy()  # (B, N)
-            later_taps = [np.flatnonzero(row) for row in later]
-            for step in range(start, stop):
-                y, x = int(ys[step]), int(xs[step])
-                b = step - start
-                template = s.canvas[y:y + window, x:x + window].ravel()  # (k,)
-                weighted = weights[b] * template
+            tap_rows, tap_cols = later.nonzero()  # row b's taps: tap_cols[bounds[b]:bounds[b + 1]]
+            bounds = np.searchsorted(tap_rows, np.arange(stop - start + 1)).tolist()
+            for b in range(stop - start):
+                step = start + b
+                y, x = ys_list[step], xs_list[step]
+                template = canvas[y:y + window, x:x + window].reshape(-1)  # (k,)
+                w_b = weights[b]
+                weighted = w_b * template
                 approx = approx_all[b]
-                taps = later_taps[b]
-                if len(taps):  # the pixels filled since the batch started (a plain loop, no BLAS)
-                    approx -= np.einsum("i,ij->j", 2 * weighted[taps], columns[taps])
-                best = float(approx.min())
-                short = np.flatnonzero(approx <= (1 + s.error_threshold) * (best + slack) + slack
-                                       + TIE_TOLERANCE
-                                       + s.error_threshold * float(weighted @ template))
+                if bounds[b + 1] > bounds[b]:  # the pixels filled since the batch started
+                    taps = tap_cols[bounds[b]:bounds[b + 1]]
+                    approx -= (2 * weighted[taps]) @ columns[taps]
+                best = approx.min()
+                short = (approx <= (1 + s.error_threshold) * (best + slack) + slack
+                         + TIE_TOLERANCE + s.error_threshold * (weighted @ template)).nonzero()[0]
                 if len(short) > 1:  # measure the few near-best windows directly
-                    diff = np.take(rows, short, axis=0)  # (len(short), k)
+                    diff = rows[short]  # (len(short), k)
                     diff -= template
                     diff *= diff
-                    exact = np.einsum("ij,j->i", diff, weights[b])
-                    short = short[candidate_mask(exact, s.error_threshold)]
+                    short = short[candidate_mask(diff @ w_b, s.error_threshold)]
                 i, j = divmod(int(short[s.rng.integers(len(short))]), n_cols)
                 s.fill(y, x, i + p, j + p, step)
     finally:
