@@ -1,6 +1,7 @@
 """Benchmark: the likelihood targets of issue 16, each retrained from its recipe on one thread.
 
-* ``gated_pixelcnn_digits``: test bits/dim (target at most 1.75) and its training time;
+* ``gated_pixelcnn_digits`` and ``gated_pixelcnn_pair_digits`` (two of them, conditionals
+  averaged): test bits/dim (target at most 1.75) and the training time (target 60 CPU s);
 * ``vae_digits_8d``: test negative IWAE bound with k = 1000, nats per digit (target at most 90),
   and its training time.
 
@@ -9,10 +10,11 @@ touched), then scored on the 447 test digits. Training time is given twice: the 
 the one training thread (``time.process_time``, the fair figure on a shared machine) and the wall
 seconds. Bits/dim and nats reproduce exactly; the seconds vary with the machine and its load.
 
-Usage: python benchmarks/bench_likelihood.py [--quick] [--variants]
+Usage: python benchmarks/bench_likelihood.py [--quick] [--variants {gated,vae,all}]
   --quick     one epoch each, IWAE k = 10: checks that it runs, the figures mean nothing
-  --variants  also retrain the Gated PixelCNN variants of genzoo_lite/likelihood_variants.py
-              (about 7 minutes of CPU; not part of `make bench`)
+  --variants  also retrain the variants of genzoo_lite/likelihood_variants.py: the Gated
+              PixelCNN's (about 7 minutes of CPU), the VAE's (about 7 minutes) or both; not
+              part of `make bench`
 Prints one JSON line: {"likelihood": {recipe: {...}}, "variants": {variant: {...}}}.
 """
 from __future__ import annotations
@@ -25,13 +27,16 @@ import torch
 
 from genzoo_lite import train_recipe
 from genzoo_lite.data import load_digits
-from genzoo_lite.likelihood_variants import GATED_VARIANTS
+from genzoo_lite.likelihood_variants import GATED_VARIANTS, VAE_VARIANTS
 from genzoo_lite.models.gated_pixelcnn import GatedPixelCNN
 from genzoo_lite.models.logistic_mixture import LogisticMixtureGatedPixelCNN
 from genzoo_lite.models.pixelcnn import train_autoregressive
+from genzoo_lite.models.pixelcnn_ensemble import PixelCNNEnsemble, train_ensemble
+from genzoo_lite.models.vae import VAE, train_vae
 from genzoo_lite.utils import seeded
 
 TARGETS = {"gated_pixelcnn_digits": ("test_bits_per_dim", 1.75),
+           "gated_pixelcnn_pair_digits": ("test_bits_per_dim", 1.75),
            "vae_digits_8d": ("test_nll_iwae1000_nats", 90.0)}
 
 
@@ -59,29 +64,52 @@ def measure(name: str, quick: bool = False) -> dict:
 
 def measure_variant(variant: dict) -> dict:
     """Train one Gated PixelCNN variant (seed 0) on train, stop on val: its test bits/dim."""
-    build = LogisticMixtureGatedPixelCNN if variant.get("mixtures") else GatedPixelCNN
-    with seeded(0):
-        model = build(**variant["model"])
     x, x_val = (load_digits(split)[0].long() for split in ("train", "val"))
-    cpu0, wall0 = time.process_time(), time.perf_counter()
     extra = {"x_val": x_val} if variant["train"].get("ema_decay") else {}
-    history = train_autoregressive(model, x, **variant["train"], **extra,
-                                   generator=torch.Generator().manual_seed(0), progress=False)
+    with seeded(0):
+        if variant.get("members"):
+            model = PixelCNNEnsemble(variant["members"], **variant["model"])
+        elif variant.get("mixtures"):
+            model = LogisticMixtureGatedPixelCNN(**variant["model"])
+        else:
+            model = GatedPixelCNN(**variant["model"])
+    train = train_ensemble if variant.get("members") else train_autoregressive
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    history = train(model, x, **variant["train"], **extra,
+                    generator=torch.Generator().manual_seed(0), progress=False)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return {"test_bits_per_dim": score("gated", model.eval(), 0),
-            "best_epoch": history.get("best_epoch", [len(history["loss"])])[0],
+            "best_epoch": history.get("best_epoch", [len(history["loss"])]),
+            "train_cpu_seconds": round(cpu, 1), "train_wall_seconds": round(wall, 1)}
+
+
+def measure_vae_variant(variant: dict) -> dict:
+    """Train one VAE variant (seed 0, as ``train_recipe``) on train, stop on val: its test
+    negative IWAE_1000 bound."""
+    with seeded(0):
+        model = VAE(**variant["model"])
+    x, x_val = (load_digits(split)[0] for split in ("train", "val"))
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    history = train_vae(model, x, x_val, **variant["train"],
+                        generator=torch.Generator().manual_seed(0), progress=False)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"test_nll_iwae1000_nats": score("vae_digits_8d", model.eval(), 1000),
+            "best_epoch": history["best_epoch"][0],
             "train_cpu_seconds": round(cpu, 1), "train_wall_seconds": round(wall, 1)}
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one epoch each, IWAE k = 10")
-    parser.add_argument("--variants", action="store_true", help="also the Gated PixelCNN variants")
+    parser.add_argument("--variants", choices=("gated", "vae", "all"),
+                        help="also retrain these variants")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     result = {"likelihood": {name: measure(name, args.quick) for name in TARGETS}}
-    if args.variants:
+    if args.variants in ("gated", "all"):
         result["variants"] = {v["variant"]: measure_variant(v) for v in GATED_VARIANTS}
+    if args.variants in ("vae", "all"):
+        result["vae_variants"] = {v["variant"]: measure_vae_variant(v) for v in VAE_VARIANTS}
     return result
 
 

@@ -2,7 +2,7 @@
 
 Each model from ``load_pretrained`` draws ``--n`` samples (seed 2, as notebooks/00_zoo_overview,
 "Sample quality beside likelihood"); they are scored by ``DigitQuality`` (the shipped
-``digit_classifier``'s features, against the 1000 training digits). The floor is the first
+``digit_classifier``'s features, against the 1000 training digits). The reference is the first
 ``--n`` test digits scored the same way. Bits/dim as in bench_zoo (exact, or the VAE's IWAE
 bound). The discretized Gaussian and the GMM are fitted in the notebook and have no recipe.
 
@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> dict:
     classifier = load_pretrained("digit_classifier")
     quality = DigitQuality(classifier, x_train)
     accuracy = (classifier.predict_proba(x_test).argmax(1) == y_test).float().mean().item()
-    scores = {"test digits (floor)": quality(x_test[:n])}
-    bits: dict[str, float | None] = {"test digits (floor)": None}
+    scores = {"test digits (reference)": quality(x_test[:n])}
+    bits: dict[str, float | None] = {"test digits (reference)": None}
     k = 10 if args.quick else 1000
     with torch.no_grad():
         for label, (sampler, scored) in samplers().items():

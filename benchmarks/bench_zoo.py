@@ -21,7 +21,8 @@ from genzoo_lite import load_digits, load_pretrained
 
 #: The zoo table's models that are shipped: its label -> recipe name.
 ZOO = {"independent pixels": "independent_digits", "PixelCNN": "pixelcnn_digits",
-       "Gated PixelCNN": "gated_pixelcnn_digits", "VAE, 8-D": "vae_digits_8d"}
+       "Gated PixelCNN": "gated_pixelcnn_digits", "Gated PixelCNN pair": "gated_pixelcnn_pair_digits",
+       "VAE, 8-D": "vae_digits_8d"}
 
 
 @torch.no_grad()

@@ -1,14 +1,15 @@
 """What helps a Gated PixelCNN and a VAE on 1000 training digits: measured variants (issue 16).
 
-Printed in notebooks/05_pixelcnn, "What helps on 1000 digits", and notebooks/03_vae. Each row:
-trained on the 1000 ``train`` digits on one thread (seed 0), the epoch kept by the ``val``
-split where marked, scored once on the 447 ``test`` digits. Training time twice: the CPU
-seconds of the training thread (``time.process_time``, including the per-epoch validation) and
-the wall seconds (for the 26-epoch and the two shipped rows: CPU seconds of the whole
+Printed in notebooks/05_pixelcnn, "What helps on 1000 digits" (``GATED_VARIANTS``) and
+notebooks/03_vae, "What helps on 1000 digits" (``VAE_VARIANTS``). Each row: trained on the 1000
+``train`` digits on one thread (seed 0), the epoch kept by the ``val`` split where marked,
+scored once on the 447 ``test`` digits. Training time as the CPU seconds of the training thread
+(``time.process_time``, including the validation checks); the Gated PixelCNN rows also give the
+wall seconds (for the 26-epoch and the two shipped rows: CPU seconds of the whole
 ``tools/retrain_weights.py`` process). All were measured on a 2-core machine shared with other
-jobs (load 5 to 18): the wall seconds are inflated several times, the CPU seconds somewhat. Bits/dim and nats
-reproduce exactly; ``python benchmarks/bench_likelihood.py --variants`` retrains the Gated
-PixelCNN rows (``model``: its constructor arguments; ``train``: ``train_autoregressive``'s).
+jobs: the wall seconds are inflated several times, the CPU seconds somewhat. Bits/dim and nats
+reproduce exactly: ``python benchmarks/bench_likelihood.py --variants {gated,vae,all}`` retrains
+the rows from their ``model`` (constructor arguments) and ``train`` (the trainer's arguments).
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ __all__ = ["GATED_VARIANTS", "VAE_VARIANTS"]
 
 _OLD = dict(lr=5e-3, batch_size=64, weight_decay=1e-4)
 _EMA = dict(_OLD, ema_decay=0.99)  # + cosine lr decay + early stopping on val (models/ema.py)
+_WARM = dict(_EMA, num_epochs=40, patience=3, batch_size=16, ema_warmup=True)
 
-#: Gated PixelCNN variants (17-level softmax unless ``mixtures``), test bits/dim.
+#: Gated PixelCNN variants (17-level softmax unless ``mixtures``; ``members``: that many,
+#: their conditionals averaged, models/pixelcnn_ensemble.py), test bits/dim.
 GATED_VARIANTS = (
     dict(variant="previous recipe: 18 epochs, constant lr", model={},
          train=dict(_OLD, num_epochs=18), test_bits=1.8249, cpu_s=35.7, wall_s=146.9),
@@ -25,7 +28,7 @@ GATED_VARIANTS = (
          train=dict(_EMA, num_epochs=40), test_bits=1.8028, cpu_s=77.6, wall_s=731.7),
     dict(variant="same, 26 epochs (cosine over 26)", model={},
          train=dict(_EMA, num_epochs=26), test_bits=1.8153, cpu_s=60.4, wall_s=784.2),
-    dict(variant="shipped: cosine over 40, stop 3 epochs after the best (28)", model={},
+    dict(variant="cosine over 40, stop 3 epochs after the best (28)", model={},
          train=dict(_EMA, num_epochs=40, patience=3), test_bits=1.8028, cpu_s=65.8,
          wall_s=453.0),
     dict(variant="same, dropout 0.4 (from 0.2), 28 epochs", model=dict(dropout=0.4),
@@ -36,14 +39,52 @@ GATED_VARIANTS = (
     dict(variant="PixelCNN++ output: 5 discretized logistics, EMA, 40 epochs",
          model=dict(mixtures=5), mixtures=5, train=dict(_EMA, num_epochs=40),
          test_bits=1.8254, cpu_s=104.3, wall_s=773.9),
+    dict(variant="shipped: EMA warm-up, batch 16, embedding 16 (14 of 17)",
+         model=dict(embed_dim=16), train=_WARM, test_bits=1.7787, cpu_s=46.3, wall_s=46.4),
+    dict(variant="shipped pair: two of those (24 epochs, lr 7e-3), averaged",
+         model=dict(embed_dim=16), members=2,
+         train=dict(_WARM, num_epochs=24, lr=7e-3, patience=1),
+         test_bits=1.7522, cpu_s=56.7, wall_s=56.9),
 )
 
-#: 8-D VAE variants (categorical decoder), test negative IWAE_1000 bound in nats per digit.
+#: 8-D VAE variants (``model``: VAE's constructor arguments; ``train``: ``train_vae``'s, with the
+#: ``val`` split for early stopping), test negative IWAE_1000 bound in nats per digit.
+_ELBO = dict(num_epochs=150, lr=1e-3, batch_size=64, check_every=5)
+_IWAE = dict(_ELBO, iwae_k=5)
+_SHIPPED = dict(_IWAE, num_epochs=200, lr=2e-3)
+_GAUSS = dict(latent_dim=8, likelihood="gaussian")
 VAE_VARIANTS = (
-    dict(variant="previous recipe: ELBO, hidden 200, dropout 0.3, 150 epochs",
-         test_nats=93.84, cpu_s=27.7, wall_s=290.1),
-    dict(variant="IWAE k=5 objective, same network, 150 epochs", test_nats=92.99, cpu_s=47.6,
-         wall_s=584.2),
-    dict(variant="shipped: IWAE k=5, 80 epochs, val stop on the IWAE_5 bound",
-         test_nats=93.07, cpu_s=36.5, wall_s=474.1),
+    dict(variant="categorical decoder, ELBO, dropout 0.3 (issue-12 recipe)",
+         model=dict(latent_dim=8, dropout=0.3), train=_ELBO,
+         test_nats=94.18, cpu_s=16.7, best_epoch=110),
+    dict(variant="categorical, IWAE k=5, 80 epochs (previous recipe)",
+         model=dict(latent_dim=8, dropout=0.3), train=dict(_IWAE, num_epochs=80),
+         test_nats=93.07, cpu_s=18.9, best_epoch=70),
+    dict(variant="learned-sigma Gaussian decoder, ELBO, dropout 0.3",
+         model=dict(_GAUSS, dropout=0.3), train=_ELBO,
+         test_nats=91.61, cpu_s=11.2, best_epoch=150),
+    dict(variant="same, IWAE k=5, 80 epochs",
+         model=dict(_GAUSS, dropout=0.3), train=dict(_IWAE, num_epochs=80),
+         test_nats=91.42, cpu_s=11.4, best_epoch=80),
+    dict(variant="same, 200 epochs",
+         model=dict(_GAUSS, dropout=0.3), train=dict(_IWAE, num_epochs=200),
+         test_nats=88.84, cpu_s=30.4, best_epoch=190),
+    dict(variant="same, lr 2e-3",
+         model=dict(_GAUSS, dropout=0.3), train=_SHIPPED,
+         test_nats=88.72, cpu_s=35.0, best_epoch=125),
+    dict(variant="shipped: same, dropout 0.2",
+         model=dict(_GAUSS, dropout=0.2), train=_SHIPPED,
+         test_nats=87.14, cpu_s=32.2, best_epoch=155),
+    dict(variant="shipped, but dropout 0.1",
+         model=dict(_GAUSS, dropout=0.1), train=_SHIPPED,
+         test_nats=87.7, cpu_s=27.2, best_epoch=65),
+    dict(variant="shipped, but a 16-D latent",
+         model=dict(_GAUSS, latent_dim=16, dropout=0.2), train=_SHIPPED,
+         test_nats=86.97, cpu_s=28.8, best_epoch=165),
+    dict(variant="shipped, but hidden layers of 300",
+         model=dict(_GAUSS, hidden=300, dropout=0.2), train=_SHIPPED,
+         test_nats=88.25, cpu_s=42.3, best_epoch=65),
+    dict(variant="shipped, but the categorical decoder",
+         model=dict(latent_dim=8, dropout=0.2), train=_SHIPPED,
+         test_nats=93.19, cpu_s=54.8, best_epoch=45),
 )

@@ -81,6 +81,13 @@ def test_discretized_logistic_mixture_is_normalized_and_peaks_at_its_mean():
     # a mean far below 0: the lower tail puts all the mass on level 0
     far = discretized_logistic_mixture_log_probs(means - 50, log_scales, logits, 17)
     assert far[0, 0].exp().item() == pytest.approx(1.0, abs=1e-5)
+    # a sharp logistic is symmetric about its mean: the bins two levels above it hold as little
+    # as those two below (no floor near 1e-6 above the mean), and the 17 still sum to one
+    sharp = discretized_logistic_mixture_log_probs(means, torch.full_like(log_scales, -3.0),
+                                                   logits, 17)[0, :, 0, 0]
+    assert sharp.exp().sum().item() == pytest.approx(1.0, abs=1e-6)
+    assert sharp[5].item() == pytest.approx(sharp[1].item(), abs=1e-3)
+    assert sharp[5].item() < -25
 
 
 def test_logistic_mixture_pixelcnn_is_causal_and_a_distribution():

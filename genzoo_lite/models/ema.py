@@ -30,16 +30,25 @@ class WeightAverage:
 
     Buffers are not averaged (the models here have none that are learned). ``copy_to(model)``
     writes the average into a model of the same architecture.
+
+    With ``warmup``, update t (1, 2, ...) uses decay min(decay, (1 + t) / (10 + t)) instead, so
+    the average forgets the random initial weights within the first steps rather than after
+    about 1 / (1 - decay) of them (the "num_updates" rule of TensorFlow's moving average).
     """
 
-    def __init__(self, model: nn.Module, decay: float) -> None:
+    def __init__(self, model: nn.Module, decay: float, warmup: bool = False) -> None:
         self.decay = check_fraction("ema_decay", decay, upper_open=True)
+        self.warmup = warmup
+        self.num_updates = 0
         self.params = [p.detach().clone() for p in model.parameters()]
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
+        self.num_updates += 1
+        t = self.num_updates
+        decay = min(self.decay, (1 + t) / (10 + t)) if self.warmup else self.decay
         for avg, p in zip(self.params, model.parameters()):
-            avg.lerp_(p.detach(), 1.0 - self.decay)
+            avg.lerp_(p.detach(), 1.0 - decay)
 
     @torch.no_grad()
     def copy_to(self, model: nn.Module) -> None:
@@ -51,6 +60,7 @@ def train_averaged(model: AutoregressiveModel, x: torch.Tensor,
                    x_val: torch.Tensor | None = None, *,
                    num_epochs: int, lr: float, batch_size: int, weight_decay: float = 0.0,
                    ema_decay: float = 0.99, patience: int | None = None,
+                   ema_warmup: bool = False,
                    generator: torch.Generator | None = None, progress: bool = True) -> History:
     """Maximum likelihood with Adam, a cosine learning-rate decay, an EMA of the weights, and
     early stopping on the validation bits/dim of the averaged weights (without ``x_val``: the
@@ -62,6 +72,8 @@ def train_averaged(model: AutoregressiveModel, x: torch.Tensor,
         ema_decay: the average's decay per optimizer step (0.99: about the last 100 steps).
         patience: with ``x_val``, stop after this many epochs without a better val bits/dim
             (the cosine schedule still spans ``num_epochs``; it saves the rest of the time).
+        ema_warmup: start the average with a smaller decay (see :class:`WeightAverage`); with
+            few optimizer steps per epoch the plain average lags the weights by many epochs.
         generator: the shuffling (and dropout) randomness; default seeded with 0.
 
     Returns:
@@ -72,7 +84,7 @@ def train_averaged(model: AutoregressiveModel, x: torch.Tensor,
     check_levels(x, model.levels)
     if x_val is not None:
         check_levels(x_val, model.levels, "x_val")
-    average = WeightAverage(model, ema_decay)
+    average = WeightAverage(model, ema_decay, ema_warmup)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     total = num_epochs * math.ceil(len(x) / batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(

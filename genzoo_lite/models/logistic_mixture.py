@@ -34,12 +34,17 @@ def discretized_logistic_mixture_log_probs(means: torch.Tensor, log_scales: torc
     centred = k - means.unsqueeze(2)  # (N, M, levels, H, W)
     inv_scale = torch.exp(-log_scales).unsqueeze(2)
     upper, lower = (centred + 0.5) * inv_scale, (centred - 0.5) * inv_scale
-    log_cdf_upper = F.logsigmoid(upper)
-    # log(sigmoid(upper) - sigmoid(lower)) = log cdf_upper + log(1 - cdf_lower / cdf_upper)
-    ratio = (F.logsigmoid(lower) - log_cdf_upper).clamp(max=-1e-6)
-    inner = log_cdf_upper + torch.log(-torch.expm1(ratio))
+    log_cdf_upper, log_sf_lower = F.logsigmoid(upper), F.logsigmoid(-lower)
+    # log(a - b) = log a + log(1 - b / a): below the mean a, b = CDF(upper), CDF(lower); above
+    # it the survival functions a, b = SF(lower), SF(upper), so that neither side is the
+    # difference of two numbers near 1 (which rounds to 0 and would be floored by the clamp)
+    below = log_cdf_upper + torch.log(-torch.expm1(
+        (F.logsigmoid(lower) - log_cdf_upper).clamp(max=-1e-6)))
+    above = log_sf_lower + torch.log(-torch.expm1(
+        (F.logsigmoid(-upper) - log_sf_lower).clamp(max=-1e-6)))
     log_bins = torch.where(k == 0, log_cdf_upper,
-                           torch.where(k == levels - 1, F.logsigmoid(-lower), inner))
+                           torch.where(k == levels - 1, log_sf_lower,
+                                       torch.where(centred < 0, below, above)))
     log_weights = F.log_softmax(mixture_logits, dim=1).unsqueeze(2)
     return torch.logsumexp(log_bins + log_weights, dim=1)
 

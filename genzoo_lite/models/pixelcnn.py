@@ -109,15 +109,15 @@ def train_autoregressive(model: AutoregressiveModel, x: torch.Tensor,
                          label: torch.Tensor | None = None, *, num_epochs: int, lr: float,
                          batch_size: int, weight_decay: float = 0.0,
                          ema_decay: float | None = None, x_val: torch.Tensor | None = None,
-                         patience: int | None = None,
+                         patience: int | None = None, ema_warmup: bool = False,
                          generator: torch.Generator | None = None,
                          progress: bool = True) -> History:
     """Maximum likelihood: minimise the per-pixel cross-entropy ``model.loss`` with Adam.
 
     With ``ema_decay``, :func:`~.ema.train_averaged` instead: a cosine learning-rate decay, an
     average of the weights along the path, and (given ``x_val``) early stopping on its val
-    bits/dim, stopping after ``patience`` epochs without improvement; the shipped Gated
-    PixelCNN's recipe (no labels).
+    bits/dim, stopping after ``patience`` epochs without improvement, the average started with
+    a smaller decay given ``ema_warmup``; the shipped Gated PixelCNN's recipe (no labels).
 
     Args:
         model: a PixelCNN or GatedPixelCNN (its dropout draws from ``generator`` via ``fit``).
@@ -139,8 +139,8 @@ def train_autoregressive(model: AutoregressiveModel, x: torch.Tensor,
         from .ema import train_averaged
         return train_averaged(model, x, x_val, num_epochs=num_epochs, lr=lr,
                               batch_size=batch_size, weight_decay=weight_decay,
-                              ema_decay=ema_decay, patience=patience, generator=generator,
-                              progress=progress)
+                              ema_decay=ema_decay, patience=patience, ema_warmup=ema_warmup,
+                              generator=generator, progress=progress)
     data = x if label is None else (x, label)
     return fit(model, model.loss, data, num_epochs, lr=lr, batch_size=batch_size,
                weight_decay=weight_decay, generator=generator, progress=progress,
