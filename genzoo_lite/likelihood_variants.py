@@ -38,13 +38,13 @@ GATED_VARIANTS = (
          wall_s=615.3),
     dict(variant="PixelCNN++ output: 5 discretized logistics, EMA, 40 epochs",
          model=dict(mixtures=5), mixtures=5, train=dict(_EMA, num_epochs=40),
-         test_bits=1.8254, cpu_s=104.3, wall_s=773.9),
+         test_bits=1.8264, cpu_s=98.4, wall_s=105.1),
     dict(variant="shipped: EMA warm-up, batch 16, embedding 16 (14 of 17)",
-         model=dict(embed_dim=16), train=_WARM, test_bits=1.7787, cpu_s=46.3, wall_s=46.4),
+         model=dict(embed_dim=16), train=_WARM, test_bits=1.7787, cpu_s=30.1, wall_s=30.2),
     dict(variant="shipped pair: two of those (24 epochs, lr 7e-3), averaged",
          model=dict(embed_dim=16), members=2,
          train=dict(_WARM, num_epochs=24, lr=7e-3, patience=1),
-         test_bits=1.7522, cpu_s=56.7, wall_s=56.9),
+         test_bits=1.7522, cpu_s=59.0, wall_s=59.2),
 )
 
 #: 8-D VAE variants (``model``: VAE's constructor arguments; ``train``: ``train_vae``'s, with the
