@@ -15,7 +15,8 @@ Usage: python benchmarks/bench_likelihood.py [--quick] [--variants {gated,vae,al
   --variants  also retrain the variants of genzoo_lite/likelihood_variants.py: the Gated
               PixelCNN's (about 7 minutes of CPU), the VAE's (about 7 minutes) or both; not
               part of `make bench`
-Prints one JSON line: {"likelihood": {recipe: {...}}, "variants": {variant: {...}}}.
+Prints one JSON line: {"likelihood": {recipe: {...}}, "variants": {variant: {...}},
+"vae_variants": {variant: {...}}} (the last two with --variants).
 """
 from __future__ import annotations
 

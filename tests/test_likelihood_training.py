@@ -68,6 +68,9 @@ def test_ema_settings_are_checked():
     with pytest.raises(ValueError, match="x_val must|values in 0..16|x_val"):
         train_autoregressive(model, x, num_epochs=1, lr=1e-3, batch_size=8, ema_decay=0.9,
                              x_val=x + 20, progress=False)
+    with pytest.raises(ValueError, match="ema_warmup=True .* needs ema_decay"):
+        train_autoregressive(model, x, num_epochs=1, lr=1e-3, batch_size=8, ema_warmup=True,
+                             progress=False)
 
 
 def test_discretized_logistic_mixture_is_normalized_and_peaks_at_its_mean():

@@ -130,6 +130,9 @@ def train_autoregressive(model: AutoregressiveModel, x: torch.Tensor,
     Taught in notebooks/05_pixelcnn, "4. Per-pixel classification against autoregressive".
     """
     check_levels(x, model.levels)
+    if ema_warmup and ema_decay is None:
+        raise ValueError("ema_warmup=True starts the weight average with a smaller decay: it "
+                         "needs ema_decay (e.g. 0.99), got ema_decay=None")
     if ema_decay is not None or x_val is not None:
         if label is not None or ema_decay is None:
             raise ValueError("x_val and ema_decay go together (early stopping on the averaged "
