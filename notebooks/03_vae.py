@@ -517,8 +517,8 @@ assert nll_100["Gaussian, learned sigma"] < nll_100["categorical"] < fixed_nll, 
 # levels share probability). Yet the
 # *mean* images look much alike in all three: a single $z$ does not pin down every stroke, so
 # $E[x|z]$ averages the digits that $z$ leaves open, whatever the likelihood. Sampling each pixel
-# independently (bottom row) gives grainy digits instead of blurry ones (most visibly with the
-# categorical decoder). The blur lives in the
+# independently (bottom row) gives grainy digits instead of blurry ones (least so with the
+# learned $G^\sigma(z)$, which is small where the decoder is sure). The blur lives in the
 # model (a decoder that ignores the correlations between pixels given $z$), not only in the loss.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
