@@ -323,7 +323,7 @@ assert shipped_rows["shipped"] < min(row["test_bits"] for row in GATED_VARIANTS
 # 10) buys nothing over a 17-way softmax: with 17 levels the softmax has few probabilities to
 # learn, while with 256 levels sharing probability between neighbours matters.
 #
-# The last row is two such networks trained from different initial weights, their
+# The "pair" rows are two such networks trained from different initial weights, their
 # **conditionals averaged** pixel by pixel:
 # $$P(p_i \mid p_{<i}) = \tfrac12\big(P_1(p_i \mid p_{<i}) + P_2(p_i \mid p_{<i})\big).$$
 # Each factor still sums to one over the 17 levels, so the product is a normalized joint
