@@ -54,7 +54,7 @@ def test_ensemble_is_causal_by_input_gradients():
     assert (g[~future] > 0).all(), "some earlier pixel is unseen"
 
 
-def test_sampling_is_reproducible_and_training_improves_every_member():
+def test_sampling_is_reproducible_and_training_improves_the_ensemble():
     model = small(num_members=2)
     x, x_val = (load_digits(split)[0][:96].long() for split in ("train", "val"))
     before = model.bits_per_dim(x_val)
