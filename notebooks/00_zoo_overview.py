@@ -331,7 +331,7 @@ assert min(sample_ms["PixelCNN"], sample_ms["Gated PixelCNN"]) > sample_ms["VAE,
 # %% slideshow={"slide_type": "fragment"}
 for name in ["gan_eight_gaussians", "ebm_eight_gaussians", *shipped.values(), "vae_digits_8d"]:
     seconds = pretrained_history(name)["train_seconds"][0]
-    print(f"{name:24s} trained in {seconds:7.1f} s")
+    print(f"{name:26s} trained in {seconds:7.1f} s")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Sample quality beside likelihood
