@@ -8,7 +8,9 @@ creates the students. Each student is a fresh system user (``useradd -m``) logge
 hub's REST API with a token of their own; :class:`Student` starts their server, opens a notebook
 session and talks to its kernel over the Jupyter websocket, as a browser would. Leaving the
 ``with Hub(...)`` block stops everything it started: the hub, the proxy, every process of every
-student, and the students themselves (``userdel -r``).
+student, and the students themselves (``userdel -r``). :meth:`Hub.restart` stops and restarts the
+hub process alone (SIGTERM as ``systemctl restart`` sends it, or SIGKILL as a crash), on the same
+state folder, as the fault tests do.
 """
 from __future__ import annotations
 
@@ -125,16 +127,20 @@ c.JupyterHub.load_roles.append({{"name": {service!r}, "services": [{service!r}],
     "scopes": ["admin:users", "admin:servers", "tokens", "list:users"]}})
 c.Spawner.env_keep.append("GENZOO_NO_NETWORK")  # the test suite's network guard, in kernels too
 c.JupyterHub.log_level = "INFO"
+{extra}
 """
 
 
 class Hub:
     """A JupyterHub on 127.0.0.1 with a private state folder; a context manager that cleans up."""
 
-    def __init__(self, start_timeout: float = 90, notebooks: Path | None = None) -> None:
-        """``notebooks``: the folder whose .ipynb each student gets (default the repository's)."""
+    def __init__(self, start_timeout: float = 90, notebooks: Path | None = None,
+                 extra_config: str = "") -> None:
+        """``notebooks``: the folder whose .ipynb each student gets (default the repository's);
+        ``extra_config``: lines of configuration appended to the overlay."""
         self.start_timeout = start_timeout
         self.notebooks = notebooks
+        self.extra_config = extra_config
         self.tag = secrets.token_hex(2)  # students are gz<tag>..., unique per hub
         self.students: list[str] = []
         self.created = 0
@@ -158,21 +164,25 @@ class Hub:
         self.shared = shared
         self.user_python = user_python(shared)
         self.port, self.token = free_port(), secrets.token_hex(32)
-        overlay = self.state / "overlay_config.py"
-        overlay.write_text(OVERLAY.format(
+        self.overlay = self.state / "overlay_config.py"
+        self.overlay.write_text(OVERLAY.format(
             deploy=str(DEPLOY / "jupyterhub_config.py"), port=self.port, hub_port=free_port(),
-            api_port=free_port(), service=SERVICE, token=self.token))
-        env = {**os.environ, "GENZOO_HUB_STATE_DIR": str(self.state),
-               "GENZOO_HUB_USER_PYTHON": self.user_python, "GENZOO_HUB_GROUP": "gz" + self.tag}
+            api_port=free_port(), service=SERVICE, token=self.token, extra=self.extra_config))
+        self.env = {**os.environ, "GENZOO_HUB_STATE_DIR": str(self.state),
+                    "GENZOO_HUB_USER_PYTHON": self.user_python, "GENZOO_HUB_GROUP": "gz" + self.tag}
         if self.notebooks is not None:
-            env["GENZOO_HUB_NOTEBOOKS"] = str(self.notebooks)
-        self.log = (self.state / "hub.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(overlay)], cwd=self.state, env=env,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.env["GENZOO_HUB_NOTEBOOKS"] = str(self.notebooks)
+        self.log = (self.state / "hub.log").open("ab")
         self.url = f"http://127.0.0.1:{self.port}"
         self.api = requests.Session()
         self.api.headers["Authorization"] = f"token {self.token}"
+        self._launch()
+
+    def _launch(self) -> None:
+        """Start the hub process on the state folder and wait until its API answers."""
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(self.overlay)], cwd=self.state,
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + self.start_timeout
         while True:
             if self.process.poll() is not None:
@@ -180,11 +190,29 @@ class Hub:
             try:
                 if self.api.get(f"{self.url}/hub/api/", timeout=5).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"hub not up in {self.start_timeout} s:\n{self.log_tail()}")
             time.sleep(0.5)
+
+    def restart(self, sig: int = signal.SIGTERM) -> dict:
+        """Stop the hub process alone (``sig``: SIGTERM as `systemctl restart` with
+        KillMode=process, SIGKILL as a crash) and start it again on the same state folder.
+        The students' servers are left alone. Returns seconds: down (signal to exit) and up
+        (signal until the hub's API answers again and every running server is routed)."""
+        start = time.monotonic()
+        old = self.process
+        os.kill(old.pid, sig)
+        try:
+            old.wait(60)
+        except subprocess.TimeoutExpired:
+            os.kill(old.pid, signal.SIGKILL)
+            old.wait(10)
+        down = time.monotonic() - start
+        self._launch()
+        return {"signal": signal.Signals(sig).name, "exit_s": round(down, 2),
+                "hub_api_back_s": round(time.monotonic() - start, 2)}
 
     def log_tail(self, lines: int = 30) -> str:
         path = self.state / "hub.log"
@@ -223,7 +251,8 @@ class Hub:
         self.students = []
 
     def close(self) -> None:
-        """Stop the hub (which stops the servers), then kill what is left and remove the users."""
+        """Stop the hub (it leaves the students' servers running: cleanup_servers is False),
+        then kill what is left, the students' servers included, and remove the users."""
         children = []  # the proxy and the idle culler (in a session of its own): kill leftovers
         if self.process is not None and self.process.poll() is None:
             try:
@@ -288,6 +317,10 @@ class KernelError(RuntimeError):
     """A cell raised in the student's kernel."""
 
 
+class NotebookLost(RuntimeError):
+    """The student's server is ready but their notebook is not there."""
+
+
 class Student:
     """One student, talking to the hub and their own server with their own token."""
 
@@ -319,10 +352,58 @@ class Student:
     def server_url(self, path: str) -> str:
         return f"{self.url}/user/{self.name}/{path}"
 
-    def read_notebook(self, path: str) -> dict:
-        reply = self.http.get(self.server_url(f"api/contents/{path}"), timeout=60)
+    def server_model(self) -> dict:
+        """The hub's model of this student's server ({} when none): ready, pending, url..."""
+        model = self.http.get(f"{self.url}/hub/api/users/{self.name}", timeout=30).json()
+        return model.get("servers", {}).get("") or {"pending": model.get("pending")}
+
+    def contents(self, path: str, raw: bool = False, wait: float = 120,
+                 waits: list | None = None) -> dict:
+        """GET ``api/contents/path`` through the hub's proxy, telling "not yet" from "lost".
+
+        "Not yet": the request did not reach the student's own server with the server ready (the
+        hub answers 424/503 for a server not running or pending, the proxy 502/503/404 while it
+        has no route, e.g. just after a hub restart), or a 404 for a file that is on disk all the
+        same. Those are retried until ``wait`` s have passed, each appended to ``waits``.
+        "Lost": the hub reports the server ready, the student's server answers 404 and the file
+        is not on disk: raised at once as :class:`NotebookLost`.
+        ``raw``: the file's exact text (type=file), to compare saved bytes."""
+        query = "?type=file&format=text&content=1" if raw else ""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                reply = self.http.get(self.server_url(f"api/contents/{path}{query}"), timeout=60)
+            except requests.RequestException as error:  # the proxy restarting: refused
+                kind, detail = "no connection", f"{type(error).__name__}"
+            else:
+                if reply.ok:
+                    return reply.json()
+                kind, detail = str(reply.status_code), reply.text[:200]
+                if reply.status_code == 404 and self.server_model().get("ready"):
+                    on_disk = (Path(pwd.getpwnam(self.name).pw_dir) / path).exists()
+                    if not on_disk:
+                        raise NotebookLost(f"{self.name}: server ready but {path} missing "
+                                           f"(404 {detail!r}; not on disk)")
+                    kind = "404 with the file on disk"
+            if waits is not None:
+                waits.append({"t": round(time.monotonic(), 2), "kind": kind,
+                              "ready": bool(self.server_model().get("ready")), "detail": detail})
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: {path} not reachable in {wait} s ({kind})")
+            time.sleep(1)
+
+    def read_notebook(self, path: str, waits: list | None = None) -> dict:
+        return self.contents(path, waits=waits)["content"]
+
+    def read_text(self, path: str, wait: float = 120) -> str:
+        """The file's exact text as the student's server serves it."""
+        return self.contents(path, raw=True, wait=wait)["content"]
+
+    def save_notebook(self, path: str, notebook: dict) -> None:
+        """Save as JupyterLab does (PUT api/contents, the notebook's JSON model)."""
+        reply = self.http.put(self.server_url(f"api/contents/{path}"), timeout=60,
+                              json={"type": "notebook", "format": "json", "content": notebook})
         reply.raise_for_status()
-        return reply.json()["content"]
 
     def open_notebook(self, path: str) -> None:
         """A notebook session, as JupyterLab opens one: its kernel runs in the notebook's folder."""
@@ -330,11 +411,51 @@ class Student:
             "path": path, "name": Path(path).name, "type": "notebook",
             "kernel": {"name": "python3"}})
         reply.raise_for_status()
-        kernel = reply.json()["kernel"]["id"]
-        ws_url = self.server_url(f"api/kernels/{kernel}/channels?session_id={self.session}")
+        self.kernel_id = reply.json()["kernel"]["id"]
+        self.connect()
+
+    def connect(self, timeout: float = 300) -> None:
+        """(Re)open the websocket to this student's kernel, as JupyterLab does after a drop."""
+        if self.ws is not None:
+            try:
+                self.ws.shutdown()
+            except Exception:  # noqa: BLE001 (already broken)
+                pass
+        ws_url = self.server_url(f"api/kernels/{self.kernel_id}/channels?session_id={self.session}")
         self.ws = websocket.create_connection(
-            ws_url.replace("http://", "ws://"), timeout=300,  # no cell of 01 nears it
+            ws_url.replace("http://", "ws://"), timeout=timeout,  # no cell of 01 nears it
             header=[f"Authorization: token {self.token}"])
+
+    def kernel_model(self) -> dict:
+        """The server's model of the kernel: id, execution_state ("idle", "busy",
+        "restarting", "dead"...), what the kernel API shows JupyterLab."""
+        reply = self.http.get(self.server_url(f"api/kernels/{self.kernel_id}"), timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+    def statuses(self, seconds: float) -> list[str]:
+        """The kernel's execution states broadcast on iopub over ``seconds`` (e.g. the
+        "restarting" that makes JupyterLab say the kernel died and restarts)."""
+        seen, end = [], time.monotonic() + seconds
+        self.ws.settimeout(1)
+        try:
+            while time.monotonic() < end:
+                try:
+                    frame = self.ws.recv()
+                except websocket.WebSocketTimeoutException:
+                    continue
+                if isinstance(frame, bytes):
+                    continue
+                msg = json.loads(frame)
+                if msg.get("msg_type", msg.get("header", {}).get("msg_type")) == "status":
+                    state = msg["content"]["execution_state"]
+                    if not seen or seen[-1] != state:
+                        seen.append(state)
+                    if seen[-2:] == ["starting", "idle"] or state == "dead":
+                        break
+        finally:
+            self.ws.settimeout(300)
+        return seen
 
     def _send(self, msg_type: str, content: dict) -> str:
         msg_id = uuid.uuid4().hex
@@ -392,6 +513,9 @@ class Student:
 
     def stop_server(self) -> None:
         if self.ws is not None:
-            self.ws.shutdown()  # no closing handshake: it would wait on a reader still blocked
+            try:
+                self.ws.shutdown()  # no closing handshake: it would wait on a reader still blocked
+            except Exception:  # noqa: BLE001 (already broken)
+                pass
             self.ws = None
         self.http.delete(f"{self.url}/hub/api/users/{self.name}/server", timeout=60)
