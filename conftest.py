@@ -2,6 +2,8 @@
 
 * The network is blocked for the whole run, in this process and in every notebook kernel.
 * Notebooks write their figures to a temporary folder, never over the committed figures/.
+* nbval compares printed outputs word for word but each number within a tolerance, because
+  torch's last digits differ between CPUs (the plugin and its rule: ``genzoo_lite.tolerant_outputs``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+pytest_plugins = ["genzoo_lite.tolerant_outputs"]  # nbval: numbers compared with a tolerance
 NETGUARD = ROOT / "tools" / "netguard"
 
 

@@ -5,9 +5,22 @@ Gaussian, and in notebooks/03_vae for the Gaussian decoder, which uses the same 
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
-__all__ = ["discretized_gaussian_log_probs", "discretized_gaussian_log_prob_at"]
+__all__ = ["discretized_gaussian_log_probs", "discretized_gaussian_log_prob_at", "normal_cdf"]
+
+
+def normal_cdf(t: torch.Tensor) -> torch.Tensor:
+    """Phi(t), accurate to its last digits in the lower tail too.
+
+    ``torch.special.ndtr`` computes 1 + erf(t / sqrt 2), which cancels for negative t: in
+    float32 it keeps only a few digits below t = -4 and is exactly 0 from t = -5.5 (float64:
+    from -8.3), and which digits survive depends on the CPU's erf kernel. erfc has no such
+    cancellation: Phi(t) = erfc(-t / sqrt 2) / 2 underflows only below t = -37 in float64.
+    """
+    return 0.5 * torch.special.erfc(-t / math.sqrt(2))
 
 
 def discretized_gaussian_log_probs(mu: torch.Tensor, sigma: torch.Tensor,
@@ -17,7 +30,11 @@ def discretized_gaussian_log_probs(mu: torch.Tensor, sigma: torch.Tensor,
     P(x = k) = Phi((k + 1/2 - mu) / sigma) - Phi((k - 1/2 - mu) / sigma), with the first and
     last bins stretched to -inf and +inf, so the ``levels`` probabilities sum to one. Where a bin
     lies above the mean both CDFs round to 1 in the far tail, so there the difference is taken
-    of the upper tails, Phi((mu - lower) / sigma) - Phi((mu - upper) / sigma), instead.
+    of the upper tails, Phi((mu - lower) / sigma) - Phi((mu - upper) / sigma), instead: every
+    difference is then one of two lower tails, each computed without cancellation
+    (:func:`normal_cdf`) and in float64, so a pixel 30 sigmas from the mean still gets its
+    log-probability (about -450 nats), not a floor, and the result is the same on every CPU
+    to float32's last digits.
 
     Args:
         mu, sigma: tensors of the same shape (...), sigma > 0, in units of levels.
@@ -28,16 +45,17 @@ def discretized_gaussian_log_probs(mu: torch.Tensor, sigma: torch.Tensor,
     """
     if not bool((sigma > 0).all()):
         raise ValueError("sigma must be positive everywhere, got a value <= 0")
+    dtype, mu, sigma = mu.dtype, mu.double(), sigma.double()
     edges = torch.arange(1, levels, dtype=mu.dtype, device=mu.device) - 0.5  # inner edges
     mu_, sigma_ = mu[..., None], sigma[..., None]
     zeros, ones = torch.zeros_like(mu_), torch.ones_like(mu_)
     # The outer edges are -inf and +inf: their CDF values are the constants 0 and 1 (computing
     # them through ndtr would give 0 * inf = NaN gradients).
-    cdf = torch.cat([zeros, torch.special.ndtr((edges - mu_) / sigma_), ones], -1)  # (..., L+1)
-    sf = torch.cat([ones, torch.special.ndtr((mu_ - edges) / sigma_), zeros], -1)  # 1 - cdf
+    cdf = torch.cat([zeros, normal_cdf((edges - mu_) / sigma_), ones], -1)  # (..., L+1)
+    sf = torch.cat([ones, normal_cdf((mu_ - edges) / sigma_), zeros], -1)  # 1 - cdf
     k = torch.arange(levels, dtype=mu.dtype, device=mu.device)
     prob = torch.where(mu_ > k, cdf[..., 1:] - cdf[..., :-1], sf[..., :-1] - sf[..., 1:])
-    return prob.clamp_min(torch.finfo(mu.dtype).tiny).log()
+    return prob.clamp_min(torch.finfo(mu.dtype).tiny).log().to(dtype)
 
 
 def discretized_gaussian_log_prob_at(k: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
@@ -51,12 +69,13 @@ def discretized_gaussian_log_prob_at(k: torch.Tensor, mu: torch.Tensor, sigma: t
     """
     if not bool((sigma > 0).all()):
         raise ValueError("sigma must be positive everywhere, got a value <= 0")
+    dtype, mu, sigma = mu.dtype, mu.double(), sigma.double()
     k = k.to(mu.dtype)
     first, last = k == 0, k == levels - 1
     lower, upper = k - 0.5, k + 0.5  # the bin's edges; the outer bins reach -inf and +inf
-    cdf_lower = torch.where(first, 0.0, torch.special.ndtr((lower - mu) / sigma))
-    cdf_upper = torch.where(last, 1.0, torch.special.ndtr((upper - mu) / sigma))
-    sf_lower = torch.where(first, 1.0, torch.special.ndtr((mu - lower) / sigma))
-    sf_upper = torch.where(last, 0.0, torch.special.ndtr((mu - upper) / sigma))
+    cdf_lower = torch.where(first, 0.0, normal_cdf((lower - mu) / sigma))
+    cdf_upper = torch.where(last, 1.0, normal_cdf((upper - mu) / sigma))
+    sf_lower = torch.where(first, 1.0, normal_cdf((mu - lower) / sigma))
+    sf_upper = torch.where(last, 0.0, normal_cdf((mu - upper) / sigma))
     prob = torch.where(mu > k, cdf_upper - cdf_lower, sf_lower - sf_upper)
-    return prob.clamp_min(torch.finfo(mu.dtype).tiny).log()
+    return prob.clamp_min(torch.finfo(mu.dtype).tiny).log().to(dtype)

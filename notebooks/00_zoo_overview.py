@@ -183,7 +183,10 @@ for seed, fit in fits.items():
     one_each = (torch.bincount(fit.responsibilities(modes).argmax(dim=1), minlength=8) == 1).sum()
     print(f"seed {seed}: train log-likelihood {fit.log_likelihoods[-1]:.3f} nats/point, "
           f"components with exactly one mode: {one_each}")
-best_seed = max(fits, key=lambda seed: fits[seed].log_likelihoods[-1])
+# Restarts that reach the same optimum tie (to the last digits, which differ between CPUs): among
+# the fits within 0.01 nats/point of the best, keep the lowest seed.
+top = max(fit.log_likelihoods[-1] for fit in fits.values())
+best_seed = min(seed for seed, fit in fits.items() if fit.log_likelihoods[-1] > top - 0.01)
 for name, seed in [("seed 0", 0), (f"best of {len(fits)} (seed {best_seed})", best_seed)]:
     print(f"{name:20s} held-out log-likelihood {fits[seed].log_prob(held_out).mean():.3f}")
 assert (torch.bincount(fits[best_seed].responsibilities(modes).argmax(dim=1)) == 1).all()
