@@ -1,45 +1,109 @@
-"""Slider latency of the library's live views: one move = callback + redraw + PNG, in ms.
+"""Slider latency of the notebooks' own live views: kernel milliseconds per move, median and p95.
 
-Each view is built here from library objects (``LiveFigure``, ``LatentTraversal``, the
-``genzoo_lite.viz`` plotting functions and models from ``load_pretrained``), with a figure of the
-kind the notebook named in its label shows; no notebook is run or read. The target is 100 ms
-per move. (The live view itself is taught in notebooks/01_gaussian_mle, "The likelihood
-landscape, live".)
+Each notebook that has a live view runs in a fresh kernel (nbclient, as `make bench` runs them)
+up to the cell that builds its last view, so the views timed are the notebooks' objects: the
+same classes, draw functions, data and arguments. Then, in that kernel, every control of every
+view is dragged across its own positions (consecutive positions, there and back, as a hand
+drags), and each move is timed from setting the control's value to the end of the redraw
+(observer, draw, PNG, and the bytes handed to the widget's comm). The views' throttle is set to
+0 for the run, so every move renders; nothing else about them changes. The target is 16 ms per
+move (one 60 Hz frame; issue 26). Figures written by the notebooks go to a temporary folder.
 
-Usage: python benchmarks/bench_sliders.py [--quick]   (--quick: 3 moves per view, not 20)
-Prints one JSON line: {"slider_ms": {view: best move in ms}}.
+Usage: python benchmarks/bench_sliders.py [--quick] [--notebooks 01_gaussian_mle ...]
+       [--moves N] [--update-results]
+  --quick           12 moves per control, not 60
+  --update-results  also write the result into benchmarks/results.json ("bench_sliders") and
+                    the "## bench_sliders" section of benchmarks/RESULTS.md (nothing else)
+Prints one JSON line: {"slider_ms": {"<notebook> <view>.<control>": {"median", "p95", "max",
+"moves"}}, "slider_load_average": [before, after], "slider_target_ms": 16}.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
 import json
-import math
-from collections.abc import Callable, Sequence
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 
 import ipywidgets as widgets
-import matplotlib
-import torch
-from matplotlib.figure import Figure
 
-from genzoo_lite import best_time, image_grid, load_digits, load_pretrained, load_texture
-from genzoo_lite.latent_widgets import LatentTraversal
-from genzoo_lite.models.ebm import langevin
-from genzoo_lite.recipes import EBM_DATASETS
-from genzoo_lite.viz import density_contour
-from genzoo_lite.widgets import LiveFigure, LiveView
+from genzoo_lite import best_time
+from genzoo_lite.widgets import LiveView
 
-matplotlib.use("agg")
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+TARGET_MS = 16.0
 
-# A view, the control that is moved, and the values it cycles through (consecutive ones differ).
-Probe = tuple[LiveView, widgets.ValueWidget, Sequence[object]]
+# notebook -> {view variable: [its controls, as expressions relative to the view]}: every
+# live control of every notebook (`grep -n "LiveFigure\|LatentTraversal\|LangevinView"
+# notebooks/*.py` lists the views).
+VIEWS: dict[str, dict[str, list[str]]] = {
+    "01_gaussian_mle": {"likelihood_view": ['controls["mu"]', 'controls["sigma"]']},
+    "02_ebm": {"langevin_view": ['controls["step_size"]', 'controls["noise"]',
+                                 'controls["n_steps"]']},
+    "03_vae": {"sliders2": ["sliders[0]", "sliders[1]", "t"],
+               "sliders8": ["sliders[0]", "sliders[7]", "t"]},
+    "04_efros_leung": {"window_view": ['controls["window"]', 'controls["threshold"]']},
+    "05_pixelcnn": {"temperature_view": ['controls["temperature"]']},
+}
+
+# Runs in the notebook's kernel after its cells: drags each control, prints one JSON line.
+PROBE = r'''
+import json as _json, statistics as _st, time as _time
+import numpy as _np
+
+def _genzoo_positions(control):
+    """The control's positions in order (what a drag passes through), at most 41 of them."""
+    if hasattr(control, "options"):  # SelectionSlider
+        return [value for _, value in control._options_full]
+    lo, hi, step = control.min, control.max, control.step
+    n = int(round((hi - lo) / step)) + 1
+    picks = _np.unique(_np.linspace(0, n - 1, min(n, 41)).round().astype(int))
+    xs = [lo + step * int(k) for k in picks]
+    if hasattr(control, "base"):  # FloatLogSlider: the positions are exponents
+        return [control.base ** x for x in xs]
+    return [type(control.value)(x) for x in xs]
+
+def _genzoo_drag(view, control, moves):
+    positions = _genzoo_positions(control)
+    there_and_back = positions + positions[-2:0:-1]
+    start = control.value
+    interval = view._throttle.interval_s
+    view._throttle.interval_s = 0.0
+    _time.sleep(0.1)  # a throttle window still open from an earlier render closes
+    control.value = there_and_back[-1]  # so the first timed move is a change
+    cycle = iter(there_and_back * (moves // len(there_and_back) + 2))
+    times, before = [], view.render_count
+    for _ in range(moves):
+        value = next(cycle)
+        t0 = _time.perf_counter()
+        control.value = value
+        times.append(1000 * (_time.perf_counter() - t0))
+    renders = view.render_count - before
+    control.value = start
+    view._throttle.interval_s = interval
+    if renders != moves:
+        raise RuntimeError(f"{moves} moves gave {renders} renders")
+    times_sorted = sorted(times)
+    return {"median": round(_st.median(times), 2),
+            "p95": round(times_sorted[min(len(times) - 1, int(0.95 * len(times)))], 2),
+            "max": round(max(times), 2), "first_pass_max": round(max(times[:len(there_and_back)]), 2),
+            "moves": moves}
+
+print("GENZOO_SLIDERS " + _json.dumps({_n: _genzoo_drag(_v, _c, __MOVES__)
+                                        for _n, _v, _c in __PROBES__}))
+'''
 
 
 def slider_ms(view: LiveView, control: widgets.ValueWidget, values: Sequence[object],
               repeat: int = 20) -> float:
     """Milliseconds of one move of ``view``'s ``control``: the best of ``repeat`` moves
-    through ``values``. Every move must render (build the view with ``throttle_ms=0``), or the
-    figure would be the throttle's."""
+    through ``values``, for views built in this process (tests, quick probes). Every move must
+    render (build the view with ``throttle_ms=0``), or the figure would be the throttle's."""
     if len(values) < 2 or values[0] == values[-1]:
         raise ValueError(f"values must start and end on different values, got {values!r}")
     control.value = values[-1]  # so the first timed move is a change
@@ -52,107 +116,91 @@ def slider_ms(view: LiveView, control: widgets.ValueWidget, values: Sequence[obj
     return 1000 * seconds
 
 
-def gaussian_view() -> Probe:
-    """01: a normal density over the histogram of the digits' ink, its log-likelihood as title."""
-    ink = load_digits("train")[0].double().mean(dim=(1, 2, 3)) / 16  # (N,)
-    fig = Figure(figsize=(6, 2.8))
-    ax = fig.add_subplot()
-    ax.hist(ink.numpy(), bins=40, density=True)
-    xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
-    (curve,) = ax.plot(xs, xs * 0)
-
-    def draw(mu: float, sigma: float) -> None:
-        normal = torch.distributions.Normal(mu, sigma)
-        curve.set_ydata(normal.log_prob(xs).exp())
-        ax.set_title(f"L = {normal.log_prob(ink).mean():.3f} nats")
-
-    mu = widgets.FloatSlider(value=0.38, min=0.2, max=0.45, step=0.002)
-    sigma = widgets.FloatSlider(value=0.05, min=0.01, max=0.12)
-    view = LiveFigure(fig, draw, {"mu": mu, "sigma": sigma}, throttle_ms=0)
-    return view, mu, [0.25 + 0.005 * i for i in range(40)]
+def probe_source(views: dict[str, list[str]], moves: int) -> str:
+    """The kernel code that drags every control of ``views`` ``moves`` times."""
+    probes = ", ".join(f"({f'{name}.{c}'!r}, {name}, {name}.{c})"
+                       for name, controls in views.items() for c in controls)
+    return PROBE.replace("__PROBES__", f"[{probes}]").replace("__MOVES__", str(moves))
 
 
-def langevin_view() -> Probe:
-    """02: Langevin chains of the shipped eight-Gaussians EBM; the slider picks a stored step."""
-    ebm = load_pretrained("ebm_eight_gaussians")
-    step_size = EBM_DATASETS["eight_gaussians"]  # its training step size
-    gen = torch.Generator().manual_seed(0)
-    start = torch.rand(200, 2, generator=gen) * 6 - 3  # (200, 2)
-    chain = langevin(ebm, start, 200, step_size, math.sqrt(2 * step_size), generator=gen,
-                     return_chain=True)  # (201, 200, 2)
-    fig = Figure(figsize=(4, 4))
-    ax = fig.add_subplot()
-    density_contour(lambda x: -ebm(x), ax=ax)
-    points = ax.scatter(*start.T, s=4, c="C1")
-
-    def draw(n_steps: int) -> None:
-        points.set_offsets(chain[n_steps].numpy())
-        ax.set_title(f"{n_steps} steps")
-
-    steps = widgets.IntSlider(value=200, min=0, max=200, step=10)
-    view = LiveFigure(fig, draw, {"n_steps": steps}, dpi=72, throttle_ms=0)
-    return view, steps, list(range(0, 201, 10))
+def last_cell_needed(sources: list[str], names: Sequence[str]) -> int:
+    """Index of the last code cell that assigns one of ``names`` (the views)."""
+    pattern = re.compile(rf"^({'|'.join(map(re.escape, names))})\s*=", re.M)
+    hits = [i for i, source in enumerate(sources) if pattern.search(source)]
+    if len(hits) == 0:
+        raise ValueError(f"no cell builds any of {list(names)}")
+    return hits[-1]
 
 
-def vae_view() -> Probe:
-    """03: the latent traversal of the shipped 2-D VAE (decode one z, PNG, replace the bytes)."""
-    view = LatentTraversal(load_pretrained("vae_digits_2d"), throttle_ms=0)
-    return view, view.sliders[0], [-3 + 6 * i / 39 for i in range(40)]
+def time_notebook(stem: str, views: dict[str, list[str]], moves: int,
+                  timeout: int = 900) -> dict[str, dict]:
+    """Run notebooks/<stem>.py up to its last view in a fresh kernel, then drag its controls."""
+    import jupytext
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell
+
+    source = ROOT / "notebooks" / f"{stem}.py"
+    notebook = jupytext.read(source)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    code = code[:last_cell_needed([cell.source for cell in code], list(views)) + 1]
+    probe = new_code_cell(probe_source(views, moves))
+    notebook.cells = [*code, probe]
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(source.parent)}})
+    client.execute()
+    for output in notebook.cells[-1].outputs:
+        for line in output.get("text", "").splitlines():
+            if line.startswith("GENZOO_SLIDERS "):
+                return {f"{stem} {name}": stats
+                        for name, stats in json.loads(line.split(" ", 1)[1]).items()}
+    raise RuntimeError(f"{stem}: the probe printed nothing: {notebook.cells[-1].outputs}")
 
 
-def texture_view() -> Probe:
-    """04: swap between stored 40x40 texture images, as the Efros-Leung window slider swaps
-    precomputed syntheses (the content does not change the cost)."""
-    text = load_texture("text")
-    crops = {offset: text[offset:offset + 40, offset:offset + 40] for offset in (0, 20, 40, 60)}
-    fig = Figure(figsize=(3.4, 3.6))
-    ax = fig.add_subplot()
-    shown = ax.imshow(crops[0], cmap="gray", vmin=0, vmax=1)
-    ax.set_axis_off()
+def update_results(result: dict, results_json: Path = HERE / "results.json",
+                   results_md: Path = HERE / "RESULTS.md") -> None:
+    """Store ``result`` as results.json's "bench_sliders" and rewrite only RESULTS.md's
+    "## bench_sliders" table (the format of run.py's markdown())."""
+    import importlib.util
 
-    def draw(offset: int) -> None:
-        shown.set_data(crops[offset])
-        ax.set_title(f"crop at {offset}")
-
-    offset = widgets.SelectionSlider(options=list(crops), value=0)
-    return LiveFigure(fig, draw, {"offset": offset}, throttle_ms=0), offset, list(crops)
-
-
-def temperature_view() -> Probe:
-    """05: image grids of shipped Gated PixelCNN samples at three temperatures, redrawn."""
-    gated = load_pretrained("gated_pixelcnn_digits")
-    temperatures = [0.7, 1.0, 1.3]
-    samples = {t: gated.sample(16, temperature=t, generator=torch.Generator().manual_seed(2))
-               for t in temperatures}
-    fig = Figure(figsize=(4, 4))
-    ax = fig.add_subplot()
-
-    def draw(temperature: float) -> None:
-        ax.clear()
-        image_grid(samples[temperature], nrow=4, ax=ax, vmax=16, title=f"T = {temperature}")
-
-    slider = widgets.SelectionSlider(options=temperatures, value=1.0)
-    return LiveFigure(fig, draw, {"temperature": slider}, throttle_ms=0), slider, temperatures
-
-
-VIEWS: dict[str, Callable[[], Probe]] = {
-    "01 Gaussian likelihood": gaussian_view, "02 Langevin chains": langevin_view,
-    "03 VAE latent": vae_view, "04 Efros-Leung window": texture_view,
-    "05 PixelCNN temperature": temperature_view,
-}
+    spec = importlib.util.spec_from_file_location("bench_run", HERE / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    results = json.loads(results_json.read_text()) if results_json.exists() else {}
+    results["bench_sliders"] = result
+    results_json.write_text(json.dumps(results, indent=2) + "\n")
+    section = ["## bench_sliders", "", "| figure | value |", "|---|---:|",
+               *run._rows("", result)]
+    text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
+    pattern = re.compile(r"^## bench_sliders\n.*?(?=^## |\Z)", re.S | re.M)
+    block = "\n".join(section) + "\n\n"
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block
+    results_md.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 moves per view, not 20")
-    parser.add_argument("--views", nargs="+", choices=list(VIEWS), default=list(VIEWS))
+    parser.add_argument("--quick", action="store_true", help="12 moves per control, not 60")
+    parser.add_argument("--moves", type=int, help="moves per control (overrides --quick)")
+    parser.add_argument("--notebooks", nargs="+", choices=list(VIEWS), default=list(VIEWS))
+    parser.add_argument("--update-results", action="store_true",
+                        help="write into benchmarks/results.json and RESULTS.md's section")
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)  # as the notebooks do
-    result = {}
-    for name in args.views:
-        view, control, values = VIEWS[name]()
-        result[name] = round(slider_ms(view, control, values, repeat=3 if args.quick else 20), 1)
-    return {"slider_ms": result}
+    moves = args.moves or (12 if args.quick else 60)
+    os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-sliders-"))
+    os.environ.pop("GENZOO_RETRAIN", None)  # the shipped models, never retrained
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    timings: dict[str, dict] = {}
+    for stem in args.notebooks:
+        timings.update(time_notebook(stem, VIEWS[stem], moves))
+        print(f"{stem}: {json.dumps({k: v for k, v in timings.items() if k.startswith(stem)})}",
+              file=sys.stderr, flush=True)
+    result = {"slider_ms": timings, "slider_target_ms": TARGET_MS,
+              "slider_views_over_target": sorted(k for k, v in timings.items()
+                                                 if v["median"] > TARGET_MS),
+              "slider_load_average": [load_before, [round(x, 2) for x in os.getloadavg()]]}
+    if args.update_results:
+        update_results(result)
+    return result
 
 
 if __name__ == "__main__":

@@ -9,16 +9,14 @@ is specific to the latent space lives here. Taught in notebooks/03_vae ("The lat
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import ipywidgets as widgets
 import numpy as np
 import torch
-from matplotlib import image as mpl_image
 
 from ._checks import check_int, check_number
-from .widgets import LiveView
+from .widgets import LiveView, rgb_png, slider_labeller
 
 __all__ = ["digit_png", "LatentTraversal"]
 
@@ -29,11 +27,11 @@ def digit_png(x: np.ndarray, vmax: float = 16.0, scale: int = 16) -> bytes:
     x = np.asarray(x, dtype=np.float32)
     if x.ndim != 2:
         raise ValueError(f"image must be 2-D (H, W), got shape {x.shape}")
-    big = np.repeat(np.repeat(x, scale, axis=0), scale, axis=1)  # (H * scale, W * scale)
-    buffer = io.BytesIO()
-    mpl_image.imsave(buffer, big, cmap="gray_r", vmin=0.0, vmax=vmax, format="png",
-                     metadata={"Software": None})
-    return buffer.getvalue()
+    # matplotlib's "gray_r" over [0, vmax], as imsave drew it: 256 levels, 0 is white
+    level = np.clip((np.nan_to_num(x) / vmax * 256).astype(np.int64), 0, 255)
+    grey = (255 - level).astype(np.uint8)
+    big = np.repeat(np.repeat(grey, scale, axis=0), scale, axis=1)  # (H * scale, W * scale)
+    return rgb_png(big, level=6)
 
 
 class LatentTraversal(LiveView):
@@ -85,7 +83,9 @@ class LatentTraversal(LiveView):
         rows: list[widgets.Widget] = [widgets.VBox(self.sliders)]
         if digits is not None:
             rows.append(self._interpolation_controls(digits))
-        self.widget = widgets.HBox([widgets.VBox(rows), self.image])
+        for slider, d in zip(self.sliders, dims):
+            slider.tooltip = f"latent z[{d}]"  # its accessible name (see slider_labeller)
+        self.widget = widgets.HBox([widgets.VBox([*rows, slider_labeller()]), self.image])
         self.render()
 
     def _interpolation_controls(self, digits: torch.Tensor) -> widgets.Widget:
@@ -101,7 +101,8 @@ class LatentTraversal(LiveView):
         self.digit_b = widgets.BoundedIntText(value=min(1, n - 1), min=0, max=n - 1,
                                               description="digit B")
         self.t = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02,
-                                     description="A → B", continuous_update=True)
+                                     description="A → B", continuous_update=True,
+                                     tooltip="A → B: from digit A to digit B")
         self.thumb_a = widgets.Image(format="png", width=4 * self.scale, height=4 * self.scale)
         self.thumb_b = widgets.Image(format="png", width=4 * self.scale, height=4 * self.scale)
         for control in (self.digit_a, self.digit_b, self.t):
