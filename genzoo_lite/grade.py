@@ -6,15 +6,20 @@ SUBMISSIONS is a folder of ``.ipynb`` files, either ``<student>/<NN_name>.ipynb`
 whose names contain the notebook's name (``alice_02_ebm.ipynb``). Each runs in a fresh kernel
 with the network blocked, in a scratch folder, cell by cell like Restart & Run All, stopping at
 the first error or when the notebook's time limit runs out (the kernel is then interrupted).
-Then the library's checks score the exercise functions the kernel holds (:mod:`.grading`): an
-exercise the run never reached scores 0 with the reason.
+Then the grader sends one cell of its own with a seed and a file name drawn for this run: each
+exercise function the kernel holds is called on the checks' inputs and on random ones, and its
+answers are written to that file as plain data (:mod:`.grading`, :mod:`.grading_data`). A clean
+process that never imported the submission judges them (:mod:`.grading_judge`). Nothing the
+submission prints, writes or patches in its kernel takes part in a verdict; an exercise the run
+never reached scores 0 with the reason. The caller's ``os.environ`` is left as it was.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
+import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +31,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import netguard
 from .exercises import MODULES, exercises_for
-from .grading import MARKER
+from .grading_judge import judge_in_subprocess
 
 COLUMNS = ["student", "notebook", "exercise", "function", "score", "max_score", "status",
            "detail"]
@@ -48,31 +53,41 @@ def find_submissions(folder: Path) -> list[tuple[str, str | None, Path]]:
     return found
 
 
-def _setup_environment(scratch: Path) -> None:
-    """Kernels inherit this: network blocked, figures and caches in the scratch folder."""
+def kernel_environment(scratch: Path) -> dict[str, str]:
+    """The kernels' environment (``os.environ`` itself is not touched): network blocked, figures
+    and caches in the scratch folder, and a copy of the package first on the path, so that a
+    submission finds no ``instructor/`` folder next to the ``genzoo_lite`` it imports."""
     site = scratch / "site"
     site.mkdir()
-    (site / "sitecustomize.py").write_text(netguard.sitecustomize_source())
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
-    os.environ["GENZOO_NO_NETWORK"] = "1"
-    os.environ["MPLBACKEND"] = "agg"
-    os.environ["GENZOO_FIGURES_DIR"] = str(scratch / "figures")
-    os.environ["GENZOO_CACHE_DIR"] = str(scratch / "cache")
-    os.environ.pop("GENZOO_RETRAIN", None)
+    package = Path(__file__).resolve().parent
+    shutil.copytree(package, site / "genzoo_lite",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(package / "netguard.py", site / "_genzoo_netguard.py")
+    (site / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('GENZOO_NO_NETWORK') == '1':\n"
+        "    import _genzoo_netguard\n"
+        "    _genzoo_netguard.install()\n")
+    env = dict(os.environ)
+    env.pop("GENZOO_RETRAIN", None)
+    env.update(PYTHONPATH=str(site), GENZOO_NO_NETWORK="1", MPLBACKEND="agg",
+               GENZOO_FIGURES_DIR=str(scratch / "figures"),
+               GENZOO_CACHE_DIR=str(scratch / "cache"))
+    return env
 
 
 def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int,
-                   workdir: Path) -> tuple[list[dict], str]:
-    """Execute one submission and grade it: ``(rows, how the run ended)``."""
+                   workdir: Path, env: dict[str, str], records: Path) -> tuple[dict | None, str]:
+    """Execute one submission, then the grader's cell: ``(judge request or None, how the run
+    ended)``. The request names the record file the kernel was told to write."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=int(timeout), kernel_name="python3",
                             interrupt_on_timeout=True, allow_errors=False,
                             resources={"metadata": {"path": str(workdir)}})
-    ended, rows = "ran to the end", None
+    ended, request = "ran to the end", None
     deadline = time.monotonic() + timeout
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(env=env):
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -93,28 +108,35 @@ def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int
                     else:
                         ended = f"stopped at cell {index}: {err.ename}: {err.evalue}"[:300]
                     break
-            n = len(exercises_for(notebook))
-            client.timeout = check_timeout * n + 60
+            # Drawn only now, after every submitted cell ran: the seed of the random inputs and
+            # the record's file name, in a folder no cell was told of.
+            seed, record = secrets.randbits(48), records / f"{secrets.token_hex(16)}.json"
+            client.timeout = 2 * check_timeout * len(exercises_for(notebook)) + 60
             grader = nbformat.v4.new_code_cell(
-                "from genzoo_lite.grading import grade_namespace as _genzoo_grade\n"
-                f"print(_genzoo_grade({notebook!r}, globals(), {check_timeout}))")
+                "from genzoo_lite.grading import probe_namespace as _genzoo_probe\n"
+                f"_genzoo_probe({notebook!r}, globals(), {check_timeout}, {seed}, "
+                f"{str(record)!r})")
             nb.cells.append(grader)
-            client.execute_cell(grader, len(nb.cells) - 1)
-            text = "".join(o.get("text", "") for o in grader.outputs if o.output_type == "stream")
-            line = next((s for s in text.splitlines() if s.startswith(MARKER)), None)
-            if line is None:
-                raise RuntimeError(f"the grading cell printed no grades: {text[-300:]!r}")
-            rows = json.loads(line[len(MARKER):])
-    except (DeadKernelError, CellTimeoutError, CellExecutionError, RuntimeError) as err:
+            try:
+                client.execute_cell(grader, len(nb.cells) - 1)
+            except CellExecutionError as err:  # the record, if any, is judged all the same
+                ended = f"{ended}; the grading cell failed ({err.ename}: {err.evalue})"[:400]
+        request = {"notebook": notebook, "seed": seed, "seconds": check_timeout,
+                   "record": str(record)}
+    except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
         ended = f"{ended}; kernel unusable for grading ({type(err).__name__}: {err})"[:400]
-    if rows is None:
-        rows = [{"exercise": e.label, "function": e.function, "score": 0,
+    return request, ended
+
+
+def _rows(notebook: str, judged: list[dict] | None, ended: str) -> list[dict]:
+    if judged is None:
+        return [{"exercise": e.label, "function": e.function, "score": 0,
                  "status": "not graded", "detail": ended} for e in exercises_for(notebook)]
-    elif ended != "ran to the end":
-        for row in rows:
-            if row["status"] == "not reached":
+    if ended != "ran to the end":
+        for row in judged:
+            if row["status"] in ("not reached", "not graded"):
                 row["detail"] = f"{row['detail']}: {ended}"
-    return rows, ended
+    return judged
 
 
 def grade(folder: Path, out: Path, timeout: float = 600, check_timeout: int = 60) -> list[dict]:
@@ -123,23 +145,35 @@ def grade(folder: Path, out: Path, timeout: float = 600, check_timeout: int = 60
         raise ValueError(f"time limits must be positive, got timeout={timeout}, "
                          f"check_timeout={check_timeout}")
     table: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="genzoo-grade-") as scratch:
-        _setup_environment(Path(scratch))
-        for student, notebook, path in find_submissions(folder):
+    runs: list[tuple[str, str, dict | None, str]] = []
+    with tempfile.TemporaryDirectory(prefix="genzoo-grade-") as scratch, \
+            tempfile.TemporaryDirectory(prefix="genzoo-records-") as records:
+        for number, (student, notebook, path) in enumerate(find_submissions(folder)):
             if notebook is None:
                 table.append({"student": student, "notebook": path.name, "exercise": "",
                               "function": "", "score": 0, "max_score": 0,
                               "status": "unknown notebook",
                               "detail": f"the file name must contain one of {sorted(MODULES)}"})
                 continue
-            workdir = Path(tempfile.mkdtemp(dir=scratch))
+            # Each submission gets its own folder, package copy and caches: one cannot touch
+            # what the next one's kernel imports.
+            own = Path(scratch) / str(number)
+            (own / "work").mkdir(parents=True)
             start = time.monotonic()
-            rows, ended = run_submission(path, notebook, timeout, check_timeout, workdir)
-            for row in rows:
-                table.append({"student": student, "notebook": notebook, "max_score": 1, **row})
-            score = sum(r["score"] for r in rows)
-            print(f"{student} {notebook}: {score}/{len(rows)} in "
-                  f"{time.monotonic() - start:.0f} s ({ended})", flush=True)
+            request, ended = run_submission(path, notebook, timeout, check_timeout,
+                                            own / "work", kernel_environment(own), Path(records))
+            runs.append((student, notebook, request, ended))
+            print(f"{student} {notebook}: ran in {time.monotonic() - start:.0f} s ({ended})",
+                  flush=True)
+        # Every kernel has been shut down: one clean process judges all the records.
+        requests = [r for _, _, r, _ in runs if r is not None]
+        judged = iter(judge_in_subprocess(requests, timeout=60 + 30 * len(requests))
+                      if requests else [])
+    for student, notebook, request, ended in runs:
+        rows = _rows(notebook, next(judged) if request is not None else None, ended)
+        table.extend({"student": student, "notebook": notebook, "max_score": 1, **row}
+                     for row in rows)
+        print(f"{student} {notebook}: {sum(r['score'] for r in rows)}/{len(rows)}", flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)

@@ -1,10 +1,14 @@
-"""Score a notebook's exercises with the library's checks (the part that runs inside the kernel).
+"""The part of ``genzoo-grade`` that runs inside a submission's kernel: it calls, it never judges.
 
-``genzoo-grade`` (:mod:`genzoo_lite.grade`) runs a submission's cells, then sends one cell that
-calls :func:`grade_namespace` on the kernel's globals. Each exercise's check is called on the
-student's function from a freshly reloaded checks module, with the inputs the check builds
-itself: the submitted check cells and the verdicts they printed play no part, so editing or
-deleting them changes nothing.
+After the submitted cells ran, the grader sends one cell of its own that calls
+:func:`probe_namespace` with a seed and a file path it has just drawn at random. For each exercise
+the library's check runs once on the check's own inputs and once on the inputs the seed gives,
+with a :class:`~genzoo_lite.grading_data.Recorder` in place of the student's function: what the
+function returned on every call is written to that file as plain data (or the name of what it
+raised). The verdicts are computed later, by a clean process that never imported the submission
+(:mod:`genzoo_lite.grading_judge`), which runs the same checks on inputs it builds itself and
+replays the recorded answers. Anything the submission changed in this kernel can only change those
+answers, which is what the student's function could have returned anyway.
 """
 from __future__ import annotations
 
@@ -13,56 +17,52 @@ import io
 import json
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .exercises import exercises_for
-
-MARKER = "GENZOO-GRADES:"
-
-
-class CheckTimeout(Exception):
-    """A check (that is, the student's function inside it) ran past its time limit."""
+from .grading_data import CheckTimeout, Recorder
 
 
 def _alarm(signum, frame):
     raise CheckTimeout
 
 
-def grade_function(check: Callable, fn: Any, seconds: int) -> dict[str, Any]:
-    """One exercise's row: score 1 or 0, a status and the check's message."""
-    if not callable(fn):
-        return {"score": 0, "status": "wrong", "detail": f"not a function: {type(fn).__name__}"}
-    printed = io.StringIO()
+def record_calls(check: Callable[[Callable], Any], fn: Any, seconds: int) -> list[dict]:
+    """Run ``check`` on a recorder of ``fn`` for at most ``seconds``; the recorded calls."""
+    recorder = Recorder(fn)
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(seconds)
     try:
-        with contextlib.redirect_stdout(printed):
-            result = check(fn)
-    except CheckTimeout:
-        return {"score": 0, "status": "timed out",
-                "detail": f"the check did not finish within {seconds} s"}
-    except Exception as err:  # noqa: BLE001 - a crash in the check is a zero, with its reason
-        return {"score": 0, "status": "error", "detail": f"{type(err).__name__}: {err}"}
+        with contextlib.redirect_stdout(io.StringIO()):
+            check(recorder)
+    except BaseException:  # noqa: BLE001 - only the record counts; the judge finds the reason
+        pass
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    message = str(getattr(result, "message", result))
-    if getattr(result, "ok", False) is True:
-        return {"score": 1, "status": "correct", "detail": message}
-    status = "not attempted" if message.startswith("not attempted") else "wrong"
-    return {"score": 0, "status": status, "detail": message}
+    return recorder.calls
 
 
-def grade_namespace(notebook: str, namespace: dict[str, Any], seconds: int = 60) -> str:
-    """The marker line plus JSON rows, one per exercise of ``notebook``, graded from
-    ``namespace`` (the kernel's globals after the submission ran)."""
-    rows = []
+def probe_function(exercise, fn: Any, seconds: int, seed: int) -> dict[str, Any]:
+    """The record of one exercise: how its function answered the check's and the seed's calls."""
+    record: dict[str, Any] = {"function": exercise.function, "defined": True,
+                              "callable": callable(fn), "type": type(fn).__name__[:100]}
+    if not record["callable"]:
+        return record
+    record["fixed"] = record_calls(exercise.check, fn, seconds)
+    if exercise.random is not None:
+        record["random"] = record_calls(lambda f: exercise.random(f, seed), fn, seconds)
+    return record
+
+
+def probe_namespace(notebook: str, namespace: dict[str, Any], seconds: int, seed: int,
+                    out: str) -> None:
+    """Write to ``out`` the record of every exercise of ``notebook`` found in ``namespace``."""
+    records = []
     for exercise in exercises_for(notebook, fresh=True):
-        row = {"exercise": exercise.label, "function": exercise.function}
         if exercise.function not in namespace:
-            row.update(score=0, status="not reached",
-                       detail=f"{exercise.function} was never defined")
+            records.append({"function": exercise.function, "defined": False})
         else:
-            row.update(grade_function(exercise.check, namespace[exercise.function], seconds))
-        rows.append(row)
-    return MARKER + json.dumps(rows)
+            records.append(probe_function(exercise, namespace[exercise.function], seconds, seed))
+    Path(out).write_text(json.dumps({"notebook": notebook, "seed": seed, "exercises": records}))

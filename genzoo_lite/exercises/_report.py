@@ -1,6 +1,7 @@
 """The one-line verdict every self-check prints."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -12,6 +13,9 @@ class Exercise(NamedTuple):
     label: str
     function: str
     check: Callable[[Callable], "Result"]
+    #: ``random(fn, seed) -> Result``: the same exercise on inputs drawn from ``seed``, which
+    #: ``genzoo-grade`` picks afresh for every grading run; it prints nothing.
+    random: Callable[[Callable, int], "Result"] | None = None
 
 
 class Result(NamedTuple):
@@ -55,3 +59,49 @@ def as_number(value: Any) -> tuple[float | None, str | None]:
     except (TypeError, ValueError, RuntimeError):
         return None, (f"expected a number (a float or a one-element tensor), got "
                       f"{type(value).__name__}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value.tolist() if hasattr(value, "tolist") else value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def same_number(rel: float = 1e-6, abs_: float = 1e-9) -> Callable[[Any, Any], bool]:
+    """A comparison for :func:`on_random_inputs`: one number, close to the expected one."""
+    def same(value, expected) -> bool:
+        number, error = as_number(value)
+        return error is None and math.isclose(number, float(expected), rel_tol=rel,
+                                              abs_tol=abs_)
+    return same
+
+
+def same_tensor(atol: float = 1e-8, rtol: float = 1e-5) -> Callable[[Any, Any], bool]:
+    """A comparison: a tensor (or array) of the expected shape, allclose to it."""
+    import torch
+
+    def same(value, expected) -> bool:
+        try:
+            value = torch.as_tensor(value, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            return False
+        expected = torch.as_tensor(expected, dtype=torch.float64)
+        return value.shape == expected.shape and bool(
+            torch.allclose(value, expected, atol=atol, rtol=rtol))
+    return same
+
+
+def on_random_inputs(fn: Callable, cases: list[tuple[tuple, Any, str]],
+                     same: Callable[[Any, Any], bool]) -> Result:
+    """The grader's random cases ``(args, expected, what)`` of an exercise: each answer must
+    pass ``same(value, expected)``. Prints nothing (it runs only when grading)."""
+    for args, expected, what in cases:
+        value, error = call_answer(fn, *args)
+        if error == "not_attempted":
+            return not_attempted("the function still raises NotImplementedError")
+        if error:
+            return Result(False, f"on the grader's random inputs ({what}): {error}")
+        if not same(value, expected):
+            return Result(False, f"right on the check's own inputs, but not on the grader's "
+                                 f"random inputs ({what}): got {_short(value)}, expected "
+                                 f"{_short(expected)}")
+    return Result(True, "also right on the grader's random inputs")

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import torch
 
 from ..models.ebm import grid_points
-from ._report import Exercise, Result, not_attempted, report
+from ._report import (Exercise, Result, not_attempted, on_random_inputs, report, same_number,
+                      same_tensor)
 from ._report import call_answer as _call
 
 __all__ = ["check_grad_log_partition", "check_hessian_log_partition", "check_max_step_size",
@@ -193,8 +194,50 @@ def check_max_step_size(max_step_size: Callable) -> Result:
                                 f"expected {_step_for(min(s), t):.4g}"), name)
 
 
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def _random_theta(seed: int) -> tuple[torch.Tensor, float, int]:
+    gen = torch.Generator().manual_seed(seed)
+    u = torch.rand(5, generator=gen, dtype=torch.float64)
+    theta = torch.stack([u[0] - 0.5, u[1] - 0.5, 0.3 + u[2], 0.3 + u[3], 2 * u[4] - 1])
+    return theta, 2.5 + 0.5 * float(u[0] > 0.5), 40 + 10 * int(u[1] > 0.5)
+
+
+def _log_z_on(lim: float, n: int) -> Callable:
+    points, area = grid_points(lim, n)
+    phi = _features(points.double())
+    return lambda theta: torch.logsumexp(-phi @ theta, 0) + math.log(area)
+
+
+def random_grad_log_partition(grad_log_partition: Callable, seed: int) -> Result:
+    theta, lim, n = _random_theta(seed)
+    t = theta.clone().requires_grad_(True)
+    (right,) = torch.autograd.grad(_log_z_on(lim, n)(t), t)
+    what = f"theta = {[round(v, 3) for v in theta.tolist()]}, lim = {lim}, n = {n}"
+    return on_random_inputs(grad_log_partition, [((_features, theta.clone(), lim, n), right,
+                                                  what)], same_tensor(atol=1e-6))
+
+
+def random_hessian_log_partition(hessian_log_partition: Callable, seed: int) -> Result:
+    theta, lim, n = _random_theta(seed)
+    right = torch.autograd.functional.hessian(_log_z_on(lim, n), theta.clone())
+    what = f"theta = {[round(v, 3) for v in theta.tolist()]}, lim = {lim}, n = {n}"
+    return on_random_inputs(hessian_log_partition, [((_features, theta.clone(), lim, n), right,
+                                                     what)], same_tensor(atol=1e-6))
+
+
+def random_max_step_size(max_step_size: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for d in (2, 4):
+        sigmas = [round(0.2 + 1.8 * v, 4) for v in torch.rand(d, generator=gen).tolist()]
+        tol = round(0.02 + 0.3 * torch.rand(1, generator=gen).item(), 4)
+        cases.append(((list(sigmas), tol), _step_for(min(sigmas), tol),
+                      f"sigmas {sigmas}, tol {tol}"))
+    return on_random_inputs(max_step_size, cases, same_number(abs_=0))
+
+
 EXERCISES = [
-    Exercise("Exercise 1", "exercise_grad_log_partition", check_grad_log_partition),
-    Exercise("Exercise 2", "exercise_hessian_log_partition", check_hessian_log_partition),
-    Exercise("Exercise 3", "exercise_max_step_size", check_max_step_size),
+    Exercise("Exercise 1", "exercise_grad_log_partition", check_grad_log_partition, random_grad_log_partition),
+    Exercise("Exercise 2", "exercise_hessian_log_partition", check_hessian_log_partition, random_hessian_log_partition),
+    Exercise("Exercise 3", "exercise_max_step_size", check_max_step_size, random_max_step_size),
 ]

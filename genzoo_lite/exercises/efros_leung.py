@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._report import Exercise, Result, not_attempted, report
+from ._report import Exercise, Result, not_attempted, on_random_inputs, report
 from ._report import call_answer as _call
 
 __all__ = ["check_next_pixel", "check_spiral_order", "check_copy_map", "EXERCISES"]
@@ -64,30 +64,33 @@ def _as_pairs(value, n: int) -> tuple[np.ndarray | None, str | None]:
 def check_spiral_order(spiral_order: Callable[[int], object]) -> Result:
     """Exercise 2: ``spiral_order(size)`` lists every pixel of a size x size image (size odd),
     from the centre outward in square rings, each pixel sharing an edge with an earlier one."""
-    name = "Exercise 2"
-    for size in (5, 9):
+    return report(_spiral_verdict(spiral_order, (5, 9)), "Exercise 2")
+
+
+def _spiral_verdict(spiral_order: Callable[[int], object], sizes: tuple[int, ...]) -> Result:
+    for size in sizes:
         value, error = _call(spiral_order, size)
         if error == "not_attempted":
-            return report(not_attempted("list the pixels in a spiral from the centre"), name)
+            return not_attempted("list the pixels in a spiral from the centre")
         if error:
-            return report(Result(False, error), name)
+            return Result(False, error)
         order, error = _as_pairs(value, size * size)
         if error:
-            return report(Result(False, error), name)
+            return Result(False, error)
         c = size // 2
         inside = ((order >= 0) & (order < size)).all(1)
         if not inside.all():
             msg = f"size {size}: pixel {tuple(map(int, order[~inside][0]))} is outside the image"
-            return report(Result(False, msg), name)
+            return Result(False, msg)
         flat = order[:, 0] * size + order[:, 1]
         if len(flat) != size * size or len(np.unique(flat)) != size * size:
             msg = (f"size {size}: list every one of the {size * size} pixels exactly once "
                    f"(got {len(flat)} entries, {len(np.unique(flat))} different)")
-            return report(Result(False, msg), name)
+            return Result(False, msg)
         if tuple(order[0]) != (c, c):
             msg = (f"size {size}: start at the centre ({c}, {c}), not {tuple(map(int, order[0]))}"
                    + ("; that is raster order" if tuple(order[0]) == (0, 0) else ""))
-            return report(Result(False, msg), name)
+            return Result(False, msg)
         ring = np.abs(order - c).max(1)  # square rings: Chebyshev distance from the centre
         back = np.flatnonzero(np.diff(ring) < 0)
         if len(back):
@@ -96,7 +99,7 @@ def check_spiral_order(spiral_order: Callable[[int], object]) -> Result:
             msg = (f"size {size}: step {t} goes back to ring {ring[t]} after ring {ring[t - 1]}"
                    + ("; you grew a diamond (|dy| + |dx|), grow square rings, "
                       "max(|dy|, |dx|)" if diamond else "; finish each ring before the next"))
-            return report(Result(False, msg), name)
+            return Result(False, msg)
         done = np.zeros((size + 2, size + 2), dtype=bool)  # padded: neighbours always exist
         done[c + 1, c + 1] = True
         for t, (y, x) in enumerate(order[1:], start=1):
@@ -106,10 +109,10 @@ def check_spiral_order(spiral_order: Callable[[int], object]) -> Result:
                        "filled pixel, so the window holds less to match"
                        + ("; a ring's corner touches the inner ring only diagonally: start each "
                           "ring next to the middle of a side and go around it" if corner else ""))
-                return report(Result(False, msg), name)
+                return Result(False, msg)
             done[y + 1, x + 1] = True
-    return report(Result(True, "square rings from the centre, every new pixel next to a filled "
-                               "one (sizes 5 and 9)"), name)
+    return Result(True, "square rings from the centre, every new pixel next to a filled "
+                        f"one (sizes {' and '.join(map(str, sizes))})")
 
 
 def _copy_case() -> tuple[np.ndarray, np.ndarray]:
@@ -177,8 +180,61 @@ def check_copy_map(copy_map: Callable[[np.ndarray, np.ndarray, int], np.ndarray]
     return report(Result(False, msg), name)
 
 
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def random_next_pixel(next_pixel: Callable, seed: int) -> Result:
+    rng = np.random.default_rng(seed)
+    filled = rng.random((10, 14)) < 0.35
+    filled[:3] = True
+    window = int(rng.choice([3, 5, 7]))
+    counts = sliding_window_view(np.pad(filled, window // 2), (window, window)).sum(axis=(2, 3))
+    counts[filled] = -1
+
+    def best(value, _) -> bool:
+        try:
+            y, x = (int(v) for v in value)
+        except (TypeError, ValueError):
+            return False
+        return 0 <= y < 10 and 0 <= x < 14 and counts[y, x] == counts.max()
+
+    where = tuple(int(v) for v in np.argwhere(counts == counts.max())[0])
+    return on_random_inputs(next_pixel, [((filled.copy(), window), where,
+                                          f"a random 10x14 mask, window {window}")], best)
+
+
+def random_spiral_order(spiral_order: Callable, seed: int) -> Result:
+    size = int(np.random.default_rng(seed).choice([7, 11, 13]))
+    result = _spiral_verdict(spiral_order, (size,))
+    if result.ok or result.message.startswith("not attempted"):
+        return Result(True, "also right at a random size") if result.ok else result
+    return Result(False, f"right on the check's own sizes, but not on the grader's random "
+                         f"one: {result.message}")
+
+
+def random_copy_map(copy_map: Callable, seed: int) -> Result:
+    rng = np.random.default_rng(seed)
+    sample = rng.random((18, 18))
+    out = rng.random((15, 15)) + 2.0
+    size = int(rng.choice([3, 4, 5]))
+    for _ in range(2):
+        h, w = rng.integers(size, size + 4, 2)
+        y, x, sy, sx = rng.integers(0, 15 - h), rng.integers(0, 15 - w), \
+            rng.integers(0, 18 - h), rng.integers(0, 18 - w)
+        out[y:y + h, x:x + w] = sample[sy:sy + h, sx:sx + w]
+    right = np.zeros(out.shape, dtype=bool)
+    for i, j in np.argwhere(_patch_hits(out, sample, size)):
+        right[i:i + size, j:j + size] = True
+
+    def same(value, _) -> bool:
+        value = np.asarray(value)
+        return value.dtype == bool and np.array_equal(value, right)
+
+    return on_random_inputs(copy_map, [((out.copy(), sample.copy(), size), right,
+                                        f"a random 15x15 output, patches of {size}x{size}")],
+                            same)
+
+
 EXERCISES = [
-    Exercise("Exercise 1", "exercise_next_pixel", check_next_pixel),
-    Exercise("Exercise 2", "exercise_spiral_order", check_spiral_order),
-    Exercise("Exercise 3", "exercise_copy_map", check_copy_map),
+    Exercise("Exercise 1", "exercise_next_pixel", check_next_pixel, random_next_pixel),
+    Exercise("Exercise 2", "exercise_spiral_order", check_spiral_order, random_spiral_order),
+    Exercise("Exercise 3", "exercise_copy_map", check_copy_map, random_copy_map),
 ]

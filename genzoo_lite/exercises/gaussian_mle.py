@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import Exercise, Result, as_number, not_attempted, report
+from ._report import (Exercise, Result, as_number, not_attempted, on_random_inputs, report,
+                      same_number)
 from ._report import call_answer as _call
 
 __all__ = ["check_mle_variance", "check_lognormal_fit", "check_full_minus_diag", "EXERCISES"]
@@ -144,8 +145,44 @@ def check_full_minus_diag(full_minus_diag: Callable[[torch.Tensor], float]) -> R
                                 "models, so only the log-determinants differ"), name)
 
 
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def random_mle_variance(mle_sigma2: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for n in (7, 31):
+        x = 3 * torch.randn(n, generator=gen, dtype=torch.float64) + 2
+        cases.append(((x.clone(),), ((x - x.mean()) ** 2).mean(), f"{n} random values"))
+    return on_random_inputs(mle_sigma2, cases, same_number())
+
+
+def random_lognormal_fit(lognormal_fit: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for n in (12, 40):
+        y = (torch.randn(1, generator=gen, dtype=torch.float64)
+             + (0.3 + torch.rand(1, generator=gen, dtype=torch.float64))
+             * torch.randn(n, generator=gen, dtype=torch.float64)).exp()
+        z = y.log()
+        cases.append(((y.clone(),), _gauss_max_ll(z) - z.mean().item(), f"{n} random values"))
+    return on_random_inputs(lognormal_fit, cases, same_number())
+
+
+def random_full_minus_diag(full_minus_diag: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for n, d in ((300, 2), (500, 4)):
+        mix = torch.randn(d, d, generator=gen, dtype=torch.float64) + 2 * torch.eye(
+            d, dtype=torch.float64)
+        x = torch.randn(n, d, generator=gen, dtype=torch.float64) @ mix.T - 1.0
+        xc = x - x.mean(0)
+        cov = xc.T @ xc / n
+        right = 0.5 * (cov.diagonal().log().sum() - torch.logdet(cov)).item()
+        cases.append(((x.clone(),), right, f"{n} random points in {d}-D"))
+    return on_random_inputs(full_minus_diag, cases, same_number())
+
+
 EXERCISES = [
-    Exercise("Exercise 1", "exercise_mle_variance", check_mle_variance),
-    Exercise("Exercise 2", "exercise_lognormal_fit", check_lognormal_fit),
-    Exercise("Exercise 3", "exercise_full_minus_diag", check_full_minus_diag),
+    Exercise("Exercise 1", "exercise_mle_variance", check_mle_variance, random_mle_variance),
+    Exercise("Exercise 2", "exercise_lognormal_fit", check_lognormal_fit, random_lognormal_fit),
+    Exercise("Exercise 3", "exercise_full_minus_diag", check_full_minus_diag, random_full_minus_diag),
 ]

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from ..models.gated_pixelcnn import GatedLayer, GatedPixelCNN
 from ..models.pixelcnn import MaskedConv2d
-from ._report import Exercise, Result, not_attempted, report
+from ._report import Exercise, Result, not_attempted, on_random_inputs, report, same_tensor
 from ._report import call_answer as _call
 
 __all__ = ["check_column_mask", "check_gated_layer", "check_log_prob_given", "EXERCISES"]
@@ -107,6 +107,23 @@ def _gated_stack(fn: Callable, model: GatedPixelCNN, bias: torch.Tensor) -> Call
     return run
 
 
+def _perturbed(e: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """(1 + HW, C, H, W): ``e``, then one copy per raster pixel j with pixel j redrawn."""
+    size = e.shape[2] * e.shape[3]
+    batch = e.repeat(size + 1, 1, 1, 1)
+    fresh = torch.randn(size, e.shape[1], generator=gen, dtype=e.dtype)
+    batch[1:].view(size, e.shape[1], size)[torch.arange(size), :, torch.arange(size)] = fresh
+    return batch
+
+
+def _changed(out: torch.Tensor) -> torch.Tensor:
+    """Bool (HW, HW): [i, j] = redrawing input pixel j changed the output at raster pixel i.
+    The same dependencies the gradients give, but from values only: the grader records the
+    student's outputs in the submission's kernel and finds them in a clean process."""
+    out = torch.as_tensor(out, dtype=torch.float64).detach().flatten(2)  # (1 + HW, K, HW)
+    return ((out[1:] - out[:1]).abs().amax(dim=1) > 1e-9).T
+
+
 def check_gated_layer(gated_layer: Callable[[GatedLayer, torch.Tensor, torch.Tensor,
                                              torch.Tensor], tuple]) -> Result:
     """Exercise 2: ``gated_layer(layer, v, h, bias) -> (v_new, h_new)``, one layer of the Gated
@@ -114,15 +131,17 @@ def check_gated_layer(gated_layer: Callable[[GatedLayer, torch.Tensor, torch.Ten
     see every earlier pixel of a 6x6 image, and match the gated equations."""
     name = "Exercise 2"
     model = _seeded(lambda: GatedPixelCNN(levels=4, channels=6, num_layers=3, embed_dim=3,
-                                          first_kernel=5, dropout=0.0).eval())
+                                          first_kernel=5, dropout=0.0).double().eval())
     gen = torch.Generator().manual_seed(1)
-    bias = torch.randn(1, 12, 1, 1, generator=gen)  # a class embedding: one value per channel
-    e = torch.randn(1, 3, 6, 6, generator=gen)
-    seen, error = _call(lambda: _dependencies(_gated_stack(gated_layer, model, bias), e))
+    bias = torch.randn(1, 12, 1, 1, generator=gen, dtype=torch.float64)  # one per channel
+    e = torch.randn(1, 3, 6, 6, generator=gen, dtype=torch.float64)
+    with torch.no_grad():
+        out, error = _call(_gated_stack(gated_layer, model, bias), _perturbed(e, gen))
     if error == "not_attempted":
         return report(not_attempted("build v' and h' from the parts of layer"), name)
     if error:
         return report(Result(False, error), name)
+    seen = _changed(out)
     later = torch.triu(torch.ones(36, 36, dtype=torch.bool))
     if seen[later].any():
         i, j = (int(t) for t in seen.logical_and(later).nonzero()[0])
@@ -137,7 +156,7 @@ def check_gated_layer(gated_layer: Callable[[GatedLayer, torch.Tensor, torch.Ten
                                     "The head reads the horizontal stack, which sees only its "
                                     "own row: add the vertical features (layer.v_to_h of "
                                     "v_conv(v)) inside its gate"), name)
-    v, h = (torch.randn(1, 6, 6, 6, generator=gen) for _ in range(2))
+    v, h = (torch.randn(1, 6, 6, 6, generator=gen, dtype=torch.float64) for _ in range(2))
     layer = model.layers[0]
     with torch.no_grad():
         (v_new, h_new), (v_ok, h_ok) = gated_layer(layer, v, h, bias), layer(v, h, bias)
@@ -232,6 +251,74 @@ def check_log_prob_given(log_prob_given: Callable[[torch.nn.Module, torch.Tensor
                                 "the sum is not log P(hidden | known). Raise ValueError"), name)
 
 
-EXERCISES = [Exercise("Exercise 1", "exercise_column_mask", check_column_mask),
-             Exercise("Exercise 2", "exercise_gated_layer", check_gated_layer),
-             Exercise("Exercise 3", "exercise_log_prob_given", check_log_prob_given)]
+
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def random_column_mask(make_mask: Callable, seed: int) -> Result:
+    k = int(torch.randint(6, 9, (1,), generator=torch.Generator().manual_seed(seed))) | 1
+    cases = [((k, t), MaskedConv2d.build_mask(k, k, t).T, f"k = {k}, mask {t}") for t in "AB"]
+
+    def same(value, right) -> bool:
+        try:
+            return torch.equal(torch.as_tensor(value, dtype=torch.float32), right.float())
+        except (TypeError, ValueError, RuntimeError):
+            return False
+
+    return on_random_inputs(make_mask, cases, same)
+
+
+def random_gated_layer(gated_layer: Callable, seed: int) -> Result:
+    model = _seeded(lambda: GatedPixelCNN(levels=4, channels=5, num_layers=2, embed_dim=3,
+                                          first_kernel=5, dropout=0.0).double().eval(), seed)
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    with torch.no_grad():
+        for layer in model.layers:
+            v, h = (torch.randn(2, 5, 5, 7, generator=gen, dtype=torch.float64)
+                    for _ in range(2))
+            bias = torch.randn(2, 10, 1, 1, generator=gen, dtype=torch.float64)
+            cases.append(((layer, v, h, bias), layer(v, h, bias),
+                          "a random 5-channel layer on 2 images of 5x7"))
+
+    def same(value, right) -> bool:
+        try:
+            return len(value) == 2 and all(
+                torch.allclose(torch.as_tensor(a, dtype=torch.float64), b, atol=1e-5)
+                for a, b in zip(value, right))
+        except (TypeError, ValueError, RuntimeError):
+            return False
+
+    with torch.no_grad():
+        return on_random_inputs(gated_layer, cases, same)
+
+
+def random_log_prob_given(log_prob_given: Callable, seed: int) -> Result:
+    model = _seeded(lambda: GatedPixelCNN(levels=4, channels=6, num_layers=2, embed_dim=3,
+                                          first_kernel=5, dropout=0.0).eval(), seed)
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 4, (2, 1, 5, 7), generator=gen)
+    cut = int(torch.randint(4, 31, (1,), generator=gen))
+    known = (torch.arange(35) < cut).view(5, 7)
+    right = _log_p(model, x)[:, ~known].sum(dim=1)
+    result = on_random_inputs(log_prob_given, [((model, x.clone(), known.clone()), right,
+                                                f"the first {cut} of 5x7 pixels known")],
+                              same_tensor(atol=1e-4))
+    if not result.ok:
+        return result
+    scattered = known.clone()
+    scattered[4, 6], scattered[0, 0] = True, False  # the last pixel known, the first hidden
+    try:
+        log_prob_given(model, x.clone(), scattered)
+    except ValueError:
+        return result
+    except Exception as err:  # noqa: BLE001 - a student's error becomes a message
+        return Result(False, f"on the grader's random inputs, with a known pixel after a hidden "
+                             f"one: raise ValueError (got {type(err).__name__}: {err})")
+    return Result(False, "right on the check's own inputs, but on the grader's random ones a "
+                         "known pixel after a hidden one raised no ValueError")
+
+
+EXERCISES = [
+    Exercise("Exercise 1", "exercise_column_mask", check_column_mask, random_column_mask),
+    Exercise("Exercise 2", "exercise_gated_layer", check_gated_layer, random_gated_layer),
+    Exercise("Exercise 3", "exercise_log_prob_given", check_log_prob_given,
+             random_log_prob_given)]

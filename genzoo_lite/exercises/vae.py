@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import Exercise, Result, not_attempted, report
+from ._report import Exercise, Result, not_attempted, on_random_inputs, report, same_tensor
 from ._report import call_answer as _call
 
 __all__ = ["check_kl_gaussians", "check_score_grad_log_sigma", "check_elbo_gap", "EXERCISES"]
@@ -154,14 +154,14 @@ _Q_MU = torch.tensor([0.5, -0.8, 0.0, 1.6], dtype=torch.float64)
 _Q_STD = torch.tensor([0.3, 0.25, 0.5, 0.1], dtype=torch.float64)
 
 
-def _log_px_minus_elbo() -> torch.Tensor:
+def _log_px_minus_elbo(w=_W, b=_B, s=_S, x=_X, q_mu=_Q_MU, q_std=_Q_STD) -> torch.Tensor:
     """log p(x) from the marginal N(b, w w^T + s^2 I) minus the ELBO in closed form."""
-    d = len(_W)
-    cov = torch.outer(_W, _W) + _S**2 * torch.eye(d, dtype=torch.float64)
-    log_px = torch.distributions.MultivariateNormal(_B, cov).log_prob(_X)
-    resid = ((_X - _B - _Q_MU[:, None] * _W) ** 2).sum(1) + (_W**2).sum() * _Q_STD**2
-    recon = -0.5 * d * math.log(2 * math.pi * _S**2) - resid / (2 * _S**2)
-    kl_prior = 0.5 * (_Q_MU**2 + _Q_STD**2 - 1 - 2 * _Q_STD.log())
+    d = len(w)
+    cov = torch.outer(w, w) + s**2 * torch.eye(d, dtype=torch.float64)
+    log_px = torch.distributions.MultivariateNormal(b, cov).log_prob(x)
+    resid = ((x - b - q_mu[:, None] * w) ** 2).sum(1) + (w**2).sum() * q_std**2
+    recon = -0.5 * d * math.log(2 * math.pi * s**2) - resid / (2 * s**2)
+    kl_prior = 0.5 * (q_mu**2 + q_std**2 - 1 - 2 * q_std.log())
     return log_px - (recon - kl_prior)
 
 
@@ -207,8 +207,56 @@ def check_elbo_gap(gap: Callable) -> Result:
     return report(Result(False, msg), name)
 
 
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def random_kl_gaussians(kl: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    mu_q, lv_q, mu_p, lv_p = (torch.randn(3, 4, generator=gen, dtype=torch.float64)
+                              for _ in range(4))
+    return on_random_inputs(kl, [((mu_q.clone(), lv_q.clone(), mu_p.clone(), lv_p.clone()),
+                                  _kl(mu_q, lv_q, mu_p, lv_p), "random (3, 4) Gaussians")],
+                            same_tensor())
+
+
+def random_score_grad_log_sigma(estimator: Callable, seed: int) -> Result:
+    """Unbiased on random mu, sigma and samples: a baseline that differs, rightly, from one
+    answer to the next rules out comparing with a reference, so the mean is tested (5 errors)."""
+    gen = torch.Generator().manual_seed(seed)
+    mu = torch.randn(2, generator=gen, dtype=torch.float64)
+    sigma = 0.5 + torch.rand(2, generator=gen, dtype=torch.float64)
+    z = mu + sigma * torch.randn(_M, 2, generator=gen, dtype=torch.float64)
+    f = _C - 0.5 * ((z - _A) ** 2).sum(1)
+    what = f"mu = {mu.numpy().round(3).tolist()}, sigma = {sigma.numpy().round(3).tolist()}"
+    value, error = _call(estimator, f.clone(), z.clone(), mu.clone(), sigma.clone())
+    if error == "not_attempted":
+        return not_attempted("the function still raises NotImplementedError")
+    if error:
+        return Result(False, f"on the grader's random inputs ({what}): {error}")
+    value, error = _as_tensor(value, (_M, 2))
+    if error or not torch.isfinite(value).all():
+        return Result(False, f"on the grader's random inputs ({what}): "
+                             f"{error or 'got inf/nan in the estimates'}")
+    right, mean, se = -sigma**2, value.mean(0), value.std(0) / _M**0.5
+    if not ((mean - right).abs() < 5 * se).all():
+        return Result(False, f"right on the check's own inputs, but biased on the grader's random "
+                             f"inputs ({what}): mean {mean.numpy().round(3).tolist()}, true "
+                             f"{right.numpy().round(3).tolist()}")
+    return Result(True, "also unbiased on random inputs")
+
+
+def random_elbo_gap(gap: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    w, b, x = (torch.randn(*s, generator=gen, dtype=torch.float64) for s in ((3,), (3,), (5, 3)))
+    s = 0.5 + 0.5 * torch.rand(1, generator=gen).item()
+    q_mu = torch.randn(5, generator=gen, dtype=torch.float64)
+    q_std = 0.1 + 0.5 * torch.rand(5, generator=gen, dtype=torch.float64)
+    right = _log_px_minus_elbo(w, b, s, x, q_mu, q_std)
+    return on_random_inputs(gap, [((x.clone(), w.clone(), b.clone(), s, q_mu.clone(),
+                                    q_std.clone()), right, "a random model and 5 points")],
+                            same_tensor())
+
+
 EXERCISES = [
-    Exercise("Exercise 1", "exercise_kl_gaussians", check_kl_gaussians),
-    Exercise("Exercise 2", "exercise_score_grad_log_sigma", check_score_grad_log_sigma),
-    Exercise("Exercise 3", "exercise_elbo_gap", check_elbo_gap),
+    Exercise("Exercise 1", "exercise_kl_gaussians", check_kl_gaussians, random_kl_gaussians),
+    Exercise("Exercise 2", "exercise_score_grad_log_sigma", check_score_grad_log_sigma, random_score_grad_log_sigma),
+    Exercise("Exercise 3", "exercise_elbo_gap", check_elbo_gap, random_elbo_gap),
 ]

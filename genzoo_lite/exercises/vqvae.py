@@ -12,7 +12,8 @@ import torch
 
 from ..models.quantizer import perplexity
 from ..models.vqvae2 import VQVAE2
-from ._report import Exercise, Result, as_number, not_attempted, report
+from ._report import (Exercise, Result, as_number, not_attempted, on_random_inputs, report,
+                      same_number)
 from ._report import call_answer as _call
 
 __all__ = ["check_compression_ratio", "check_codebook_size", "check_usage_bits", "EXERCISES"]
@@ -172,6 +173,56 @@ def check_usage_bits(usage_bits: Callable[[torch.Tensor, torch.Tensor, int, int]
     return report(Result(False, msg), name)
 
 
-EXERCISES = [Exercise("Exercise 1", "exercise_compression_ratio", check_compression_ratio),
-             Exercise("Exercise 2", "exercise_codebook_size", check_codebook_size),
-             Exercise("Exercise 3", "exercise_usage_bits", check_usage_bits)]
+
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def random_compression_ratio(compression_ratio: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    k_top, k_bottom = (2 ** int(torch.randint(3, 10, (1,), generator=gen)) for _ in range(2))
+    height, width = (16 * int(torch.randint(2, 7, (1,), generator=gen)) for _ in range(2))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = VQVAE2(num_codes_top=k_top, num_codes_bottom=k_bottom).eval()
+    pixels = height * width
+    right = 8 * pixels / (pixels // 64 * math.log2(k_top) + pixels // 16 * math.log2(k_bottom))
+    return on_random_inputs(compression_ratio, [((model, height, width), right,
+                                                 f"{height}x{width}, K = {k_top}, {k_bottom}")],
+                            same_number(rel=1e-4))
+
+
+def random_codebook_size(pick_size: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    usage = {}
+    for k in (8, 16, 32, 64, 128, 256):
+        counts = torch.zeros(k, dtype=torch.long)
+        busy = int(torch.randint(max(2, min(k // 4, 24)), min(k, 48) + 1, (1,), generator=gen))
+        counts[:busy] = torch.randint(20, 200, (busy,), generator=gen)
+        usage[k] = counts[torch.randperm(k, generator=gen)]
+    right = _smallest_reaching(_perplexities(usage))
+
+    def same(value, want) -> bool:
+        number, error = as_number(value)
+        return error is None and number == want
+
+    return on_random_inputs(pick_size, [(({k: c.clone() for k, c in usage.items()},), right,
+                                         "random code counts for K = 8 ... 256")], same)
+
+
+def random_usage_bits(usage_bits: Callable, seed: int) -> Result:
+    gen = torch.Generator().manual_seed(seed)
+    k_top, k_bottom = 16, 128
+    top = torch.multinomial(torch.rand(k_top, generator=gen) ** 3, 30 * 12, True,
+                            generator=gen).view(30, 3, 4)
+    bottom = torch.multinomial(torch.rand(k_bottom, generator=gen) ** 3, 30 * 48, True,
+                               generator=gen).view(30, 6, 8)
+    right = 12 * math.log2(perplexity(top, k_top).item()) + \
+        48 * math.log2(perplexity(bottom, k_bottom).item())
+    return on_random_inputs(usage_bits, [((top.clone(), bottom.clone(), k_top, k_bottom), right,
+                                          "30 random 3x4 and 6x8 code maps, K = 16, 128")],
+                            same_number(rel=1e-4))
+
+
+EXERCISES = [
+    Exercise("Exercise 1", "exercise_compression_ratio", check_compression_ratio,
+             random_compression_ratio),
+    Exercise("Exercise 2", "exercise_codebook_size", check_codebook_size, random_codebook_size),
+    Exercise("Exercise 3", "exercise_usage_bits", check_usage_bits, random_usage_bits)]

@@ -4,7 +4,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ._report import Exercise, Result, as_number, call_answer, not_attempted, report
+import random
+
+from ._report import (Exercise, Result, as_number, call_answer, not_attempted,
+                      on_random_inputs, report, same_number)
 
 __all__ = ["check_bits_per_dim", "check_dequantized_bits", "check_better_model", "EXERCISES"]
 
@@ -163,8 +166,45 @@ def check_better_model(better_model: Callable[[float, str, float, str], str]) ->
     return report(Result(False, msg), name)
 
 
+# ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
+def random_bits_per_dim(bits_per_dim: Callable, seed: int) -> Result:
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(3):
+        log_p, d = -rng.uniform(10, 3000), rng.choice([16, 64, 256, 784, 1024])
+        cases.append(((log_p, d), -log_p / (d * math.log(2)), f"{log_p:.4f} nats, {d} pixels"))
+    return on_random_inputs(bits_per_dim, cases, same_number())
+
+
+def random_dequantized_bits(dequantized_bits: Callable, seed: int) -> Result:
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(3):
+        log_p, d, levels = rng.uniform(-2000, 2000), rng.choice([16, 64, 784]), \
+            rng.choice([2, 4, 16, 256])
+        cases.append(((log_p, d, levels), -log_p / (d * math.log(2)) + math.log2(levels),
+                      f"log p(y) = {log_p:.4f}, D = {d}, {levels} levels"))
+    return on_random_inputs(dequantized_bits, cases, same_number())
+
+
+def random_better_model(better_model: Callable, seed: int) -> Result:
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(8):
+        a, b = rng.sample([round(rng.uniform(0.5, 8), 3) for _ in range(4)], 2)
+        while a == b:
+            b = round(rng.uniform(0.5, 8), 3)
+        ka, kb = rng.choice(["exact", "bound"]), rng.choice(["exact", "bound"])
+        # the lower number wins for certain only when the other model's value is exact
+        want = ("A" if kb == "exact" else "unknown") if a < b else \
+            ("B" if ka == "exact" else "unknown")
+        cases.append(((a, ka, b, kb), want, f"A = {a} ({ka}), B = {b} ({kb})"))
+    return on_random_inputs(better_model, cases,
+                            lambda value, want: type(value) is str and value == want)
+
+
 EXERCISES = [
-    Exercise("Exercise 1", "exercise_bits_per_dim", check_bits_per_dim),
-    Exercise("Exercise 2", "exercise_dequantized_bits", check_dequantized_bits),
-    Exercise("Exercise 3", "exercise_better_model", check_better_model),
+    Exercise("Exercise 1", "exercise_bits_per_dim", check_bits_per_dim, random_bits_per_dim),
+    Exercise("Exercise 2", "exercise_dequantized_bits", check_dequantized_bits, random_dequantized_bits),
+    Exercise("Exercise 3", "exercise_better_model", check_better_model, random_better_model),
 ]
