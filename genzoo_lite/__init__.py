@@ -9,13 +9,13 @@ from .data import load_digits, load_image, load_texture, toy2d
 from .pretrained import RECIPES, load_pretrained, pretrained_history, train_recipe
 from .timing import best_time
 from .train import DivergedError, Phase, fit
-from .utils import get_device, set_seed
+from .utils import check_claim, get_device, retrain_requested, set_seed
 from .viz import density_contour, image_grid, loss_curve, savefig
 
 __all__ = [
-    "CheckpointError", "DivergedError", "Phase", "RECIPES", "best_time", "density_contour", "fit",
-    "get_device", "image_grid", "load_digits", "load_image", "load_pretrained", "load_texture",
-    "load_weights", "loss_curve", "pretrained_history", "save_weights", "savefig", "set_seed",
+    "CheckpointError", "DivergedError", "Phase", "RECIPES", "best_time", "check_claim",
+    "density_contour", "fit", "get_device", "image_grid", "load_digits", "load_image", "load_pretrained", "load_texture",
+    "load_weights", "loss_curve", "pretrained_history", "retrain_requested", "save_weights", "savefig", "set_seed",
     "toy2d", "train_recipe",
 ]
 __version__ = "0.1.0"

@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
-RTOL = 0.002
+RTOL = 1e-3
 UNITS = 1
 
 #: a number as a notebook prints it: sign, digits, optional decimals and exponent. Digits glued

@@ -53,7 +53,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from genzoo_lite import RECIPES, best_time, density_contour, image_grid, load_digits
-from genzoo_lite import load_pretrained, pretrained_history, savefig, set_seed, toy2d
+from genzoo_lite import check_claim, load_pretrained, pretrained_history, savefig, set_seed, toy2d
 from genzoo_lite.exercises import zoo as checks
 from genzoo_lite.models.ebm import langevin
 from genzoo_lite.models.digits_gan import generate
@@ -154,8 +154,11 @@ for name, points in samples_2d.items():
 owner = gmm.responsibilities(modes).argmax(dim=1)  # the component explaining each centre, (8,)
 modes_per_component = torch.bincount(owner, minlength=8)
 print(f"GMM: modes explained by each of its 8 components: {modes_per_component.tolist()}")
-assert min(fewest.values()) > 0 and max(far_share, key=far_share.get) == "EBM (Langevin)"
-assert all(far_share[name] > 5 * far_share["data"] for name in samples_2d if name != "data")
+check_claim(min(fewest.values()) > 0, "every sampler reaches all eight modes")
+check_claim(max(far_share, key=far_share.get) == "EBM (Langevin)",
+            "the EBM leaves the largest share far from the modes")
+check_claim(all(far_share[name] > 5 * far_share["data"] for name in samples_2d if name != "data"),
+            "every sampler puts over 5x the data's share far from every mode")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Every sampler reaches all eight modes, but none looks like the data:
@@ -279,10 +282,13 @@ with torch.no_grad():
 print(f"{'model':24s} {'test bits/dim':>13s}  {'':5s} {'parameters':>10s}")
 for name, (bpd, kind, params) in sorted(results.items(), key=lambda item: -item[1][0]):
     print(f"{name:24s} {bpd:13.3f}  {kind:5s} {params:10,d}")
-assert results["Gated PixelCNN"][0] < results["PixelCNN"][0] < results["independent pixels"][0]
-assert results["Gated PixelCNN pair"][0] < results["Gated PixelCNN"][0]
-assert results["VAE, 8-D (IWAE k=1000)"][0] < results["VAE, 8-D (ELBO)"][0]
-assert max(bpd for bpd, _, _ in results.values()) == results["uniform guess"][0]
+check_claim(results["Gated PixelCNN"][0] < results["PixelCNN"][0] < results["independent pixels"][0],
+            "Gated PixelCNN < PixelCNN < independent pixels in bits/dim")
+check_claim(results["Gated PixelCNN pair"][0] < results["Gated PixelCNN"][0],
+            "the pair has fewer bits/dim than one Gated PixelCNN")
+assert results["VAE, 8-D (IWAE k=1000)"][0] < results["VAE, 8-D (ELBO)"][0]  # a tighter bound
+check_claim(max(bpd for bpd, _, _ in results.values()) == results["uniform guess"][0],
+            "every model beats the uniform guess")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Reading the table:
@@ -389,13 +395,18 @@ print(f"reference: 200 test digits score FID {reference:.1f}, the next 200 {othe
 real_like = [name for name, score in scores.items()
              if score.fid < max(reference, other_reference) and name != "test digits (reference)"]
 print("samples that score like real digits:", ", ".join(real_like))
-assert real_like == ["Gated PixelCNN"], real_like
-assert scores["VAE, 8-D (mean image)"].fid > scores["VAE, 8-D"].fid  # same model, same bits/dim
-assert scores["GMM, k=10"].fid < scores["independent pixels"].fid
-assert ("Gated PixelCNN pair", "Gated PixelCNN") in disagree
-assert ("VAE, 8-D (mean image)", "PixelCNN") in disagree
+check_claim(real_like == ["Gated PixelCNN"], "only the Gated PixelCNN scores like real digits")
+check_claim(scores["VAE, 8-D (mean image)"].fid > scores["VAE, 8-D"].fid,
+            "the VAE's mean images score worse than its samples")  # same model, same bits/dim
+check_claim(scores["GMM, k=10"].fid < scores["independent pixels"].fid,
+            "the GMM's samples score better than independent pixels'")
+check_claim(("Gated PixelCNN pair", "Gated PixelCNN") in disagree,
+            "the pair: better likelihood, worse FID than one Gated PixelCNN")
+check_claim(("VAE, 8-D (mean image)", "PixelCNN") in disagree,
+            "the VAE's mean images: better likelihood, worse FID than the PixelCNN")
 with_bits = sorted(scores[name].fid for name in scores if math.isfinite(bits[name]))
-assert scores["GAN (digits)"].fid < with_bits[len(with_bits) // 2]  # beats most of them
+check_claim(scores["GAN (digits)"].fid < with_bits[len(with_bits) // 2],
+            "the GAN's FID beats most models with a likelihood")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Where the two scores disagree (the pairs printed above), and why:
@@ -444,8 +455,10 @@ fitted = [name for name in scores if math.isfinite(bits[name])
 beaten = [name for name in fitted if bits[name] > bits[mixture]]
 print(f"the mixture has better bits/dim than {len(beaten)} of the {len(fitted)} fitted models: "
       f"{', '.join(beaten)}")
-assert cost <= math.log2(100) / 64 + 1e-9 and 2 * len(beaten) > len(fitted)
-assert scores[mixture].fid > max(scores[name].fid for name in fitted)
+assert cost <= math.log2(100) / 64 + 1e-9  # the bound derived above
+check_claim(2 * len(beaten) > len(fitted), "the noisy mixture beats most fitted models in bits/dim")
+check_claim(scores[mixture].fid > max(scores[name].fid for name in fitted),
+            "the noisy mixture has the worst FID")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **Likelihood barely notices noise.** Drawing uniform noise 99% of the time costs the Gated

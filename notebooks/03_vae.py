@@ -60,8 +60,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from genzoo_lite import (RECIPES, best_time, image_grid, load_digits, load_pretrained,
-                         pretrained_history, savefig, set_seed)
+from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_digits,
+                         load_pretrained, pretrained_history, retrain_requested, savefig, set_seed)
 from genzoo_lite.exercises import vae as checks
 from genzoo_lite.latent_widgets import LatentTraversal
 from genzoo_lite.likelihood_variants import VAE_VARIANTS
@@ -463,7 +463,7 @@ for name, model in [("2-D VAE", vae2), ("8-D VAE", vae8)]:
     elbo_, bounds = iwae_table(model, x_test, seed=5)
     nll[name] = -bounds[1000]
     print(f"{name:26s} {elbo_:7.2f} " + " ".join(f"{bounds[k]:8.2f}" for k in bounds))
-assert nll["8-D VAE"] <= 95, nll
+check_claim(nll["8-D VAE"] <= 95, "the 8-D VAE's test NLL is at most 95 nats")
 print(f"test NLL (IWAE, k = 1000): 2-D {nll['2-D VAE']:.2f}, 8-D {nll['8-D VAE']:.2f} nats")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -506,7 +506,8 @@ for col, (name, model) in enumerate(decoders.items()):
 savefig(fig, "03_likelihoods")
 plt.show()
 fixed_nll = nll_100[f"Gaussian, sigma = {gauss_fixed.decoder.sigma:g}"]
-assert nll_100["Gaussian, learned sigma"] < nll_100["categorical"] < fixed_nll, nll_100
+check_claim(nll_100["Gaussian, learned sigma"] < nll_100["categorical"] < fixed_nll,
+            "learned sigma < categorical < fixed sigma in test NLL")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The numbers answer "is it the L2 loss?" with a yes and a no. A Gaussian with a *fixed*
@@ -534,7 +535,8 @@ for row in VAE_VARIANTS:
           f"{row['best_epoch']:6d}")
 by_name = {row["variant"]: row["test_nats"] for row in VAE_VARIANTS}
 shipped = by_name["shipped: same, dropout 0.2"]
-assert shipped == round(nll["8-D VAE"], 2), (shipped, nll["8-D VAE"])  # the model of section 7
+if not retrain_requested():  # the table's shipped row was measured on these very weights
+    assert abs(shipped - nll["8-D VAE"]) < 0.02, (shipped, nll["8-D VAE"])  # section 7's model
 assert shipped == min(row["test_nats"] for row in VAE_VARIANTS if row["model"]["latent_dim"] == 8)
 decoder_gain = by_name["shipped, but the categorical decoder"] - shipped
 elbo_gain = (by_name["categorical decoder, ELBO, dropout 0.3 (issue-12 recipe)"]

@@ -65,8 +65,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from skimage.util import montage
 
-from genzoo_lite import (RECIPES, best_time, image_grid, load_digits, load_pretrained,
-                         pretrained_history, savefig, set_seed)
+from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_digits,
+                         load_pretrained, pretrained_history, retrain_requested, savefig, set_seed)
 from genzoo_lite.exercises import pixelcnn as checks
 from genzoo_lite.likelihood_variants import GATED_VARIANTS
 from genzoo_lite.models.gated_pixelcnn import (GatedLayer, GatedPixelCNN,
@@ -271,7 +271,8 @@ named_models = {"independent": independent, "PixelCNN": pixelcnn, "Gated PixelCN
 for name, model in named_models.items():
     bpd[name] = [model.bits_per_dim(x) for x in (x_train, x_val, x_test)]
     print(f"{name:15s} " + "  ".join(f"{b:5.3f}" for b in bpd[name]))
-assert bpd["Gated PixelCNN"][2] < bpd["PixelCNN"][2] < bpd["independent"][2]
+check_claim(bpd["Gated PixelCNN"][2] < bpd["PixelCNN"][2] < bpd["independent"][2],
+            "Gated PixelCNN < PixelCNN < independent in test bits/dim")
 context_saving = bpd["independent"][2] - bpd["PixelCNN"][2]
 print(f"test bits/dim saved by the earlier pixels (independent -> PixelCNN): "
       f"{context_saving:.2f} = {64 * context_saving:.0f} bits per digit; by removing the blind "
@@ -313,7 +314,8 @@ print(f"shipped: stopped after {len(gated_history['loss'])} epochs, kept epoch "
       f"{gated_history['best_epoch'][0]}: test {bpd['Gated PixelCNN'][2]:.4f} bits/dim")
 shipped_rows = {row["variant"].split(":")[0]: row["test_bits"] for row in GATED_VARIANTS
                 if row["variant"].startswith("shipped")}
-assert shipped_rows["shipped"] == round(bpd["Gated PixelCNN"][2], 4)
+if not retrain_requested():  # the table's shipped rows were measured on these very weights
+    assert abs(shipped_rows["shipped"] - bpd["Gated PixelCNN"][2]) < 1e-3
 assert shipped_rows["shipped"] < min(row["test_bits"] for row in GATED_VARIANTS
                                      if not row["variant"].startswith(("shipped", "pair")))
 
@@ -336,13 +338,16 @@ pair_bpd = pair.bits_per_dim(x_test)
 print(f"one Gated PixelCNN: test {bpd['Gated PixelCNN'][2]:.4f} bits/dim; the pair "
       f"{pair_bpd:.4f}; members alone "
       + ", ".join(f"{member.bits_per_dim(x_test):.4f}" for member in pair.members))
-assert shipped_rows["shipped pair"] == round(pair_bpd, 4) < shipped_rows["shipped"]
-assert pair_bpd < min(member.bits_per_dim(x_test) for member in pair.members)
+if not retrain_requested():
+    assert abs(shipped_rows["shipped pair"] - pair_bpd) < 1e-3
+check_claim(pair_bpd < min(member.bits_per_dim(x_test) for member in pair.members),
+            "the pair has fewer bits/dim than either member")
 longer = [row for row in GATED_VARIANTS if row["variant"].startswith("pair,")]
 for row in longer:
     print(f"{row['variant'].split(':')[0]}: test {row['test_bits']:.4f} bits/dim, "
           f"{row['cpu_s']:.1f} CPU s of training")
-assert all(row["test_bits"] <= 1.75 < pair_bpd and row["cpu_s"] > 60 for row in longer)
+assert all(row["test_bits"] <= 1.75 < shipped_rows["shipped pair"] and row["cpu_s"] > 60
+           for row in longer)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # A longer cosine schedule for the pair goes below 1.75 bits/dim, but its training no longer
@@ -526,7 +531,8 @@ for name, model in ar_models.items():
     size = sum(p.numel() for p in model.parameters())
     print(f"{name:15s} test {ar_bpd[name]:.3f} bits/dim; {size:6d} parameters; trained "
           f"{len(history['loss'])} epochs in {history['train_seconds'][0]:.0f} s")
-assert ar_bpd["Gated PixelCNN"] < ar_bpd["PixelRNN"] < ar_bpd["PixelCNN"]
+check_claim(ar_bpd["Gated PixelCNN"] < ar_bpd["PixelRNN"] < ar_bpd["PixelCNN"],
+            "Gated PixelCNN < PixelRNN < PixelCNN in test bits/dim")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Full context pays: the PixelRNN needs fewer bits than the plain PixelCNN (1.860 against 1.966
@@ -753,7 +759,7 @@ for name, bits in cond_bpd.items():
     print(f"{name:15s} test bits/dim of x given its 4x4 downsample: {bits:.3f}")
 saving = cond_bpd["per-pixel"] - cond_bpd["autoregressive"]
 print(f"the earlier pixels save {saving:.2f} bits/dim = {64 * saving:.0f} bits per digit")
-assert saving > 0
+check_claim(saving > 0, "the autoregressive upsampler needs fewer bits than the per-pixel one")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Even given its 4x4 downsample, a digit's pixels are not independent: seeing the earlier ones
@@ -806,7 +812,8 @@ for name, x in drawn.items():
     judged[name] = gated.bits_per_dim(x)
     off = (16 * (downsample(x) - s)).abs().mean()  # mean block-mean error, in levels
     print(f"{name:24s} judged {judged[name]:.2f} bits/dim; block means off by {off:.2f} levels")
-assert judged["autoregressive samples"] < judged["per-pixel samples"]
+check_claim(judged["autoregressive samples"] < judged["per-pixel samples"],
+            "the judge prefers the autoregressive samples to the per-pixel ones")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The judge finds the per-pixel samples the least digit-like (2.14 bits/dim, against 1.96 for

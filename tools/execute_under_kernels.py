@@ -6,8 +6,11 @@ notebooks to ``_build/kernels/<capability>/`` and compares every code cell's tex
 the saved ``notebooks/*.ipynb`` through the same numeric tolerance nbval uses
 (``genzoo_lite.tolerant_outputs``).
 
-Usage: python tools/execute_under_kernels.py [--capability default avx2] [NOTEBOOK.ipynb ...]
-Exit status 1 if any cell differs beyond the tolerance.
+``--retrain`` instead runs each notebook's source with ``GENZOO_RETRAIN=1`` (every model trained
+on this machine, into a temporary cache) and checks only that it runs to its end.
+
+Usage: python tools/execute_under_kernels.py [--capability default avx2] [--retrain] [NOTEBOOK ...]
+Exit status 1 if any cell differs beyond the tolerance (or, with --retrain, any notebook fails).
 """
 from __future__ import annotations
 
@@ -15,10 +18,13 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
+from nbclient.exceptions import CellExecutionError
 from nbclient import NotebookClient
 from nbval.plugin import find_comment_markers, find_metadata_tags, get_sanitize_patterns
 
@@ -42,20 +48,25 @@ def compared(cell) -> bool:
     return cell.cell_type == "code" and markers.get("check", True) and not markers.get("skip")
 
 
-def execute_copy(path: Path, capability: str, timeout: int = 600) -> nbformat.NotebookNode:
-    """``path`` executed in a fresh kernel whose torch uses ``capability``'s CPU kernels."""
-    notebook = nbformat.read(path, as_version=4)
+def execute_copy(path: Path, capability: str, timeout: int = 600,
+                 env: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """``path`` executed in a fresh kernel whose torch uses ``capability``'s CPU kernels.
+
+    ``env`` adds environment variables for the kernel (e.g. ``GENZOO_RETRAIN``)."""
+    notebook = jupytext.read(path) if path.suffix == ".py" else nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    saved = os.environ.get("ATEN_CPU_CAPABILITY")
-    os.environ["ATEN_CPU_CAPABILITY"] = capability  # the kernel inherits this process's env
+    changes = {"ATEN_CPU_CAPABILITY": capability, **(env or {})}
+    saved = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)  # the kernel inherits this process's environment
     try:
         client.execute()
     finally:
-        if saved is None:
-            os.environ.pop("ATEN_CPU_CAPABILITY", None)
-        else:
-            os.environ["ATEN_CPU_CAPABILITY"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return notebook
 
 
@@ -73,8 +84,13 @@ def differences(saved: nbformat.NotebookNode, fresh: nbformat.NotebookNode) -> l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capability", nargs="+", default=["default", "avx2"])
+    parser.add_argument("--retrain", action="store_true",
+                        help="train every model (GENZOO_RETRAIN=1); check only that each runs")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.retrain:
+        return retrain(args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.py")),
+                       args.capability)
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     failed = 0
     for capability in args.capability:
@@ -89,6 +105,29 @@ def main(argv: list[str] | None = None) -> int:
                   f"{len(problems)} cells differ beyond the tolerance", flush=True)
             for problem in problems:
                 print("    " + problem.replace("\n", "\n    "), flush=True)
+    return 1 if failed else 0
+
+
+def retrain(paths: list[Path], capabilities: list[str]) -> int:
+    """Run each notebook source with every model retrained here; 1 if any stops early."""
+    failed = 0
+    for capability in capabilities:
+        out = OUT / f"{capability}-retrain"
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="genzoo-retrain-") as cache:
+            env = {"GENZOO_RETRAIN": "1", "GENZOO_CACHE_DIR": cache,
+                   "GENZOO_FIGURES_DIR": str(out / "figures")}
+            for path in paths:
+                start = time.perf_counter()
+                try:
+                    fresh = execute_copy(path, capability, timeout=1800, env=env)
+                    status = "ran to its end"
+                except CellExecutionError as err:
+                    failed, fresh, status = failed + 1, None, f"STOPPED: {str(err)[-600:]}"
+                print(f"{capability:8s} {path.stem} retrained: {status} "
+                      f"({time.perf_counter() - start:.0f} s)", flush=True)
+                if fresh is not None:
+                    nbformat.write(fresh, out / f"{path.stem}.ipynb")
     return 1 if failed else 0
 
 
