@@ -7,7 +7,8 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab test unit nbval notebooks slides html bench clean hub-deps classroom student solutions grade
+.PHONY: help venv lab test unit nbval notebooks slides html bench clean hub-deps classroom student solutions grade \
+        nbgrader-course
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
@@ -20,6 +21,7 @@ help:
 	@echo "make student    student edition (stubs, self-checks, no solutions) in _build/student"
 	@echo "make solutions  instructor key, executed, in _build/solutions"
 	@echo "make grade SUBMISSIONS=dir  run each submitted notebook, scores to grades.csv"
+	@echo "make nbgrader-course  nbgrader course folder (source/ with autograded tests) in _build/nbgrader"
 
 venv: $(STAMP)
 
@@ -74,6 +76,12 @@ GRADES ?= grades.csv
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=grades.csv]"; exit 2; }
 	$(BIN)/genzoo-grade "$(SUBMISSIONS)" --out "$(GRADES)"
+
+# nbgrader's course layout for courses that grade with it: nbgrader_config.py and
+# source/<NN_name>/<NN_name>.ipynb (the key plus autograded test cells); then, in _build/nbgrader,
+# `nbgrader generate_assignment NN_name` and `nbgrader autograde NN_name`. See the README.
+nbgrader-course: $(STAMP)
+	$(BIN)/python tools/nbgrader_course.py --out _build/nbgrader
 
 # The course JupyterHub's proxy (configurable-http-proxy, pinned in deploy/jupyterhub/package.json
 # and its lock) into deploy/jupyterhub/node_modules; tests/test_hub.py does the same on first use.
