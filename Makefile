@@ -99,3 +99,12 @@ classroom: hub-deps
 	$(BIN)/python benchmarks/classroom.py --name dragging --think 0.25 --rerun $(CLASSROOM_ARGS)
 	$(BIN)/python benchmarks/classroom.py --name exploring --think 2 --steps 4 8 12 16 20 24 \
 	  --rerun $(CLASSROOM_ARGS)
+
+# Faults on loopback (root; ~5 min, stopped by --timeout at the latest; removes what it made):
+# FAULT_STUDENTS students run notebook 01 and save edits, then the hub restarts mid-drag (SIGTERM,
+# then SIGKILL), a kernel is SIGKILLed (as by the OOM killer) and the idle culler stops a server.
+# Writes "faults" into benchmarks/classroom.json and its table into benchmarks/RESULTS.md.
+FAULT_STUDENTS ?= 4
+.PHONY: classroom-faults
+classroom-faults: hub-deps
+	$(BIN)/python benchmarks/classroom.py --faults $(FAULT_STUDENTS) --timeout 900

@@ -446,6 +446,9 @@ class Student:
                     continue
                 if isinstance(frame, bytes):
                     continue
+                if not frame:
+                    seen.append("websocket closed")
+                    break
                 msg = json.loads(frame)
                 if msg.get("msg_type", msg.get("header", {}).get("msg_type")) == "status":
                     state = msg["content"]["execution_state"]
@@ -474,6 +477,8 @@ class Student:
             frame = self.ws.recv()
             if isinstance(frame, bytes):  # a widget message with binary buffers (the PNG)
                 continue
+            if not frame:
+                raise ConnectionError(f"{self.name}: the kernel's websocket was closed")
             msg = json.loads(frame)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
