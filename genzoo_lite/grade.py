@@ -29,7 +29,6 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from . import netguard
 from .exercises import MODULES, exercises_for
 from .grading_judge import judge_in_subprocess
 

@@ -1,17 +1,23 @@
 """genzoo-grade scores right answers full marks and wrong ones zero, and survives a submission
-that raises or loops forever; a submission cannot pass by editing its check cells."""
+that raises or loops forever; a submission cannot pass by editing its check cells. The verdicts
+the judge replays from a kernel's record are the checks' own (tests/test_grade_attacks.py has
+the attacks)."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from solutions import load_solutions
 
-from genzoo_lite.exercises import exercises_for
+from genzoo_lite.exercises import MODULES, exercises_for
 from genzoo_lite.grade import find_submissions, grade, main
+from genzoo_lite.grading import probe_function
+from genzoo_lite.grading_judge import judge, judge_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -108,3 +114,69 @@ def test_bad_arguments_get_clear_errors(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     with pytest.raises(ValueError, match="must be positive"):
         grade(tmp_path, tmp_path / "g.csv", timeout=0)
+
+
+# ----- the record in the kernel and the replay in the judge give the check's own verdict -------
+def _through_the_wire(exercise, fn, seed: int = 5) -> dict:
+    """Record ``fn`` as the kernel does, send the record as JSON, judge it as the judge does."""
+    record = json.loads(json.dumps(probe_function(exercise, fn, 60, seed)))
+    return judge_exercise(exercise, record, seed)
+
+
+@pytest.mark.parametrize("stem", sorted(MODULES))
+def test_the_judge_replays_the_checks_verdicts(stem, capsys):
+    key = load_solutions(stem)
+
+    def stub(*args):
+        raise NotImplementedError()
+
+    def crash(*args):
+        return 1 / 0
+
+    for exercise in exercises_for(stem):
+        answer = getattr(key, exercise.function)
+        assert _through_the_wire(exercise, answer)["status"] == "correct", exercise.label
+        row = _through_the_wire(exercise, stub)
+        assert row["status"] == "not attempted" and row["score"] == 0, row
+        row = _through_the_wire(exercise, crash)
+        assert row["score"] == 0 and "ZeroDivisionError" in row["detail"], row
+        row = _through_the_wire(exercise, lambda *a: {1, 2})
+        assert row["score"] == 0 and "returned a set" in row["detail"], row
+    capsys.readouterr()
+
+
+def test_the_gated_layers_mistakes_are_found_from_recorded_values():
+    """Exercise 2 of 05 calls the layer many times: causality is judged from the outputs."""
+    from genzoo_lite.exercises import pixelcnn
+    from genzoo_lite.models.gated_pixelcnn import GatedLayer
+
+    exercise = pixelcnn.EXERCISES[1]
+
+    def wired(layer, v, h, bias, h_into_v=False, v_into_h=True):
+        v_feat = layer.v_conv(v + h if h_into_v else v)
+        h_feat = layer.h_conv(h) + (layer.v_to_h(v_feat) if v_into_h else 0)
+        return GatedLayer.gate(v_feat + bias), h + layer.h_out(GatedLayer.gate(h_feat + bias))
+
+    assert _through_the_wire(exercise, wired)["status"] == "correct"
+    assert "not causal" in _through_the_wire(exercise, lambda *a: wired(*a, h_into_v=True))[
+        "detail"]
+    assert "blind spot" in _through_the_wire(exercise, lambda *a: wired(*a, v_into_h=False))[
+        "detail"]
+
+
+def test_a_record_that_does_not_fit_scores_zero(tmp_path):
+    exercise = exercises_for(STEM)[0]
+    for record, words in (
+            ({"function": exercise.function, "defined": True, "callable": True, "fixed": []},
+             "does not fit the check"),
+            ({"function": exercise.function, "defined": True, "callable": True,
+              "fixed": [{"value": {"tensor": "float64", "shape": [9], "data": "AAAA"}}]},
+             "malformed"),
+            ({"function": exercise.function, "defined": True, "callable": True,
+              "fixed": [{"value": {"__reduce__": "os.system"}}]}, "malformed"),
+            ({"function": "exercise_other", "defined": True}, "no record")):
+        row = judge_exercise(exercise, record, 1)
+        assert row["score"] == 0 and words in row["detail"], row
+    (tmp_path / "record.json").write_text("GENZOO-GRADES: [1, 1, 1]")
+    rows = judge(STEM, 1, tmp_path / "record.json")
+    assert all(r["score"] == 0 and r["status"] == "not graded" for r in rows), rows

@@ -169,11 +169,12 @@ def write_key(stem: str, out: Path, timeout: int = 600) -> float:
     key = key_notebook(stem)
     out.mkdir(parents=True, exist_ok=True)
     jupytext.write(key, out / f"{stem}.py", fmt="py:percent")
-    os.environ["GENZOO_FIGURES_DIR"] = tempfile.mkdtemp(prefix="genzoo-key-figures-")
+    # The kernel's own environment: this process's os.environ is left as it was.
+    env = dict(os.environ, GENZOO_FIGURES_DIR=tempfile.mkdtemp(prefix="genzoo-key-figures-"))
     client = NotebookClient(key, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     start = time.perf_counter()
-    client.execute()
+    client.execute(env=env)
     seconds = time.perf_counter() - start
     nbformat.write(key, out / f"{stem}.ipynb")
     printed = "".join(o.get("text", "") for c in key.cells if c.cell_type == "code"

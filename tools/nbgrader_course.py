@@ -29,9 +29,9 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import editions  # noqa: E402
+import editions
 
-from genzoo_lite.exercises import exercises_for  # noqa: E402
+from genzoo_lite.exercises import exercises_for
 
 CONFIG = '''\
 """nbgrader configuration of the genzoo-lite course (written by tools/nbgrader_course.py)."""

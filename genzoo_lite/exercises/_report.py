@@ -12,10 +12,10 @@ class Exercise(NamedTuple):
 
     label: str
     function: str
-    check: Callable[[Callable], "Result"]
+    check: Callable[[Callable], Result]
     #: ``random(fn, seed) -> Result``: the same exercise on inputs drawn from ``seed``, which
     #: ``genzoo-grade`` picks afresh for every grading run; it prints nothing.
-    random: Callable[[Callable, int], "Result"] | None = None
+    random: Callable[[Callable, int], Result] | None = None
 
 
 class Result(NamedTuple):

@@ -7,8 +7,15 @@ from collections.abc import Callable
 import torch
 
 from ..models.ebm import grid_points
-from ._report import (Exercise, Result, not_attempted, on_random_inputs, report, same_number,
-                      same_tensor)
+from ._report import (
+    Exercise,
+    Result,
+    not_attempted,
+    on_random_inputs,
+    report,
+    same_number,
+    same_tensor,
+)
 from ._report import call_answer as _call
 
 __all__ = ["check_grad_log_partition", "check_hessian_log_partition", "check_max_step_size",
@@ -237,7 +244,9 @@ def random_max_step_size(max_step_size: Callable, seed: int) -> Result:
 
 
 EXERCISES = [
-    Exercise("Exercise 1", "exercise_grad_log_partition", check_grad_log_partition, random_grad_log_partition),
-    Exercise("Exercise 2", "exercise_hessian_log_partition", check_hessian_log_partition, random_hessian_log_partition),
+    Exercise("Exercise 1", "exercise_grad_log_partition", check_grad_log_partition,
+             random_grad_log_partition),
+    Exercise("Exercise 2", "exercise_hessian_log_partition", check_hessian_log_partition,
+             random_hessian_log_partition),
     Exercise("Exercise 3", "exercise_max_step_size", check_max_step_size, random_max_step_size),
 ]

@@ -6,8 +6,15 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import (Exercise, Result, as_number, not_attempted, on_random_inputs, report,
-                      same_number)
+from ._report import (
+    Exercise,
+    Result,
+    as_number,
+    not_attempted,
+    on_random_inputs,
+    report,
+    same_number,
+)
 from ._report import call_answer as _call
 
 __all__ = ["check_mle_variance", "check_lognormal_fit", "check_full_minus_diag", "EXERCISES"]
@@ -184,5 +191,6 @@ def random_full_minus_diag(full_minus_diag: Callable, seed: int) -> Result:
 EXERCISES = [
     Exercise("Exercise 1", "exercise_mle_variance", check_mle_variance, random_mle_variance),
     Exercise("Exercise 2", "exercise_lognormal_fit", check_lognormal_fit, random_lognormal_fit),
-    Exercise("Exercise 3", "exercise_full_minus_diag", check_full_minus_diag, random_full_minus_diag),
+    Exercise("Exercise 3", "exercise_full_minus_diag", check_full_minus_diag,
+             random_full_minus_diag),
 ]

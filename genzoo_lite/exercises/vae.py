@@ -257,6 +257,7 @@ def random_elbo_gap(gap: Callable, seed: int) -> Result:
 
 EXERCISES = [
     Exercise("Exercise 1", "exercise_kl_gaussians", check_kl_gaussians, random_kl_gaussians),
-    Exercise("Exercise 2", "exercise_score_grad_log_sigma", check_score_grad_log_sigma, random_score_grad_log_sigma),
+    Exercise("Exercise 2", "exercise_score_grad_log_sigma", check_score_grad_log_sigma,
+             random_score_grad_log_sigma),
     Exercise("Exercise 3", "exercise_elbo_gap", check_elbo_gap, random_elbo_gap),
 ]

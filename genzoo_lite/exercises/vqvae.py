@@ -12,8 +12,15 @@ import torch
 
 from ..models.quantizer import perplexity
 from ..models.vqvae2 import VQVAE2
-from ._report import (Exercise, Result, as_number, not_attempted, on_random_inputs, report,
-                      same_number)
+from ._report import (
+    Exercise,
+    Result,
+    as_number,
+    not_attempted,
+    on_random_inputs,
+    report,
+    same_number,
+)
 from ._report import call_answer as _call
 
 __all__ = ["check_compression_ratio", "check_codebook_size", "check_usage_bits", "EXERCISES"]

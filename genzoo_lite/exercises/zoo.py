@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 
-import random
-
-from ._report import (Exercise, Result, as_number, call_answer, not_attempted,
-                      on_random_inputs, report, same_number)
+from ._report import (
+    Exercise,
+    Result,
+    as_number,
+    call_answer,
+    not_attempted,
+    on_random_inputs,
+    report,
+    same_number,
+)
 
 __all__ = ["check_bits_per_dim", "check_dequantized_bits", "check_better_model", "EXERCISES"]
 
@@ -205,6 +212,7 @@ def random_better_model(better_model: Callable, seed: int) -> Result:
 
 EXERCISES = [
     Exercise("Exercise 1", "exercise_bits_per_dim", check_bits_per_dim, random_bits_per_dim),
-    Exercise("Exercise 2", "exercise_dequantized_bits", check_dequantized_bits, random_dequantized_bits),
+    Exercise("Exercise 2", "exercise_dequantized_bits", check_dequantized_bits,
+             random_dequantized_bits),
     Exercise("Exercise 3", "exercise_better_model", check_better_model, random_better_model),
 ]
