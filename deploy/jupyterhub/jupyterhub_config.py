@@ -84,6 +84,8 @@ CONCURRENT_STARTS = int(os.environ.get("GENZOO_HUB_CONCURRENT_STARTS", 2 * (os.c
 c.Spawner.start_timeout = 900
 c.Spawner.http_timeout = 120
 c.JupyterHub.concurrent_spawn_limit = 0
+# As zero-to-jupyterhub: a browser asking for its server goes to the progress page at once.
+c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 # One compute thread per kernel: a class has more students than cores, and torch's default (one
 # thread per core in every kernel) makes the kernels fight over the cores (see RESULTS.md).
 c.Spawner.environment = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
