@@ -9,7 +9,7 @@ from genzoo_lite import RECIPES, DivergedError, train_recipe
 from genzoo_lite.checkpoints import load_weights, save_weights
 from genzoo_lite.data import toy2d
 from genzoo_lite.models.ebm import (EnergyMLP, LangevinDivergedError, contrastive_loss,
-                                    grid_log_prob, grid_points, langevin)
+                                    box_log_prob, grid_log_prob, grid_points, langevin)
 from genzoo_lite.models.ebm_training import EBMRun, ReplayBuffer, ebm_step, train_ebm
 from genzoo_lite.models.gaussian import fit_gaussian, gaussian_log_prob
 from genzoo_lite.pretrained import build_model
@@ -169,6 +169,30 @@ def test_grid_log_prob_is_normalized_and_finds_log_two_pi():
     log_p, log_z = grid_log_prob(half_square, points.double(), lim=6.0, n=241)
     assert log_z == pytest.approx(math.log(2 * math.pi), abs=1e-4)
     assert (log_p.exp().sum() * area).item() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_box_log_prob_integrates_to_one_on_the_box_and_is_zero_outside():
+    points, area = grid_points(3.0, 121)
+    log_p, _ = box_log_prob(lambda x: -half_square(x), points.double(), lim=3.0, n=121)
+    assert (log_p.exp().sum() * area).item() == pytest.approx(1.0, abs=1e-6)
+    outside = torch.tensor([[3.5, 0.0], [0.0, -3.01], [10.0, 10.0]], dtype=torch.float64)
+    assert torch.isneginf(box_log_prob(lambda x: -half_square(x), outside)[0]).all()
+
+
+def test_box_log_prob_of_a_normalized_density_is_its_mass_on_the_box():
+    # N(0, I) restricted to [-1, 1]^2: log Z_B = 2 log(Phi(1) - Phi(-1)), the box's exact mass
+    normal = torch.distributions.MultivariateNormal(torch.zeros(2, dtype=torch.float64),
+                                                    torch.eye(2, dtype=torch.float64))
+    x = torch.tensor([[0.0, 0.0], [0.5, -0.9]], dtype=torch.float64)
+    log_p, log_z = box_log_prob(normal.log_prob, x, lim=1.0, n=401)
+    mass = math.erf(1 / math.sqrt(2)) ** 2
+    assert log_z == pytest.approx(math.log(mass), abs=2e-2)  # a Riemann sum with edge cells
+    torch.testing.assert_close(log_p, normal.log_prob(x) - log_z)
+    # for an energy, inside the box it equals grid_log_prob (which extends the formula outside)
+    energy = EnergyMLP(hidden=8).double()
+    inside = torch.rand(5, 2, dtype=torch.float64) * 6 - 3
+    torch.testing.assert_close(box_log_prob(lambda p: -energy(p), inside)[0],
+                               grid_log_prob(energy, inside)[0])
 
 
 def test_short_training_beats_a_gaussian():

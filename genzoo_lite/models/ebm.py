@@ -2,7 +2,9 @@
 and the grid-normalized density.
 
 Taught in notebooks/02_ebm. An EBM defines p_theta(x) = exp(-E_theta(x)) / Z(theta); nothing here
-computes Z(theta) except :func:`grid_log_prob`, which integrates over a bounded 2-D box.
+computes Z(theta) except :func:`grid_log_prob` and :func:`box_log_prob`, which integrate over a
+bounded 2-D box. Z over the whole plane need not be finite (a network's energy may fall without
+bound far from the data), so the notebook's densities are defined on the box: :func:`box_log_prob`.
 Training with persistent chains is in :mod:`genzoo_lite.models.ebm_training`.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..train import DivergedError
 from ..utils import grid_points
 
 __all__ = ["EnergyMLP", "LangevinDivergedError", "langevin", "contrastive_loss", "grid_points",
-           "grid_log_prob"]
+           "grid_log_prob", "box_log_prob"]
 
 _GRID_CHUNK = 40_000  # points per energy evaluation in grid_log_prob (~10 MB per layer)
 
@@ -145,8 +147,9 @@ def grid_log_prob(energy: Energy, x: torch.Tensor, lim: float = 3.0,
                   n: int = 300) -> tuple[torch.Tensor, float]:
     """log p(x) = -E(x) - log Z with Z = sum over an n x n grid on [-lim, lim]^2 of exp(-E) dA.
 
-    The density is normalized on the box only; points outside it get the same formula. Taught in
-    notebooks/02_ebm, "3. Checking the estimator on a grid" and used for the held-out NLL.
+    The density is normalized on the box only; points outside it get the same formula (use
+    :func:`box_log_prob` for the density that is 0 outside the box). Taught in notebooks/02_ebm,
+    "3. Checking the estimator on a grid".
 
     Returns:
         ``(log_prob (N,), log_Z)``.
@@ -159,3 +162,35 @@ def grid_log_prob(energy: Energy, x: torch.Tensor, lim: float = 3.0,
         log_z = (torch.logsumexp(-e_grid, dim=0) + math.log(cell_area)).item()
         e_x = torch.cat([_energies(energy, part).double() for part in x.split(_GRID_CHUNK)])
         return -e_x - log_z, log_z
+
+
+def box_log_prob(log_density: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                 lim: float = 3.0, n: int = 300) -> tuple[torch.Tensor, float]:
+    """log p_B(x) of a 2-D density restricted to the box B = [-lim, lim]^2 and normalized there.
+
+    p_B(x) = f(x) / Z_B on B and 0 outside, with f = exp(log_density) and Z_B the sum of f dA over
+    an n x n grid on B. For an EBM pass ``lambda x: -energy(x)``: p_B is then defined even when
+    exp(-E) has no finite integral over the plane. For a normalized model (a Gaussian, a GMM) pass
+    its log-density: Z_B is then its mass on the box, and every model is compared on the same
+    footing. Taught in notebooks/02_ebm, "1. An energy defines a density" and "Held-out
+    log-likelihood".
+
+    Args:
+        log_density: maps points (N, 2) to log f (N,), f >= 0 and not necessarily normalized.
+        x: points (N, 2) to evaluate.
+        lim: half the side of the box.
+        n: grid points per side.
+
+    Returns:
+        ``(log p_B(x) (N,) in float64, -inf outside the box; log Z_B)``.
+    """
+    check_points(x, dim=2)
+    check_number("lim", lim)
+    points, cell_area = grid_points(lim, n)  # (n*n, 2)
+    with torch.no_grad():
+        log_f = torch.cat([log_density(part).double()
+                           for part in points.to(x.device, x.dtype).split(_GRID_CHUNK)])
+        log_z = (torch.logsumexp(log_f, dim=0) + math.log(cell_area)).item()
+        log_p = torch.cat([log_density(part).double() for part in x.split(_GRID_CHUNK)]) - log_z
+        inside = (x.abs() <= lim).all(dim=1)
+        return torch.where(inside, log_p, torch.full_like(log_p, -math.inf)), log_z
