@@ -1,4 +1,4 @@
-"""Benchmark: the likelihood targets of issue 16, each retrained from its recipe on one thread.
+"""Benchmark: the likelihood targets, each model retrained from its recipe on one thread.
 
 * ``gated_pixelcnn_digits`` and ``gated_pixelcnn_pair_digits`` (two of them, conditionals
   averaged): test bits/dim (target at most 1.75) and the training time (target 60 CPU s);

@@ -9,14 +9,21 @@ A script, not a test: timings vary with the machine and its load. Two kinds of s
   under the script's name.
 Nothing here, and no notebook, reads an earlier results.json.
 
-Usage: python benchmarks/run.py [--quick] [--only STEP ...] [--out DIR]
-  STEP     "notebooks", a notebook (e.g. 01_gaussian_mle) or a script (e.g. bench_zoo)
-  --quick  a smoke run: each script's short settings; writes nothing unless --out is given
+The README's "Measured" block (between ``<!-- bench:start -->`` and ``<!-- bench:end -->``) is
+written from results.json by :func:`readme_block` (plus ``measured_elsewhere.json``: the few
+figures that `make bench` does not measure, each with its source), after every full run and by
+``--readme`` alone; tests/test_benchmarks.py checks that the committed README matches.
+
+Usage: python benchmarks/run.py [--quick] [--only STEP ...] [--out DIR] | --readme
+  STEP      "notebooks", a notebook (e.g. 01_gaussian_mle) or a script (e.g. bench_zoo)
+  --quick   a smoke run: each script's short settings; writes nothing unless --out is given
+  --readme  measure nothing: rewrite the README's block from the committed results.json
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -31,6 +38,7 @@ import torch
 from nbclient import NotebookClient
 
 from genzoo_lite import best_time
+from genzoo_lite.likelihood_variants import gated_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -167,6 +175,157 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+README = ROOT / "README.md"
+BLOCK_START, BLOCK_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s"
+
+
+def readme_block(results: dict, elsewhere: dict) -> str:
+    """The README's "Measured" block (without its markers) from results.json and
+    measured_elsewhere.json; every figure is read from them, none is written here."""
+    m, quality = results["machine"], results["bench_quality"]
+    likelihood = results["bench_likelihood"]["likelihood"]
+    zoo, training = results["bench_zoo"], results["bench_training"]["training_seconds"]
+    load = m.get("load_average") or results.get("bench_efros_leung", {}).get(
+        "efros_leung_load_average")
+    load_text = f", load average about {sum(load) / len(load):.1f}" if load else ""
+    lines = [
+        f"`make bench` ({results['steps_seconds']['total'] / 60:.1f} minutes in all) measured "
+        f"these on {m['date']}, {' '.join(m['cpu'].replace('(R)', '').split()[:2])}, "
+        f"{m['cores']} cores, torch",
+        f"{m['torch']}{load_text}; every figure is in "
+        "[`benchmarks/RESULTS.md`](benchmarks/RESULTS.md)",
+        "and `benchmarks/results.json`. Timings vary with the machine; bits/dim reproduce "
+        "exactly.", "",
+        "| notebook | Restart & Run All | peak memory |", "|---|---:|---:|",
+        *[f"| {name} | {n['seconds']:.1f} s | {n['peak_mb']:.0f} MB |"
+          for name, n in results["notebooks"].items()], "",
+        "Digits test split (447 images; trained on the first 1000, selected on the next 350), "
+        "the shipped",
+        "weights as `tools/retrain_weights.py` trained them; training time timed by `make bench` "
+        "with",
+        "`train_recipe(name)` on one thread (`bench_likelihood.py`: CPU seconds; "
+        "`bench_training.py`: wall):", "",
+        "| model | test bits/dim | exact or bound | digit FID | confidence | training time |",
+        "|---|---:|---|---:|---:|---:|"]
+    fid, conf = quality["digit_fid"], quality["classifier_confidence"]
+    bits, kinds = zoo["test_bits_per_dim"], zoo["test_bits_per_dim_kind"]
+    seconds = {**{k: _seconds(v) for k, v in training.items()},
+               **{k: _seconds(v["train_cpu_seconds"]) for k, v in likelihood.items()}}
+    vae_nats = likelihood["vae_digits_8d"]["test_nll_iwae1000_nats"]
+    vae_k = kinds["VAE, 8-D"].split("k=")[-1]
+    rows = [
+        ("*200 test digits (the reference)*", "—", "—", "test digits (reference)", "—"),
+        ("independent pixels", f"{bits['independent pixels']:.3f}", "exact",
+         "independent pixels", seconds["independent_digits"]),
+        ("PixelCNN", f"{bits['PixelCNN']:.3f}", "exact", "PixelCNN", seconds["pixelcnn_digits"]),
+        (f"VAE, 8-D (IWAE k={vae_k}; {vae_nats} nats): samples", f"{bits['VAE, 8-D']:.3f}",
+         "bound", "VAE, 8-D", seconds["vae_digits_8d"]),
+        ("VAE, 8-D: mean images E[x\\|z]", f"({bits['VAE, 8-D']:.3f})", "bound",
+         "VAE, 8-D (mean image)", "(same model)"),
+        ("Gated PixelCNN", f"{bits['Gated PixelCNN']:.3f}", "exact", "Gated PixelCNN",
+         seconds["gated_pixelcnn_digits"]),
+        ("Gated PixelCNN pair (two, conditionals averaged)", f"{bits['Gated PixelCNN pair']:.3f}",
+         "exact", "Gated PixelCNN pair", seconds["gated_pixelcnn_pair_digits"]),
+        ("GAN (implicit)", "—", "no likelihood", "GAN (digits)", "—")]
+    lines += [f"| {label} | {b} | {kind} | {fid[key]:.1f} | {conf[key]:.3f} | {t} |"
+              for label, b, kind, key, t in rows]
+    nb = elsewhere["notebook_figures"]
+    reference, best = fid["test digits (reference)"], fid["Gated PixelCNN"]
+    lines += [
+        "", '**Sample quality beside likelihood** (notebook 00, "Sample quality beside '
+        'likelihood";',
+        "`benchmarks/bench_quality.py`): the *digit FID* is the Fréchet distance between "
+        "Gaussians fitted",
+        "to a small digit classifier's penultimate features (recipe `digit_classifier`, trained "
+        "on the 1000",
+        f"training digits, {100 * quality['classifier_test_accuracy']:.1f}% test accuracy) of "
+        f"{quality['samples_per_model']} samples and of the training digits; *confidence* is",
+        "the classifier's mean largest class probability. Lower FID is better. FID at "
+        f"{quality['samples_per_model']} samples is",
+        f"biased upwards and noisy, so the reference is {quality['samples_per_model']} real test "
+        f"digits ({reference}; the next 200 score",
+        f"{nb['next_200_test_digits_fid']}), not 0, and a model fitted to the training digits can "
+        "score as low (the single Gated",
+        f"PixelCNN, {best}). The two scores disagree (Theis et al. 2016): the pair of Gated "
+        "PixelCNNs has the",
+        "better bits/dim, one alone the better samples; the VAE's blurry mean images have its "
+        "likelihood",
+        "but a far worse FID than its samples, and a worse one than the plain PixelCNN's, whose "
+        "bits/dim is",
+        "a hair worse than the VAE's bound; the GAN has no likelihood yet beats most models that "
+        "have one;",
+        "and the Gated PixelCNN mixed with 99% uniform noise loses at most log2(100)/64 = "
+        f"{math.log2(100) / 64:.3f} bits/dim",
+        "while its FID becomes that of noise.", "",
+        f"Notebook 00 adds the discretized Gaussian ({nb['discretized_gaussian_bits']:.3f} "
+        f"bits/dim, FID {nb['discretized_gaussian_fid']}) and the GMM ({nb['gmm_bits']:.3f}, a",
+        f"dequantization bound, yet FID {nb['gmm_fid']}) to this table; notebook 05 adds the "
+        f"PixelRNN ({nb['pixelrnn_bits']:.3f}) and the",
+        "conditional per-pixel models, and notebooks 03 and 05 print every variant measured on "
+        "the way",
+        "(`genzoo_lite/likelihood_variants.py`).", ""]
+    sliders = results["bench_sliders"]["slider_ms"]
+    short = {"01 Gaussian likelihood": "Gaussian", "02 Langevin chains": "Langevin",
+             "03 VAE latent": "VAE latent", "04 Efros-Leung window": "Efros–Leung window",
+             "05 PixelCNN temperature": "PixelCNN temperature"}
+    browser = {k: v for k, v in elsewhere["browser_slider_ms"].items() if k != "source"}
+    el, vq = results["bench_efros_leung"], results["bench_vqvae"]
+    gated, pair = likelihood["gated_pixelcnn_digits"], likelihood["gated_pixelcnn_pair_digits"]
+    vae = likelihood["vae_digits_8d"]
+    # the longer schedules of the pair, measured by bench_likelihood.py --variants (not part of
+    # `make bench`) and recorded in genzoo_lite/likelihood_variants.py
+    best = min((row for row in gated_variants() if row["variant"].startswith("pair,")),
+               key=lambda row: row["test_bits"], default=None)
+    pair_text = f"the pair {pair['test_bits_per_dim']:.3f} in {pair['train_cpu_seconds']} CPU s"
+    longer = best and (f"with a longer schedule {best['test_bits']:.3f}, "
+                       f"but in {best['cpu_s']} CPU s")
+
+    def met(row: dict) -> str:
+        return "" if row["met"] else "**missed**: "
+
+    sampling = ", ".join(f"{side}x{side}: {sec:.2f} s"
+                         for side, sec in results["bench_pixelcnn"]["pixelcnn_sample_seconds"]
+                         .items())
+    test = elsewhere["make_test"]
+    lines += [
+        "| figure | target | measured |", "|---|---|---|",
+        "| slider: one redraw in the kernel (best of 20 moves, `bench_sliders.py`) | ≤ 100 ms | "
+        + ", ".join(f"{short.get(k, k)} {v} ms" for k, v in sliders.items()) + " |",
+        "| slider to changed image in a real browser (median of 5, `make test`) | ≤ 500 ms | "
+        + ", ".join(f"{v} ms ({k})" for k, v in browser.items()) + " |",
+        "| Efros–Leung, fast version, 64x64 brick, window 11 | ≤ 0.1 ms/pixel | "
+        f"{el['efros_leung_ms_per_pixel']} ms/pixel, {el['efros_leung_speedup']}x faster than "
+        "the readable loop, "
+        f"{'same output' if el['efros_leung_fast_equals_reference'] else 'DIFFERENT output'} |",
+        "| Gated PixelCNN, test bits/dim, ≤ 60 s of training on one thread | "
+        f"≤ {gated['target']} | {met(gated)}{gated['test_bits_per_dim']:.3f} in "
+        f"{gated['train_cpu_seconds']} CPU s; {pair_text}"
+        + (f" ({longer})" if longer else "") + " |",
+        f"| VAE, 8-D, test NLL (IWAE k=1000), ≤ 60 s of training | ≤ {vae['target']:.0f} nats | "
+        f"{met(vae)}{vae['test_nll_iwae1000_nats']} nats in {vae['train_cpu_seconds']} CPU s |",
+        f"| PixelCNN sampling, 16 samples | — | {sampling} |",
+        f"| VQ-VAE-2 prior vs pixel-space PixelCNN, {vq['n']} samples of 32x32 | ≥ 10x | "
+        f"{vq['latent_vs_pixel_speedup']}x |",
+        f"| `make test`: {test['tests']} tests incl. every notebook and the browser tests "
+        f"({test['skipped']} skipped) | — | {test['minutes']} min; the whole `.ci/run` on a "
+        f"fresh clone {test['ci_minutes']} min |"]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(results: dict, readme: Path = README,
+                 elsewhere: Path = HERE / "measured_elsewhere.json") -> None:
+    """Replace the README's block between the bench markers with :func:`readme_block`."""
+    text = readme.read_text()
+    head, rest = text.split(BLOCK_START + "\n", 1)
+    _, tail = rest.split(BLOCK_END, 1)
+    block = readme_block(results, json.loads(elsewhere.read_text()))
+    readme.write_text(head + BLOCK_START + "\n" + block + BLOCK_END + tail)
+
+
 def steps(only: list[str] | None) -> list[str]:
     """The steps to run, in order: the notebooks, then the scripts."""
     known = [source.stem for source in NOTEBOOKS] + [script.stem for script in SCRIPTS]
@@ -187,20 +346,29 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--only", nargs="+", metavar="STEP", help="run only these steps")
     parser.add_argument("--out", type=Path, help="where results.json and RESULTS.md go "
                         "(default: benchmarks/, or nowhere with --quick)")
+    parser.add_argument("--readme", action="store_true", help="measure nothing: rewrite the "
+                        "README's Measured block from the committed results.json")
     args = parser.parse_args(argv)
+    if args.readme:
+        results = json.loads((HERE / "results.json").read_text())
+        write_readme(results)
+        return results
     out_dir = args.out or (None if args.quick else HERE)
     os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-bench-"))
     os.environ.pop("GENZOO_RETRAIN", None)  # measure the shipped models, never retrain them
     results: dict = {"machine": machine(), "quick": args.quick, "notebooks": {}}
+    if hasattr(os, "getloadavg"):
+        results["machine"]["load_average"] = [round(os.getloadavg()[0], 2)]
     step_seconds = {}
     for step in steps(args.only):
         source, script = ROOT / "notebooks" / f"{step}.py", HERE / f"{step}.py"
         if source.exists():
-            numbers, step_seconds[step] = timed(lambda: run_notebook(source))
+            numbers, step_seconds[step] = timed(lambda source=source: run_notebook(source))
             results["notebooks"][step] = numbers
         else:
             extra = (QUICK_ARGS if args.quick else FULL_ARGS).get(step, [])
-            numbers, step_seconds[step] = timed(lambda: run_script(script, extra))
+            numbers, step_seconds[step] = timed(
+                lambda script=script, extra=extra: run_script(script, extra))
             results[step] = numbers
         print(f"{step} ({step_seconds[step]:.0f} s): {json.dumps(numbers)}", flush=True)
     results["steps_seconds"] = {**{k: round(v, 1) for k, v in step_seconds.items()},
@@ -209,6 +377,11 @@ def main(argv: list[str] | None = None) -> dict:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         (out_dir / "RESULTS.md").write_text(markdown(results))
+        if out_dir == HERE and not args.only:  # a full `make bench`: the README quotes it
+            if hasattr(os, "getloadavg"):
+                results["machine"]["load_average"].append(round(os.getloadavg()[0], 2))
+                (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+            write_readme(results)
     return results
 
 

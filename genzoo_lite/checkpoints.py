@@ -1,7 +1,9 @@
 """Weights as safetensors and histories as JSON, each checked against a SHA-256 manifest.
 
 Plumbing. Never pickle: a ``.safetensors`` file holds only tensors, so loading cannot run code,
-and every file is checked against ``manifest.json`` before a single tensor is used.
+and every file is checked against ``manifest.json`` before a single tensor is used. A weights
+file may also carry a *record* in its metadata (JSON text under the key ``"recipe"``): what it
+was trained from, written by ``save_weights(..., record=)`` and read by :func:`saved_record`.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 try:
@@ -18,7 +21,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 __all__ = ["WEIGHTS_DIR", "CheckpointError", "sha256_of", "save_weights", "load_weights",
-           "save_history", "load_history"]
+           "save_history", "load_history", "saved_record"]
 
 #: Weights shipped with the package (small files, listed in WEIGHTS_DIR / "manifest.json").
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -83,10 +86,13 @@ def _verified(path: Path) -> Path:
     return path
 
 
-def save_weights(model: torch.nn.Module, name: str, directory: Path | str) -> Path:
+def save_weights(model: torch.nn.Module, name: str, directory: Path | str,
+                 record: dict | None = None) -> Path:
     """Save ``model.state_dict()`` to ``<directory>/<name>.safetensors`` and record its SHA-256.
 
-    There is no default directory: the package's ``weights/`` is written only by
+    ``record``: what the weights were trained from (JSON values, e.g.
+    ``genzoo_lite.pretrained.recipe_record(name)``), kept in the file's metadata. There is no
+    default directory: the package's ``weights/`` is written only by
     ``tools/retrain_weights.py``; retraining in a notebook saves to the user cache.
     """
     _check_name(name)
@@ -95,7 +101,10 @@ def save_weights(model: torch.nn.Module, name: str, directory: Path | str) -> Pa
     path = directory / f"{name}.safetensors"
     # contiguous copies: safetensors refuses views and shared storage
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
-    save_file(state, str(path), metadata={"name": name})
+    metadata = {"name": name}
+    if record is not None:
+        metadata["recipe"] = json.dumps(record, sort_keys=True)
+    save_file(state, str(path), metadata=metadata)
     _record(directory, path)
     return path
 
@@ -115,6 +124,16 @@ def load_history(name: str, directory: Path | str = WEIGHTS_DIR) -> dict[str, li
     """The training history saved beside the weights ``name``, checked against the manifest."""
     _check_name(name)
     return json.loads(_verified(Path(directory) / f"{name}.history.json").read_text())
+
+
+def saved_record(name: str, directory: Path | str = WEIGHTS_DIR) -> dict | None:
+    """The record saved in the metadata of ``<directory>/<name>.safetensors`` (what its weights
+    were trained from), checked against the manifest; None if the file was saved without one."""
+    _check_name(name)
+    path = _verified(Path(directory) / f"{name}.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        text = (f.metadata() or {}).get("recipe")
+    return None if text is None else json.loads(text)
 
 
 def load_weights(model: torch.nn.Module, name: str, directory: Path | str = WEIGHTS_DIR) -> None:

@@ -1,4 +1,10 @@
-"""Sample-quality measures that compare samples with real images and do not reward noise.
+"""Scores of models and samples: bits/dim of a likelihood or of a bound, and sample-quality
+measures that compare samples with real images and do not reward noise.
+
+Bits per dimension (:func:`bits_per_dim`, :func:`model_bits_per_dim`): the negative log
+likelihood in nats per image, averaged over the images, divided by the number of pixels and by
+ln 2. One function for the notebooks (notebooks/00_zoo_overview's table) and the benchmarks
+(benchmarks/bench_zoo.py), so both compute the same number.
 
 A "sharpness" number (the mean difference of neighbouring pixels) is highest for pure noise, so
 it ranks salt-and-pepper samples above clean ones. The measures here compare the *distribution*
@@ -8,9 +14,40 @@ and notebooks/06_vqvae2 ("4. Generation").
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
-__all__ = ["edge_magnitudes", "edge_distance"]
+__all__ = ["bits_per_dim", "model_bits_per_dim", "edge_magnitudes", "edge_distance"]
+
+
+def bits_per_dim(log_p: torch.Tensor, num_dims: int) -> float:
+    """-mean(log_p) / (num_dims ln 2): bits per dimension of per-image log likelihoods (or of
+    per-image lower bounds on them, such as the ELBO or IWAE) ``log_p`` (N,) in nats."""
+    if not isinstance(log_p, torch.Tensor) or log_p.ndim != 1 or len(log_p) == 0:
+        raise ValueError("log_p must be a non-empty 1-D tensor of per-image log likelihoods, got "
+                         f"{tuple(log_p.shape) if isinstance(log_p, torch.Tensor) else log_p!r}")
+    if int(num_dims) != num_dims or num_dims < 1:
+        raise ValueError(f"num_dims must be a positive integer, got {num_dims!r}")
+    return -log_p.double().mean().item() / (num_dims * math.log(2))
+
+
+@torch.no_grad()
+def model_bits_per_dim(model: torch.nn.Module, x: torch.Tensor, k: int = 1000,
+                       seed: int = 0) -> tuple[float, str]:
+    """Test bits/dim of ``model`` on images ``x`` (N, ...) and whether it is exact or a bound.
+
+    A model with ``bits_per_dim(x)`` (the autoregressive ones) gives ``(its value, "exact")``;
+    a model with only ``iwae_bound(x, k, generator=)`` (the VAE) gives the bits/dim of that
+    bound, drawn with a generator seeded by ``seed``, and ``"bound, IWAE k=<k>"`` (k = 1 is the
+    ELBO).
+    """
+    if hasattr(model, "bits_per_dim"):
+        return float(model.bits_per_dim(x)), "exact"
+    if not hasattr(model, "iwae_bound"):
+        raise ValueError(f"{type(model).__name__} has neither bits_per_dim nor iwae_bound")
+    bound = model.iwae_bound(x, k, generator=torch.Generator().manual_seed(seed))  # (N,) nats
+    return bits_per_dim(bound, x[0].numel()), f"bound, IWAE k={k}"
 
 
 def edge_magnitudes(x: torch.Tensor) -> torch.Tensor:

@@ -6,9 +6,15 @@ short test, via ``overrides``), and ``tools/retrain_weights.py``, the only write
 ``genzoo_lite/weights/``, trains every recipe. ``GENZOO_RETRAIN=1`` makes :func:`load_pretrained`
 train instead of load, and save into the user cache (:func:`genzoo_lite.utils.cache_dir`),
 never into the package.
+
+Every saved weights file records the recipe it was trained from (:func:`recipe_record`: the
+constructor's arguments, the training settings, the seed and the required recipes); a shipped
+file whose record differs from its recipe today is *stale* (:func:`stale_weights`), and
+``tests/test_recipes_one_source.py`` fails on it: retrain it with ``tools/retrain_weights.py``.
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,16 +23,20 @@ import torch
 from torch import nn
 
 from ._checks import check_choice
-from .checkpoints import (WEIGHTS_DIR, load_history, load_weights, save_history,
-                          save_weights)
+from .checkpoints import (
+    WEIGHTS_DIR,
+    load_history,
+    load_weights,
+    save_history,
+    save_weights,
+    saved_record,
+)
 from .recipes import RECIPES, Recipe
 from .train import History
 from .utils import cache_dir, retrain_requested, seeded
 
 __all__ = ["Recipe", "RECIPES", "load_pretrained", "pretrained_history", "train_recipe",
-           "build_model"]
-
-
+           "build_model", "recipe_record", "stale_weights"]
 
 
 def _recipe(name: str) -> Recipe:
@@ -38,7 +48,34 @@ def build_model(name: str) -> nn.Module:
     """The untrained model of recipe ``name``, initialised reproducibly from its seed."""
     recipe = _recipe(name)
     with seeded(recipe.seed):
-        return recipe.build()
+        return recipe.build(**recipe.model)
+
+
+def recipe_record(name: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the weights of recipe ``name`` are trained from, as JSON values: the builder's name,
+    its arguments (``model``), the training settings (with ``overrides``), the seed and the
+    recipes it requires. Saved in every weights file's metadata (``saved_record``)."""
+    recipe = _recipe(name)
+    record = {"build": getattr(recipe.build, "__name__", type(recipe.build).__name__),
+              "model": dict(recipe.model), "settings": {**recipe.settings, **(overrides or {})},
+              "seed": recipe.seed, "requires": list(recipe.requires)}
+    return json.loads(json.dumps(record))  # tuples become lists, as they are read back
+
+
+def stale_weights(directory: Any = WEIGHTS_DIR) -> dict[str, dict[str, Any]]:
+    """The recipes whose saved weights in ``directory`` (default: the shipped ones) were trained
+    from other settings than the recipe has now: ``{name: {"weights": saved, "recipe": now}}``.
+    A missing file, or one saved without a record, counts as stale."""
+    stale = {}
+    for name in RECIPES:
+        try:
+            saved = saved_record(name, directory)
+        except FileNotFoundError:
+            saved = None
+        now = recipe_record(name)
+        if saved != now:
+            stale[name] = {"weights": saved, "recipe": now}
+    return stale
 
 
 def train_recipe(name: str, deps: Mapping[str, nn.Module] | None = None,
@@ -89,9 +126,10 @@ def load_pretrained(name: str, source: str | None = None, progress: bool = True)
     source = _source(source)
     if source == "train":
         deps = {dep: (load_pretrained(dep, "cache") if _cached(dep)
-                      else load_pretrained(dep, "train", progress)) for dep in _recipe(name).requires}
+                      else load_pretrained(dep, "train", progress))
+                for dep in _recipe(name).requires}
         model, history = train_recipe(name, deps, progress=progress)
-        save_weights(model, name, cache_dir())
+        save_weights(model, name, cache_dir(), record=recipe_record(name))
         save_history(history, name, cache_dir())
         return model
     model = build_model(name)

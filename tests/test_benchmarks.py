@@ -1,6 +1,8 @@
 """The benchmark plumbing (benchmarks/): notebooks are measured from outside, benchmarks call
-library objects, and no data flows back from benchmark output into a notebook (issue 14)."""
+library objects, no data flows back from benchmark output into a notebook, and the README's
+"Measured" block is what benchmarks/run.py writes from the committed results.json."""
 import importlib.util
+import json
 import math
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from genzoo_lite import RECIPES, fit, load_digits
+from genzoo_lite.metrics import bits_per_dim, model_bits_per_dim
 from genzoo_lite.recipes import Recipe
 from genzoo_lite.widgets import LiveFigure
 
@@ -92,11 +95,39 @@ class _Bound(nn.Module):
         return torch.full((len(x),), -2 * x[0].numel() * math.log(2))  # 2 bits per pixel
 
 
-def test_digits_bits_per_dim_exact_and_bound():
+def test_model_bits_per_dim_exact_and_bound():
     x = load_digits("test")[0][:5]
-    assert bench_zoo.digits_bits_per_dim(_Exact(), x) == (1.5, "exact")
-    bits, kind = bench_zoo.digits_bits_per_dim(_Bound(), x, k=7)
+    assert model_bits_per_dim(_Exact(), x) == (1.5, "exact")
+    bits, kind = model_bits_per_dim(_Bound(), x, k=7)
     assert bits == pytest.approx(2.0) and kind == "bound, IWAE k=7"
+    assert bits_per_dim(torch.full((3,), -64 * math.log(2)), 64) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="neither bits_per_dim nor iwae_bound"):
+        model_bits_per_dim(nn.Linear(2, 2), x)
+    with pytest.raises(ValueError, match="1-D tensor"):
+        bits_per_dim(torch.zeros(2, 2), 64)
+
+
+def test_bench_zoo_scores_with_the_library_function():
+    assert bench_zoo.model_bits_per_dim is model_bits_per_dim
+
+
+def test_the_readme_measured_block_is_generated_from_results_json():
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    elsewhere = json.loads((ROOT / "benchmarks" / "measured_elsewhere.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(bench_run.BLOCK_START + "\n", 1)[1].split(bench_run.BLOCK_END, 1)[0]
+    assert block == bench_run.readme_block(results, elsewhere), \
+        "the README's Measured block differs: run `python benchmarks/run.py --readme`"
+
+
+def test_write_readme_replaces_only_the_block(tmp_path):
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{bench_run.BLOCK_START}\nold figures\n{bench_run.BLOCK_END}\nend\n")
+    bench_run.write_readme(results, readme)
+    text = readme.read_text()
+    assert text.startswith(f"intro\n{bench_run.BLOCK_START}\n`make bench` (")
+    assert text.endswith(f"{bench_run.BLOCK_END}\nend\n") and "old figures" not in text
 
 
 def test_zoo_models_are_registry_names():

@@ -3,8 +3,13 @@ import json
 import pytest
 import torch
 
-from genzoo_lite.checkpoints import (CheckpointError, load_history, load_weights, save_history,
-                                     save_weights)
+from genzoo_lite.checkpoints import (
+    CheckpointError,
+    load_history,
+    load_weights,
+    save_history,
+    save_weights,
+)
 
 
 def small_model(seed=0):
