@@ -20,8 +20,10 @@ import csv
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -75,6 +77,40 @@ def kernel_environment(scratch: Path) -> dict[str, str]:
     return env
 
 
+GRACE = 15  # seconds a kernel may take to stop after an interrupt, before it is killed
+
+
+class _Watchdog:
+    """Kills the kernel (its whole process group) when a phase overruns its time by ``GRACE``: a
+    submission that ignores the interrupt (SIGINT) cannot hold the grader."""
+
+    def __init__(self, client: NotebookClient):
+        self.client, self.timer = client, None
+
+    def _kill(self) -> None:
+        process = getattr(getattr(self.client.km, "provisioner", None), "process", None)
+        if process is None:
+            return
+        try:
+            group = os.getpgid(process.pid)
+            if group == os.getpgid(0):  # not its own group (jupyter_client gives it one)
+                process.kill()
+            else:
+                os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def arm(self, seconds: float) -> None:
+        self.disarm()
+        self.timer = threading.Timer(seconds + GRACE, self._kill)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def disarm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+
 def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int,
                    workdir: Path, env: dict[str, str], records: Path) -> tuple[dict | None, str]:
     """Execute one submission, then the grader's cell: ``(judge request or None, how the run
@@ -85,8 +121,10 @@ def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int
                             resources={"metadata": {"path": str(workdir)}})
     ended, request = "ran to the end", None
     deadline = time.monotonic() + timeout
+    watchdog = _Watchdog(client)
     try:
         with client.setup_kernel(env=env):
+            watchdog.arm(timeout)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -101,6 +139,10 @@ def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int
                 except CellTimeoutError:
                     ended = f"time limit of {timeout:.0f} s reached in cell {index}"
                     break
+                except DeadKernelError:
+                    ended = (f"the kernel died in cell {index} (it exited, was killed, or ran "
+                             f"{GRACE} s past the time limit)")
+                    raise
                 except CellExecutionError as err:
                     if time.monotonic() - started >= left - 1:
                         ended = f"time limit of {timeout:.0f} s reached in cell {index}"
@@ -111,6 +153,7 @@ def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int
             # the record's file name, in a folder no cell was told of.
             seed, record = secrets.randbits(48), records / f"{secrets.token_hex(16)}.json"
             client.timeout = 2 * check_timeout * len(exercises_for(notebook)) + 60
+            watchdog.arm(client.timeout)
             grader = nbformat.v4.new_code_cell(
                 "from genzoo_lite.grading import probe_namespace as _genzoo_probe\n"
                 f"_genzoo_probe({notebook!r}, globals(), {check_timeout}, {seed}, "
@@ -120,10 +163,13 @@ def run_submission(path: Path, notebook: str, timeout: float, check_timeout: int
                 client.execute_cell(grader, len(nb.cells) - 1)
             except CellExecutionError as err:  # the record, if any, is judged all the same
                 ended = f"{ended}; the grading cell failed ({err.ename}: {err.evalue})"[:400]
+            watchdog.disarm()
         request = {"notebook": notebook, "seed": seed, "seconds": check_timeout,
                    "record": str(record)}
     except (DeadKernelError, CellTimeoutError, RuntimeError) as err:
         ended = f"{ended}; kernel unusable for grading ({type(err).__name__}: {err})"[:400]
+    finally:
+        watchdog.disarm()
     return request, ended
 
 

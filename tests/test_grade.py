@@ -54,15 +54,20 @@ def graded(tmp_path_factory):
     first_setup = next(i for i, c in enumerate(key.cells) if c.cell_type == "code")
     looping = nbformat.from_dict(key)
     looping.cells.insert(first_setup + 1, nbformat.v4.new_code_cell("while True:\n    pass"))
+    deaf = nbformat.from_dict(key)  # an endless loop that ignores the interrupt
+    deaf.cells.insert(first_setup + 1, nbformat.v4.new_code_cell(
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
     submissions = {
         "right": key,
         "wrong": _wrong_answers(key),
         "raises": _with_cell_before_last_exercise(key, "raise RuntimeError('student bug')"),
         "loops": looping,
+        "ignores_interrupts": deaf,
     }
     rows = []
-    # The endless loop gets a short limit of its own so that the test stays quick.
-    for batch, limit in ((("right", "wrong", "raises"), 300), (("loops",), 20)):
+    # The endless loops get a short limit of their own so that the test stays quick.
+    for batch, limit in ((("right", "wrong", "raises"), 300),
+                         (("loops", "ignores_interrupts"), 20)):
         batch_folder = folder / f"limit{limit}"
         for student in batch:
             (batch_folder / student).mkdir(parents=True)
@@ -97,6 +102,12 @@ def test_an_endless_loop_times_out_without_hanging_the_grader(graded):
     rows = graded["loops"]
     assert rows and all(r["score"] == "0" for r in rows)
     assert all("time limit of 20 s" in r["detail"] for r in rows), rows
+
+
+def test_a_loop_that_ignores_the_interrupt_is_killed(graded):
+    rows = graded["ignores_interrupts"]
+    assert rows and all(r["score"] == "0" and r["status"] == "not graded" for r in rows), rows
+    assert all("DeadKernelError" in r["detail"] for r in rows), rows
 
 
 def test_submissions_are_found_by_folder_or_by_file_name(tmp_path):
@@ -180,3 +191,13 @@ def test_a_record_that_does_not_fit_scores_zero(tmp_path):
     (tmp_path / "record.json").write_text("GENZOO-GRADES: [1, 1, 1]")
     rows = judge(STEM, 1, tmp_path / "record.json")
     assert all(r["score"] == 0 and r["status"] == "not graded" for r in rows), rows
+
+
+@pytest.mark.parametrize("stem", sorted(MODULES))
+def test_every_exercise_has_random_inputs_the_key_passes(stem):
+    key = load_solutions(stem)
+    for exercise in exercises_for(stem):
+        assert exercise.random is not None, f"{stem} {exercise.label} has no random twin"
+        for seed in (0, 1, 2**40 + 3):
+            result = exercise.random(getattr(key, exercise.function), seed)
+            assert result.ok, (stem, exercise.label, seed, result.message)

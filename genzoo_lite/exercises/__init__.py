@@ -2,8 +2,13 @@
 
 Each check takes only the student's function, builds its own inputs, prints one line (a tick
 when the answer is right, otherwise the mistake and a hint) and returns a :class:`Result`. It
-never raises on a wrong answer, so a half-done notebook still runs top to bottom. ``genzoo-grade``
-calls the same checks outside the submitted cells (see :mod:`genzoo_lite.grading`).
+never raises on a wrong answer, so a half-done notebook still runs top to bottom.
+
+``genzoo-grade`` runs each check twice: in the submission's kernel, to record what the student's
+function returns (so a check calls the function only through the function itself), and in a clean
+process, on a replay of those answers, for the verdict (:mod:`genzoo_lite.grading`,
+:mod:`genzoo_lite.grading_judge`). ``Exercise.random`` is the same exercise on inputs drawn from a
+seed the grader picks for each run.
 """
 from __future__ import annotations
 
