@@ -14,7 +14,25 @@ from ._checks import check_int
 from .utils import grid_points
 
 __all__ = ["figures_dir", "savefig", "image_grid", "grid_points", "density_contour",
-           "loss_curve"]
+           "loss_curve", "LINE_COLOURS", "LINE_STYLES", "contrast_ratio"]
+
+# Okabe and Ito's colour-blind-safe colours that keep a contrast of at least 3:1 against white
+# (WCAG 1.4.11; their orange, sky blue and yellow do not): blue, vermillion, bluish green,
+# reddish purple, black. Line styles tell the curves apart without colour.
+LINE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000")
+LINE_STYLES = ("-", "--", "-.", ":")
+
+
+def contrast_ratio(colour: str, background: str = "white") -> float:
+    """WCAG contrast ratio of two matplotlib colours (1 to 21)."""
+    from matplotlib.colors import to_rgb
+
+    def luminance(c: str) -> float:
+        lin = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in to_rgb(c)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def figures_dir() -> Path:
@@ -99,9 +117,13 @@ def density_contour(log_prob: Callable[[torch.Tensor], torch.Tensor], ax: plt.Ax
 
 def loss_curve(history: Sequence[float], ax: plt.Axes | None = None, label: str | None = None,
                ylabel: str = "loss", xlabel: str = "epoch") -> plt.Axes:
-    """Plot a training history (one value per epoch or iteration)."""
+    """Plot a training history (one value per epoch or iteration). The n-th curve on an axes
+    takes the n-th of :data:`LINE_COLOURS` and of :data:`LINE_STYLES`, so curves differ in
+    more than colour."""
     ax = ax or plt.gca()
-    ax.plot(np.arange(1, len(history) + 1), history, label=label)
+    n = len(ax.lines)
+    ax.plot(np.arange(1, len(history) + 1), history, label=label,
+            color=LINE_COLOURS[n % len(LINE_COLOURS)], linestyle=LINE_STYLES[n % len(LINE_STYLES)])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if label:

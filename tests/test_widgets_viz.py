@@ -150,3 +150,118 @@ def test_image_grid_rejects_bad_arguments():
         image_grid(torch.zeros(8, 8), ax=ax)
     with pytest.raises(ValueError, match=r"nrow must be an int >= 1, got 0"):
         image_grid(torch.zeros(4, 8, 8), nrow=0, ax=ax)
+
+
+# --- frame rate (issue 26) and accessibility (issue 25) of the live views ---
+
+def titled_view(**kwargs):
+    """A figure like notebook 01's: a histogram, a curve and a title that change per move."""
+    import io  # noqa: F401
+
+    fig = Figure(figsize=(6, 2.8))
+    ax = fig.add_subplot()
+    ax.hist(np.random.default_rng(0).random(500), bins=40, color="#9ab")
+    (curve,) = ax.plot(np.linspace(0, 1, 50), np.zeros(50), "C3", lw=2)
+    ax.set_ylim(0, 3)
+    fig.tight_layout()
+
+    def draw(a):
+        curve.set_ydata(np.sin(np.linspace(0, 1, 50) * a) + 1)
+        ax.set_title(f"a = {a:.2f}")
+
+    slider = widgets.FloatSlider(value=1.0, min=0.0, max=10.0, step=0.01)
+    return LiveFigure(fig, draw, {"a": slider}, throttle_ms=0, **kwargs), slider, fig
+
+
+def pixels(png):
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_a_move_redraws_only_the_changed_artists_and_the_picture_is_a_full_redraw():
+    for html_titles in (False, True):
+        view, slider, fig = titled_view(html_titles=html_titles)
+        for value in (2.0, 3.5, 7.25, 0.5):
+            slider.value = value
+        assert view.blit_count >= 2  # after the first moves, only the changed artists redraw
+        fresh, fresh_slider, fresh_fig = titled_view(html_titles=html_titles)
+        fresh_slider.value = 0.5
+        import io
+        reference = io.BytesIO()
+        for title in (fresh_fig.axes[0].title,):
+            title.set_visible(not html_titles)
+        fresh_fig.savefig(reference, format="png", dpi=80)  # the whole figure, drawn anew
+        np.testing.assert_array_equal(pixels(view.image.value), pixels(reference.getvalue()))
+
+
+def test_titles_become_live_text_and_the_static_fallback_draws_them():
+    view, slider, fig = titled_view()
+    slider.value = 4.0
+    assert "a = 4.00" in view.title.value and 'aria-live="polite"' in view.title.value
+    assert not fig.axes[0].title.get_visible()
+    static = pixels(base64.b64decode(view._repr_mimebundle_()["image/png"]))
+    assert (static != pixels(view.image.value)).any()  # the title is drawn in the fallback
+    slider.value = 5.0  # and the live view goes on after it
+    assert "a = 5.00" in view.title.value
+
+
+def test_discrete_controls_get_precomputed_frames():
+    drawn = []
+    fig = Figure(figsize=(2, 2))
+    shown = fig.add_subplot().imshow(np.zeros((4, 4)), vmin=0, vmax=3)
+
+    def draw(level):
+        drawn.append(level)
+        shown.set_data(np.full((4, 4), level))
+
+    slider = widgets.SelectionSlider(options=[0, 1, 2, 3], value=1)
+    view = LiveFigure(fig, draw, {"level": slider}, throttle_ms=0)
+    assert sorted(view.frames) == [(0,), (1,), (2,), (3,)]
+    count = len(drawn)
+    for level in (3, 0, 2):
+        slider.value = level
+    assert len(drawn) == count  # the moves only swap stored pictures
+    assert view.image.value == view.frames[(2,)][0]
+
+
+def test_rgb_png_round_trips():
+    from genzoo_lite.widgets import rgb_png
+    rng = np.random.default_rng(0)
+    for shape in [(5, 7), (6, 9, 3), (4, 3, 4)]:
+        a = rng.integers(0, 256, shape, dtype=np.uint8)
+        if len(shape) == 3 and shape[2] == 4:
+            a[..., 3] = rng.integers(0, 255, shape[:2])
+        np.testing.assert_array_equal(pixels(rgb_png(a)), pixels(rgb_png(a))[..., :])
+        import io
+
+        from PIL import Image
+        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(rgb_png(a)))), a)
+    with pytest.raises(ValueError, match="uint8"):
+        rgb_png(np.zeros((2, 2)))
+
+
+def test_every_control_gets_an_accessible_name_and_a_readout_that_shows_its_step():
+    from genzoo_lite.widgets import _LABEL_SLIDERS_JS
+    controls = {"temperature": widgets.SelectionSlider(options=[0.5, 1.0], description="T"),
+                "mu": widgets.FloatSlider(value=0.3, step=0.002, description="mu"),
+                "n_steps": widgets.IntSlider()}
+    view = LiveFigure(Figure(figsize=(2, 2)), lambda **v: None, controls, throttle_ms=0)
+    assert [c.description for c in controls.values()] == ["T", "mu", "n steps"]
+    assert [c.tooltip for c in controls.values()] == ["T: temperature", "mu", "n steps"]
+    assert controls["mu"].readout_format == ".3f"
+    labeller = view.widget.children[-1]
+    assert labeller.outputs[0]["data"]["application/javascript"] == _LABEL_SLIDERS_JS
+    assert "aria-label" in _LABEL_SLIDERS_JS and "img.genzoo-live-image" in _LABEL_SLIDERS_JS
+
+
+def test_line_colours_are_colour_blind_safe_and_contrast_3_to_1():
+    from genzoo_lite.viz import LINE_COLOURS, LINE_STYLES, contrast_ratio, loss_curve
+    assert all(contrast_ratio(c) >= 3 for c in LINE_COLOURS)
+    assert contrast_ratio("C0") >= 3 and contrast_ratio("C3") >= 3  # the Langevin view's
+    ax = Figure().add_subplot()
+    for i in range(3):
+        loss_curve([3, 2, 1], ax=ax)
+    assert len({(ln.get_color(), ln.get_linestyle()) for ln in ax.lines}) == 3
+    assert ax.lines[1].get_linestyle() == LINE_STYLES[1]
