@@ -26,7 +26,8 @@ class AutoregressiveModel(nn.Module):
 
     A subclass implements ``_logits(x, label, cond) -> (N, levels, H, W)`` where the logits at
     pixel i may depend only on pixels before i in raster order. Taught in
-    notebooks/05_pixelcnn, "1. The chain rule" and "5. Sampling pixel by pixel".
+    notebooks/05_pixelcnn, "1. Colors as classes, and the chain rule" and "5. Sampling pixel by
+    pixel".
 
     Conditioning (optional, fixed at construction):
         ``num_classes``: ``label`` is an int64 tensor (N,) of classes 0..num_classes-1.
@@ -89,7 +90,7 @@ class AutoregressiveModel(nn.Module):
                  cond: torch.Tensor | None = None) -> torch.Tensor:
         """log P(x) = sum_i log P(x_i | x_<i), in nats per image: a tensor (N,).
 
-        Taught in notebooks/05_pixelcnn, "8. The probability of a full configuration".
+        Taught in notebooks/05_pixelcnn, "11. The probability of a full configuration".
         """
         logits = self(x, label, cond)  # (N, levels, H, W)
         log_p = torch.log_softmax(logits, dim=1).gather(1, x.long())  # (N, 1, H, W)
@@ -141,7 +142,7 @@ class AutoregressiveModel(nn.Module):
             x: integer images (N, 1, H, W); the values at unknown pixels are ignored.
             known_mask: bool, shape (H, W) (one mask for all images) or (N, 1, H, W).
 
-        Returns int64 (N, 1, H, W). Taught in notebooks/05_pixelcnn, "7. Image completion".
+        Returns int64 (N, 1, H, W). Taught in notebooks/05_pixelcnn, "6. Image completion".
         """
         check_levels(x, self.levels)
         if not isinstance(known_mask, torch.Tensor) or known_mask.dtype != torch.bool:

@@ -2,10 +2,11 @@
 
 With 1000 training digits a Gated PixelCNN overfits within a few dozen epochs, and its val
 bits/dim jumps from epoch to epoch with the noise of Adam's last steps. Two cheap remedies,
-measured in notebooks/05_pixelcnn, "What helps on 1000 digits": an exponential moving average of
-the weights along the training path (Polyak averaging; the averaged copy is what we evaluate and
-ship), a cosine decay of the learning rate to zero, and keeping the averaged weights of the epoch
-with the best validation bits/dim (the ``val`` split exists for this).
+measured in benchmarks/RESULTS.md ("Notebooks 03, 05, 06: what left the lecture line"): an
+exponential moving average of the weights along the training path (Polyak averaging; the
+averaged copy is what we evaluate and ship), a cosine decay of the learning rate to zero, and
+keeping the averaged weights of the epoch with the best validation bits/dim (the ``val`` split
+exists for this).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 P(x) = prod_i P(x_i), no dependence between pixels, so the maximum-likelihood fit is a count
 per pixel and level and sampling needs one step, not H W. Taught in notebooks/05_pixelcnn,
-"4. Per-pixel classification against autoregressive".
+"4. Independent pixels against autoregressive".
 """
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Salimans et al. 2017 replace the 256-way softmax of each pixel by a mixture of M logistics on
 the level axis, each integrated over its level's bin (the end levels take the tails): 3M numbers
 per pixel instead of one per level, and neighbouring levels share probability. Measured against
-the softmax on the 17-level digits in notebooks/05_pixelcnn, "What helps on 1000 digits".
+the softmax on the 17-level digits in benchmarks/RESULTS.md; pointed to in
+notebooks/05_pixelcnn, "10. Further: PixelCNN++ and faster sampling".
 
 The network returns normalized log-probabilities over the levels where other models return
 logits (``log_softmax`` leaves them unchanged), so ``log_prob``, ``loss``, ``sample`` and

@@ -2,8 +2,8 @@
 
 A PixelCNN is one network whose output at pixel i is the softmax P(x_i | x_<i) (the chain rule
 in raster order, :class:`~.autoregressive.AutoregressiveModel`); masked convolutions keep it
-causal. Taught in notebooks/05_pixelcnn, "2. Masked convolutions" and "4. Per-pixel
-classification against autoregressive"; :func:`train_autoregressive` and :func:`pixel_levels`
+causal. Taught in notebooks/05_pixelcnn, "2. Masked convolutions" and "4. Independent
+pixels against autoregressive"; :func:`train_autoregressive` and :func:`pixel_levels`
 also train the pixel-level prior of notebooks/06_vqvae2.
 """
 from __future__ import annotations
@@ -60,7 +60,8 @@ class PixelCNN(EmbeddedCNN):
     """The plain PixelCNN: a mask-A convolution, then mask-B convolutions, then 1x1 layers.
 
     Causal, but its receptive field has a blind spot above and to the right (the B masks grow
-    it by one column per row). Taught in notebooks/05_pixelcnn, "2. Masked convolutions".
+    it by one column per row). Taught in notebooks/05_pixelcnn, "2. Masked convolutions" and
+    "3. The blind spot and the Gated PixelCNN".
 
     Args:
         levels: number of pixel values (classes); 17 for the digits, K codes for VQ-VAE-2.
@@ -127,7 +128,7 @@ def train_autoregressive(model: AutoregressiveModel, x: torch.Tensor,
 
     Returns:
         The history ``{"loss": [mean cross-entropy in nats per pixel, one per epoch]}``.
-    Taught in notebooks/05_pixelcnn, "4. Per-pixel classification against autoregressive".
+    Taught in notebooks/05_pixelcnn, "4. Independent pixels against autoregressive".
     """
     check_levels(x, model.levels)
     if ema_warmup and ema_decay is None:

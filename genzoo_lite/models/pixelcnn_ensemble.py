@@ -5,7 +5,7 @@ P(x_i | x_<i) = (1/K) sum_k P_k(x_i | x_<i),
 gives factors that each sum to one over the levels, so their product is a normalised joint
 P(x) = prod_i P(x_i | x_<i) that samples pixel by pixel like any member. (Averaging the joints,
 (1/K) sum_k P_k(x), is also a density, but it cannot be sampled with one shared raster pass.)
-Measured in notebooks/05_pixelcnn, "What helps on 1000 digits"; trained member by member by
+Measured in benchmarks/RESULTS.md (the pair of Gated PixelCNNs); trained member by member by
 :func:`train_ensemble`.
 """
 from __future__ import annotations
