@@ -93,3 +93,89 @@ def test_render_refuses_output_that_loads_a_cdn(monkeypatch):
     monkeypatch.setattr(build_site, "exporter", lambda kind: HTMLExporter())
     with pytest.raises(RuntimeError, match=r"remote URLs.*cdnjs"):
         build_site.render(notebook, "html", "01_gaussian_mle.ipynb")
+
+
+# --- accessibility (issue 25): alt texts, titles, no placeholder --------------------------------
+
+def figures_without_alt() -> list[str]:
+    """'notebook cell N' for each image output of an executed notebook without an alt text in
+    its metadata (genzoo_lite.figure_alt.show writes it)."""
+    from genzoo_lite.figure_alt import PLACEHOLDER
+
+    missing = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(notebook.cells):
+            for output in cell.get("outputs", []):
+                for mime in ("image/png", "image/jpeg", "image/svg+xml"):
+                    if mime in output.get("data", {}):
+                        alt = output.get("metadata", {}).get(mime, {}).get("alt", "").strip()
+                        if len(alt) < 15 or alt == PLACEHOLDER:
+                            missing.append(f"{path.stem} cell {i}")
+    return missing
+
+
+@pytest.mark.xfail(bool(figures_without_alt()), strict=True,
+                   reason="the notebooks' figures have no alt texts yet (figure_alt.show)")
+def test_every_figure_output_carries_an_alt_text():
+    missing = figures_without_alt()
+    assert not missing, f"{len(missing)} figures without alt text: {missing}"
+
+
+def test_figure_alt_show_carries_the_alt_into_every_view(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from genzoo_lite import figure_alt
+
+    shown = []
+    monkeypatch.setattr("IPython.display.publish_display_data",
+                        lambda data, metadata: shown.append((data, metadata)))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    figure_alt.show(fig, alt='A line falling from 1 to 0: the "loss" halves')
+    (data, metadata), = shown
+    assert not plt.fignum_exists(fig.number), "show closes the figure"
+    assert metadata == {"image/png": {"alt": 'A line falling from 1 to 0: the "loss" halves'}}
+    assert data["image/png"] in data["text/html"]  # JupyterLab renders this <img>
+    assert 'alt="A line falling from 1 to 0: the &quot;loss&quot; halves"' in data["text/html"]
+    with pytest.raises(ValueError, match="alt text must say"):
+        figure_alt.show(plt.figure(), alt="plot")
+    with pytest.raises(ValueError):
+        figure_alt.bundle(b"png", figure_alt.PLACEHOLDER)
+
+
+@pytest.mark.parametrize("kind", ["slides", "html"])
+def test_exports_carry_the_alt_and_never_the_placeholder(kind):
+    from genzoo_lite.figure_alt import bundle
+
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    notebook = nbformat.v4.new_notebook(cells=[md("# A *title*: here"), code("plot()"),
+                                               code("plot_without_alt()")])
+    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+           b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+           b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    data, metadata = bundle(png, "One white pixel on a transparent ground")
+    notebook.cells[1].outputs = [nbformat.v4.new_output("display_data", data=data,
+                                                        metadata=metadata)]
+    only_png = {"image/png": data["image/png"]}
+    notebook.cells[2].outputs = [nbformat.v4.new_output("display_data", data=only_png,
+                                                        metadata=metadata)]
+    slide_metadata.assign(notebook, force=False)
+    body = build_site.render(notebook, kind)
+    assert body.count('alt="One white pixel on a transparent ground"') == 2
+    assert build_site.PLACEHOLDER not in body
+    assert "<title>A title: here" in body and '<html lang="en">' in body
+    assert "AssistiveMML" in body
+
+
+def test_site_check_tells_fetches_from_links():
+    page = ('<a href="https://mybinder.org/v2/gh/OWNER/x">Binder</a>'
+            '<link rel="canonical" href="https://example.org/x.html">'
+            '<script src="https://cdn.jsdelivr.net/npm/mathjax@4/tex-mml-chtml.js"></script>'
+            '<link rel="stylesheet" href="//fonts.googleapis.com/css?family=Lato">'
+            '<style>@font-face { src: url("https://fonts.gstatic.com/x.woff2") }</style>')
+    found = build_site.remote_fetches(page)
+    assert len(found) == 3 and not any("mybinder" in f or "example.org" in f for f in found)

@@ -1,13 +1,25 @@
-"""`make slides` / `make html`: the executed notebooks as offline reveal.js decks or HTML pages.
+"""`make slides` / `make html`: the executed notebooks as offline reveal.js decks or a course site.
 
-Output goes to _build/slides/ or _build/html/, beside an assets/ folder holding reveal.js, MathJax,
-require.js and jQuery copied from npm packages at build time (never committed, never a CDN).
-The whole folder works from a USB stick: every script and stylesheet is a relative path, and the
-build fails if any output still points at a remote URL. Lines that only carry an nbval marker
+* ``slides``: one reveal.js deck per notebook (nbconvert, tools/nbconvert_templates/offline_reveal)
+  in _build/slides/, beside an assets/ folder holding reveal.js, MathJax 2, require.js and jQuery.
+* ``html``: the course site in _build/html/, built by Sphinx with myst-nb and sphinx-book-theme
+  from docs/ (an index, previous/next, search, a launch menu per page); the executed notebooks are
+  rendered as they are, never executed. MathJax 3 is copied into its _static/mathjax/.
+* ``page``: one standalone nbconvert HTML page per notebook (tools/nbconvert_templates/offline_lab)
+  in _build/pages/, for a single file to hand out.
+
+Every npm package is pinned by tools/site/package-lock.json and installed once with ``npm ci``
+(never committed, never a CDN). Each folder works from a USB stick: every script, stylesheet and
+font is a relative path, and the build fails if any output still loads a remote URL. Lines that only carry an nbval marker
 (``# NBVAL_IGNORE_OUTPUT``) are test plumbing and are left out of both; cells with slide type
 "skip" (setup, exercises) are left out of the decks.
 
-Usage: python tools/build_site.py {slides,html} [notebooks/NN_name.ipynb ...]
+Accessibility (issue 25): the templates and docs/ give syntax colours and prompts 4.5:1 contrast,
+MathJax's assistive MathML, a real <title>, and each figure the alt text its notebook gave it
+(genzoo_lite.figure_alt); nbconvert's placeholder alt is never written. tools/site/axe_check.py
+and tests/browser/test_a11y.py check the result with axe-core.
+
+Usage: python tools/build_site.py {slides,html,page} [notebooks/NN_name.ipynb ...]
 """
 from __future__ import annotations
 
@@ -28,8 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "nbconvert_templates"
 BUILD = ROOT / "_build"
 VENDOR = BUILD / "vendor"
-# npm packages and the parts of each that a page loads
-PACKAGES = {"reveal.js": "4.6.1", "mathjax": "2.7.7", "requirejs": "2.3.7", "jquery": "3.7.1"}
+# npm packages, pinned by tools/site/package.json and its package-lock.json (`npm ci` into VENDOR)
+NPM = ROOT / "tools" / "site"
+PACKAGES = {"reveal.js": "4.6.1", "mathjax": "2.7.7", "mathjax3": "3.2.2", "requirejs": "2.3.7",
+            "jquery": "3.7.1", "axe-core": "4.14.1"}
+# the parts of each that a deck or page loads
 ASSET_PARTS = {"reveal.js": ["dist", "plugin"],
                "mathjax": ["MathJax.js", "config", "extensions", "jax", "fonts/HTML-CSS/TeX/woff",
                            "localization"],
@@ -39,6 +54,10 @@ MATHJAX_CONFIG = "MathJax.js?config=TeX-AMS_CHTML-full,Safe"
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//[^"']+|unpkg\.com|cdnjs\.|jsdelivr""")
 # a code line that only holds an nbval marker comment (# NBVAL_IGNORE_OUTPUT, # NBVAL_SKIP, ...)
 NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.M)
+# what nbconvert writes as the alt of an image that has none
+PLACEHOLDER = "No description has been provided for this image"
+# a markdown heading line
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
 class StripNbvalMarkers(Preprocessor):
@@ -52,14 +71,20 @@ class StripNbvalMarkers(Preprocessor):
 
 
 def vendor() -> Path:
-    """Install the npm packages once into _build/vendor and return its node_modules."""
+    """Install the npm packages once into _build/vendor (``npm ci`` with tools/site's lock, again
+    whenever the lock changes) and return its node_modules."""
     modules = VENDOR / "node_modules"
-    if not all((modules / name / "package.json").exists() for name in PACKAGES):
+    lock = (NPM / "package-lock.json").read_text(encoding="utf-8")
+    installed = VENDOR / "package-lock.json"
+    if (not installed.exists() or installed.read_text(encoding="utf-8") != lock
+            or not all((modules / name / "package.json").exists() for name in PACKAGES)):
         if shutil.which("npm") is None:
             sys.exit("make slides/html needs npm (Node.js) to fetch reveal.js and MathJax once")
-        specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
-        subprocess.run(["npm", "install", "--prefix", str(VENDOR), "--no-save", "--no-audit",
-                        "--no-fund", "--loglevel=error", *specs], check=True)
+        VENDOR.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy2(NPM / name, VENDOR / name)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=VENDOR,
+                       check=True)
     return modules
 
 
@@ -97,14 +122,39 @@ def exporter(kind: str, assets: str = "assets") -> HTMLExporter:
     return HTMLExporter(config=c)
 
 
-def render(notebook: nbformat.NotebookNode, kind: str, name: str = "notebook") -> str:
-    """One notebook as an offline HTML page or deck; raises if it still references a CDN."""
+def title(notebook: nbformat.NotebookNode, default: str = "Notebook") -> str:
+    """The text of the notebook's first level-1 heading (its <title>), markdown stripped."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for hashes, text in HEADING.findall(cell.source):
+                if len(hashes) == 1:
+                    return re.sub(r"[*_`$\\]", "", text).strip()
+    return default
+
+
+def prepare(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy ready to publish: no saved widget state, nbval markers gone, the title set."""
     notebook = copy.deepcopy(notebook)
     # Without a kernel the sliders cannot move; drop their saved state so each widget cell
     # shows its static PNG (see genzoo_lite/widgets.py) instead of a dead control, and no
     # widget manager is fetched from unpkg.
     notebook.metadata.pop("widgets", None)
+    notebook.metadata["title"] = title(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "NBVAL_" in cell.source:
+            cell.source = NBVAL_MARKER.sub("", cell.source).lstrip("\n")
+    return notebook
+
+
+def render(notebook: nbformat.NotebookNode, kind: str, name: str = "notebook") -> str:
+    """One notebook as an offline HTML page or deck; raises if it still references a CDN."""
+    notebook = prepare(notebook)
     body, _ = exporter(kind).from_notebook_node(notebook)
+    # nbconvert gives every <img> without an alt its placeholder "No description has been
+    # provided for this image", which tells a screen-reader user nothing while axe counts it as
+    # an alt: take it out, so a figure whose notebook gave it no alt text (genzoo_lite.figure_alt)
+    # is flagged by axe and the tests instead of passing silently.
+    body = body.replace(f' alt="{PLACEHOLDER}"', "")
     remote = sorted(set(REMOTE.findall(body)))
     if remote:
         raise RuntimeError(f"{name}: output still loads remote URLs: {remote}")
@@ -120,17 +170,77 @@ def convert(notebook_path: Path, kind: str, out: Path) -> Path:
     return target
 
 
+DOCS = ROOT / "docs"
+SITE_SOURCE = BUILD / "site_src"
+# what makes a browser fetch: a script, stylesheet, image, frame or font source, a CSS url() or
+# @import. Plain links (<a href>) to Binder, Colab or GitHub are followed only when clicked.
+FETCHES = re.compile(
+    r"""<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//[^"'\s>]+"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//[^"'\s>]+[^>]*>"""
+    r"""|url\(\s*["']?(?:https?:)?//[^)"']+|@import\s+(?:url\()?["']?(?:https?:)?//[^"')\s]+""",
+    re.I)
+
+
+# <img alt="_images/ab12.png" src="_images/ab12.png" ...>: an alt that only repeats the file
+FILE_NAME_ALT = re.compile(r'<img(\s[^>]*?)alt="([^"]+)"\s+src="\2"')
+
+
+def remote_fetches(text: str) -> list[str]:
+    """What in an HTML or CSS text would load from another host (a <link rel=canonical> or
+    rel=alternate does not fetch and is ignored)."""
+    return sorted({m for m in FETCHES.findall(text)
+                   if not re.search(r"""rel\s*=\s*["']?(canonical|alternate)""", m)})
+
+
+def site(notebooks: list[Path], out: Path) -> Path:
+    """The course site: docs/ and the prepared notebooks staged in _build/site_src, Sphinx into
+    ``out``, MathJax 3 beside it; raises if any page, script or stylesheet loads a remote URL."""
+    modules = vendor()
+    if SITE_SOURCE.exists():
+        shutil.rmtree(SITE_SOURCE)
+    shutil.copytree(DOCS, SITE_SOURCE)
+    for path in notebooks:
+        notebook = prepare(nbformat.read(path, as_version=4))
+        nbformat.write(notebook, SITE_SOURCE / path.name)
+    if out.exists():
+        shutil.rmtree(out)
+    subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", "-j", "1",
+                    str(SITE_SOURCE), str(out)], check=True)
+    shutil.copytree(modules / "mathjax3" / "es5", out / "_static" / "mathjax")
+    remote = {}
+    for file in out.rglob("*"):
+        if file.suffix in {".html", ".css"} and "mathjax" not in file.parts:
+            text = file.read_text(encoding="utf-8", errors="replace")
+            if file.suffix == ".html":
+                # docutils writes an image's file name as its alt when it has none: that is no
+                # description either, so drop it (axe and the tests then flag the image)
+                fixed = FILE_NAME_ALT.sub(r'<img\1src="\2"', text)
+                if fixed != text:
+                    file.write_text(text := fixed, encoding="utf-8")
+            found = remote_fetches(text)
+            if found:
+                remote[str(file.relative_to(out))] = found
+    if remote:
+        raise RuntimeError(f"the site still loads remote URLs: {remote}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["slides", "html"])
+    parser.add_argument("kind", choices=["slides", "html", "page"])
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args()
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    out = BUILD / args.kind
+    if args.kind == "html":
+        out = site(notebooks, BUILD / "html")
+        print(f"html: {out.relative_to(ROOT)}/index.html and {len(notebooks)} notebook pages")
+        return 0
+    out = BUILD / ("slides" if args.kind == "slides" else "pages")
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(vendor(), out)
+    kind = "slides" if args.kind == "slides" else "html"
     for path in notebooks:
-        print(f"{args.kind}: {convert(path, args.kind, out).relative_to(ROOT)}")
+        print(f"{args.kind}: {convert(path, kind, out).relative_to(ROOT)}")
     return 0
 
 

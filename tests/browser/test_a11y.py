@@ -1,0 +1,183 @@
+"""Accessibility of the course site (`make html`) and the decks (`make slides`), in chromium with
+every request that is not a local file refused (issue 25).
+
+* axe-core (from npm, pinned by tools/site/package-lock.json) on every page of the site and on
+  every slide of every deck, with the rules tagged WCAG 2.0/2.1 A and AA plus heading-order:
+  zero violations;
+* every <img> has a real alt: present, not empty, not nbconvert's placeholder, not a file name;
+* one <h1> per page and deck, no heading level skipped;
+* formulas carry MathJax's assistive MathML;
+* the site has an index, previous/next, a search that works offline and a launch menu per page.
+
+They open what `make slides html` built (CI builds it first, see .ci/run); without it they skip,
+or fail under GENZOO_REQUIRE_BROWSER=1. The checks themselves live in tools/site/axe_check.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "site"))
+import axe_check  # noqa: E402
+
+SITE = ROOT / "_build" / "html"
+DECKS = ROOT / "_build" / "slides"
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SITE_PAGES = ["index", "search", *NOTEBOOKS]
+
+
+def need(path: Path, what: str) -> Path:
+    if not path.exists():
+        message = f"{path.relative_to(ROOT)} is missing: run `make {what}` first"
+        if os.environ.get("GENZOO_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def site_page(name: str) -> Path:
+    return need(SITE / f"{name}.html", "html")
+
+
+def deck(name: str) -> Path:
+    return need(DECKS / f"{name}.slides.html", "slides")
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}, {len(v['nodes'])} element(s)")
+        lines += [f"    {n['target']}: {n['summary'].splitlines()[-1].strip()}"
+                  for n in v["nodes"][:5]]
+    return "\n".join(lines)
+
+
+def without_image_alt(violations: list[dict]) -> list[dict]:
+    # axe's image-alt is covered, more strictly (it accepts a placeholder or a file name), by
+    # test_every_image_has_a_real_alt_*; it waits on the notebooks' alt texts
+    return [v for v in violations if v["id"] != "image-alt"]
+
+
+@pytest.mark.parametrize("name", SITE_PAGES)
+def test_site_page_passes_axe_offline(page, name):
+    result = axe_check.check_page(page, site_page(name))
+    assert not result["refused"], f"the page asked the network for {result['refused']}"
+    violations = without_image_alt(result["violations"])
+    assert not violations, describe(violations)
+    problems = axe_check.heading_problems(axe_check.headings(page))
+    assert not problems, f"headings of {name}: {problems}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_deck_passes_axe_on_every_slide_offline(page, name):
+    result = axe_check.check_deck(page, deck(name))
+    assert not result["refused"], f"the deck asked the network for {result['refused']}"
+    assert len(result["slides"]) >= 4
+    failing = {k: without_image_alt(v) for k, v in result["slides"].items()}
+    failing = {k: v for k, v in failing.items() if v}
+    assert not failing, "\n".join(f"slide {k}:\n{describe(v)}" for k, v in failing.items())
+    problems = axe_check.heading_problems(axe_check.headings(page, visible_only=False))
+    assert not problems, f"headings of the {name} deck: {problems}"
+
+
+def real_alt_missing(page) -> list[str]:
+    """Images whose alt is missing, empty, the placeholder or just the image's file name."""
+    missing = axe_check.images_without_alt(page)
+    missing += page.evaluate(
+        """() => [...document.querySelectorAll('img[alt]')]
+            .filter(i => { const a = i.getAttribute('alt').trim(), s = i.getAttribute('src') || '';
+                           return /^[\\w\\/.-]+\\.(png|jpe?g|svg|gif)$/i.test(a) || a === s; })
+            .map(i => 'alt is a file name: ' + i.getAttribute('alt'))""")
+    return missing
+
+
+def figures_have_alt_texts() -> bool:
+    """Whether every figure output of every executed notebook carries an alt text yet."""
+    sys.path.insert(0, str(ROOT))
+    from tests.test_slides_html import figures_without_alt
+
+    return not figures_without_alt()
+
+
+ALT_TEXTS_WRITTEN = figures_have_alt_texts()
+WAITING_FOR_ALT = pytest.mark.xfail(
+    not ALT_TEXTS_WRITTEN, strict=True,
+    reason="the notebooks' figures have no alt texts yet (genzoo_lite.figure_alt.show)")
+
+
+@WAITING_FOR_ALT
+def test_every_image_has_a_real_alt_on_the_site(page):
+    missing = {}
+    for name in SITE_PAGES:
+        axe_check.open_offline(page, site_page(name).as_uri())
+        found = real_alt_missing(page)
+        if found:
+            missing[name] = found
+    assert not missing, missing
+
+
+@WAITING_FOR_ALT
+def test_every_image_has_a_real_alt_in_the_decks(page):
+    missing = {}
+    for name in NOTEBOOKS:
+        axe_check.open_offline(page, deck(name).as_uri())
+        found = real_alt_missing(page)
+        if found:
+            missing[name] = found
+    assert not missing, missing
+
+
+def test_alt_check_catches_the_placeholder_a_file_name_and_no_alt(page, tmp_path):
+    html = tmp_path / "imgs.html"
+    html.write_text(
+        '<!doctype html><html lang="en"><title>t</title><body>'
+        f'<img src="a.png" alt="{axe_check.PLACEHOLDER}"><img src="_images/b.png" '
+        'alt="_images/b.png"><img src="c.png"><img src="d.png" alt="">'
+        '<img src="e.png" alt="Loss falls from 2.3 to 0.4 over 20 epochs"></body></html>')
+    axe_check.open_offline(page, html.as_uri())
+    assert len(real_alt_missing(page)) == 4
+
+
+@pytest.mark.parametrize("kind", ["site", "deck"])
+def test_maths_carries_assistive_mathml(page, kind):
+    path = site_page("01_gaussian_mle") if kind == "site" else deck("01_gaussian_mle")
+    axe_check.open_offline(page, path.as_uri())
+    axe_check.wait_for_maths(page)
+    # MathJax 3 (site) writes <mjx-assistive-mml>, MathJax 2 (decks) .MJX_Assistive_MathML
+    page.wait_for_function(
+        "() => document.querySelectorAll('mjx-assistive-mml math, .MJX_Assistive_MathML math')"
+        ".length > 5", timeout=60_000)
+
+
+def test_site_has_index_prev_next_and_launch_links(page):
+    axe_check.open_offline(page, site_page("index").as_uri())
+    links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
+    for name in NOTEBOOKS:
+        assert f"{name}.html" in links, f"the index does not link {name}"
+    for i, name in enumerate(NOTEBOOKS):
+        refused = axe_check.open_offline(page, site_page(name).as_uri())
+        assert not refused
+        hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        assert any(f"mybinder.org/v2/gh/OWNER/genzoo-lite/main?urlpath=lab/tree/notebooks/{name}"
+                   f".ipynb" in h for h in hrefs), f"{name}: no Binder launch link"
+        assert any(f"colab.research.google.com/github/OWNER/genzoo-lite/blob/main/notebooks/"
+                   f"{name}.ipynb" in h for h in hrefs), f"{name}: no Colab launch link"
+        nav = page.eval_on_selector_all(".prev-next-area a", "as => as.map(a => a.href)")
+        if i + 1 < len(NOTEBOOKS):
+            assert any(h.endswith(f"{NOTEBOOKS[i + 1]}.html") for h in nav), f"{name}: no next"
+        if i > 0:
+            assert any(h.endswith(f"{NOTEBOOKS[i - 1]}.html") for h in nav), f"{name}: no prev"
+
+
+def test_site_search_works_offline(page):
+    url = site_page("search").as_uri() + "?q=Langevin"
+    refused = axe_check.open_offline(page, url)
+    page.wait_for_selector("#search-results li a", timeout=60_000)
+    found = page.eval_on_selector_all("#search-results li a", "as => as.map(a => a.href)")
+    assert any(re.search(r"02_ebm\.html", h) for h in found), found
+    assert not refused, refused
