@@ -54,8 +54,8 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from classroom_hub import (Hub, NotebookLost, Student, missing_prerequisites,  # noqa: E402
-                           user_processes)
+from classroom_hub import (Hub, KernelError, NotebookLost, Student,  # noqa: E402
+                           missing_prerequisites, user_processes)
 
 NOTEBOOK = "notebooks/01_gaussian_mle.ipynb"
 VIEW, CONTROL = "likelihood_view", "mu"  # notebook 01, "The likelihood landscape, live"
@@ -267,6 +267,7 @@ class Lecture:
         self.home = Path(__import__("pwd").getpwnam(student.name).pw_dir)
         self.saved: list[str] = []  # sha of each saved version, the last one current
         self.waits: list = []
+        self.cell_errors: list[str] = []
 
     def start(self) -> None:
         self.student.start_server(timeout=600)
@@ -274,7 +275,10 @@ class Lecture:
         self.save_edit()
         self.student.open_notebook(NOTEBOOK)
         for source in code_cells(self.student.read_notebook(NOTEBOOK)):
-            self.student.execute(source)
+            try:  # a cell's own check failing (the library being edited) is not a fault here
+                self.student.execute(source)
+            except KernelError as error:
+                self.cell_errors.append(str(error)[:120])
         control = f"{VIEW}.controls[{CONTROL!r}]"
         self.slider = self.student.expressions(model=f"{control}.model_id", lo=f"{control}.min",
                                                hi=f"{control}.max")
@@ -294,13 +298,12 @@ class Lecture:
         served = _sha(self.student.read_text(NOTEBOOK, wait=180).encode())
         return on_disk == served == self.saved[-1]
 
-    def drag(self, seconds: float, think: float, log: dict) -> None:
-        """Move the slider for ``seconds``; on a dropped connection reconnect as JupyterLab does
-        (to the same kernel) and go on; logs moves done, moves lost and the longest gap."""
-        end = time.monotonic() + seconds
+    def drag(self, stop: threading.Event, think: float, log: dict) -> None:
+        """Move the slider until ``stop`` is set; on a dropped connection reconnect as JupyterLab
+        does (to the same kernel) and go on; logs moves done, moves lost and the longest gap."""
         lo, span = self.slider["lo"], self.slider["hi"] - self.slider["lo"]
         move, broken_since = 0, None
-        while time.monotonic() < end or broken_since is not None:
+        while not stop.is_set() or broken_since is not None:
             try:
                 if broken_since is not None:
                     self.student.connect(timeout=30)
@@ -346,14 +349,19 @@ def fault_hub_restart(hub: Hub, lectures: list[Lecture], sig, think: float) -> d
     """The hub restarts while the whole class drags its slider."""
     before = {lec.name: {p.pid for p in user_processes(lec.name)} for lec in lectures}
     logs = [{"moves": 0, "lost_moves": 0, "gap_s": 0.0} for _ in lectures]
-    threads = [threading.Thread(target=lec.drag, args=(25, think, log), daemon=True)
+    stop = threading.Event()
+    threads = [threading.Thread(target=lec.drag, args=(stop, think, log), daemon=True)
                for lec, log in zip(lectures, logs)]
     for thread in threads:
         thread.start()
     time.sleep(5)
     timing = hub.restart(sig)
+    time.sleep(15)  # dragging on after the hub is back (the old proxy may go later: SIGKILL)
+    stop.set()
     for thread in threads:
         thread.join(240)
+    for lec in lectures:  # an open JupyterLab tab reconnects whenever its websocket drops
+        lec.student.connect()
     survived = sum({p.pid for p in user_processes(lec.name)} == before[lec.name] for lec in lectures)
     same_kernel = sum(lec.student.kernel_model()["id"] == lec.student.kernel_id
                       and lec.student.expressions(v=f"{VIEW}.render_count")["v"] > 0
@@ -405,9 +413,12 @@ def fault_culled(hub: Hub, lectures: list[Lecture], think: float, idle_s: int = 
         [sys.executable, "-m", "jupyterhub_idle_culler", f"--url={hub.url}/hub/api",
          f"--timeout={idle_s}", "--cull-every=3"],
         env={**os.environ, "JUPYTERHUB_API_TOKEN": hub.token},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        stdout=(hub.state / "culler.log").open("wb"), stderr=subprocess.STDOUT,
+        start_new_session=True)
+    log_start = len(hub.log_tail(100000).splitlines())
     logs = [{"moves": 0, "lost_moves": 0, "gap_s": 0.0} for _ in others]
-    threads = [threading.Thread(target=lec.drag, args=(idle_s + 40, think, log), daemon=True)
+    stop = threading.Event()
+    threads = [threading.Thread(target=lec.drag, args=(stop, think, log), daemon=True)
                for lec, log in zip(others, logs)]
     for thread in threads:
         thread.start()
@@ -427,16 +438,21 @@ def fault_culled(hub: Hub, lectures: list[Lecture], think: float, idle_s: int = 
     finally:
         culler.terminate()
         culler.wait(10)
+        stop.set()
     for thread in threads:
         thread.join(240)
     culled = [lec for lec in lectures if not lec.student.server_model().get("url")]
+    why = [line[:200] for line in (hub.state / "culler.log").read_text(errors="replace").splitlines()
+           if "Culling" in line]
+    why += [line[:200] for line in hub.log_tail(100000).splitlines()[log_start:]
+            if any(word in line for word in ("stopped", "Stopping", "exit code", "no longer"))]
     back = {}
     for lec in culled:  # the next request: the server and their files come back
         back[lec.name] = round(lec.student.start_server(timeout=600), 1)
     result = {"fault": "idle culler stops a server", "students": len(lectures),
               "students_affected": len(culled), "culled_after_s": culled_after,
               **_check(lectures), "server_back_s": max(back.values(), default=None),
-              "culled": [lec.name for lec in culled], "victim": victim.name,
+              "culled": [lec.name for lec in culled], "victim": victim.name, "log": why[:12],
               "drag_moves": [log["moves"] for log in logs],
               "activity_age_s": {name: a[-5:] for name, a in ages.items()}}
     for lec in culled:  # a fresh kernel on the saved notebook
@@ -460,6 +476,7 @@ def run_faults(args) -> dict:
         lectures = [Lecture(hub.add_student()) for _ in range(args.faults)]
         _everyone(lectures, Lecture.start)
         results["not_yet_retries_at_start"] = sum(len(lec.waits) for lec in lectures)
+        results["cell_errors_at_start"] = sorted({e for lec in lectures for e in lec.cell_errors})
         for name, fault in (
                 ("hub restart mid-drag (SIGTERM)",
                  lambda: fault_hub_restart(hub, lectures, signal.SIGTERM, args.think)),

@@ -452,9 +452,9 @@ class Student:
                 msg = json.loads(frame)
                 if msg.get("msg_type", msg.get("header", {}).get("msg_type")) == "status":
                     state = msg["content"]["execution_state"]
-                    if not seen or seen[-1] != state:
+                    if state not in seen:  # each state once, in the order first seen
                         seen.append(state)
-                    if seen[-2:] == ["starting", "idle"] or state == "dead":
+                    if state == "dead" or ("restarting" in seen and state == "idle"):
                         break
         finally:
             self.ws.settimeout(300)
