@@ -20,6 +20,9 @@ master_doc = "index"
 # the saved outputs are the lesson: never execute at build time
 nb_execution_mode = "off"
 nb_merge_streams = True
+# the saved widget state is dropped (no kernel, nothing fetched from unpkg): a slider's output
+# shows its static PNG (genzoo_lite/widgets.py) instead of an empty widget view
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
@@ -33,6 +36,7 @@ mathjax3_config = {"options": {"enableAssistiveMml": True},
 html_theme = "sphinx_book_theme"
 html_title = "Generative Model Zoo II"
 html_static_path = ["_static"]
+templates_path = ["_templates"]
 html_css_files = ["a11y.css"]
 html_last_updated_fmt = None
 html_copy_source = False
