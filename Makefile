@@ -1,4 +1,5 @@
-# genzoo-lite: `make lab` to work, `make test` to check. Both create .venv on first use.
+# genzoo-lite: `make lab` to work, `make check` while changing things (under 3 minutes),
+# `make test` for everything CI runs. Each creates .venv on first use.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,12 +8,14 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab test unit nbval notebooks slides html bench clean hub-deps classroom student solutions grade \
-        nbgrader-course
+.PHONY: help venv lab check lint test unit nbval notebooks slides html bench clean hub-deps classroom \
+        student solutions grade nbgrader-course
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/ (LAB_ARGS=--no-browser for a server)"
-	@echo "make test       unit tests + nbval on every notebook"
+	@echo "make check      the everyday loop: quick unit tests, ruff, notebook 01 (under 3 min)"
+	@echo "make test       everything CI runs: every test and notebook, slowest tests printed"
+	@echo "make lint       ruff (configured in pyproject.toml)"
 	@echo "make notebooks  re-execute every notebook in place (refreshes outputs and figures/)"
 	@echo "make slides     offline reveal.js deck per notebook in _build/slides (npm fetches reveal.js once)"
 	@echo "make html       offline HTML page per notebook in _build/html"
@@ -25,19 +28,32 @@ help:
 
 venv: $(STAMP)
 
-# Re-install whenever the dependency list changes. torch==2.13.0 is pinned in pyproject.toml,
-# so pip takes the local CPU wheel here and never resolves a CUDA build.
-$(STAMP): pyproject.toml
+# Re-install whenever the dependency list or the tested versions change. pyproject.toml states
+# ranges; constraints.txt pins the tested set (torch==2.13.0: on the course machines the local
+# CPU wheel, so pip never resolves a CUDA build).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,classroom]'  # classroom: tests/test_hub.py
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,classroom]'  # classroom: tests/test_hub.py
 	touch $(STAMP)
 
+# A student's JupyterLab: jupyter-student/ hides the instructor's nbgrader and the news prompt.
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ARGS)
+	cd notebooks && JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter-student ../$(BIN)/jupyter lab $(LAB_ARGS)
 
+# The everyday loop: lint, then every test not marked slow (tests/suite_markers.py) and notebook
+# 01 through nbval. `pytest --lf` reruns what failed last.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" --durations=5 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Everything, as CI runs it (.ci/run), with the 15 slowest tests printed at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)

@@ -89,8 +89,10 @@ def test_binder_files_pin_the_cpu_torch():
     assert "torch==2.13.0+cpu" in lines  # exact CPU build: PyPI's default Linux torch is CUDA
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
     assert any(line.startswith("-e .") for line in lines)  # binder/ disables repo2docker's own
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    assert '"torch==2.13.0"' in pyproject  # the package's pin, which 2.13.0+cpu satisfies
+    assert "-c ../constraints.txt" in lines  # the tested versions of everything else
+    constraints = (ROOT / "constraints.txt").read_text().splitlines()
+    assert "torch==2.13.0" in constraints  # the tested torch, which 2.13.0+cpu satisfies
+    assert '"torch>=' in (ROOT / "pyproject.toml").read_text()  # the package states a range
     assert not (BINDER / "environment.yml").exists()  # repo2docker would take it over pip
 
 
