@@ -171,6 +171,10 @@ def convert(notebook_path: Path, kind: str, out: Path) -> Path:
 
 
 DOCS = ROOT / "docs"
+# OWNER: the GitHub account the repository is published under (README, "No install")
+REPOSITORY = "https://github.com/OWNER/genzoo-lite"
+# a markdown link from a notebook to a file of the repository: [text](../benchmarks/RESULTS.md)
+REPO_LINK = re.compile(r"\]\((<?)\.\./([^)\s]+)\)")
 SITE_SOURCE = BUILD / "site_src"
 # what makes a browser fetch: a script, stylesheet, image, frame or font source, a CSS url() or
 # @import. Plain links (<a href>) to Binder, Colab or GitHub are followed only when clicked.
@@ -201,6 +205,9 @@ def site(notebooks: list[Path], out: Path) -> Path:
     shutil.copytree(DOCS, SITE_SOURCE)
     for path in notebooks:
         notebook = prepare(nbformat.read(path, as_version=4))
+        for cell in notebook.cells:  # a link to a repository file (../README.md) goes to GitHub
+            if cell.cell_type == "markdown":
+                cell.source = REPO_LINK.sub(rf"](\1{REPOSITORY}/blob/main/\2)", cell.source)
         nbformat.write(notebook, SITE_SOURCE / path.name)
     if out.exists():
         shutil.rmtree(out)
