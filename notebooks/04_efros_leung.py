@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -24,13 +24,10 @@
 #    the example texture itself is the model;
 # 2. one pixel synthesized step by step: its neighbourhood, its matches in the sample, the
 #    distribution it is drawn from;
-# 3. the whole growing loop, on four textures, and what the window size does;
-# 4. hole filling (the completions PixelCNN makes in notebook 05);
-# 5. why this *is* an autoregressive model, and how its filling order differs from raster order;
-# 6. what it costs, and how comparing with all sample windows at once makes it tens of times
-#    faster.
-#
-# Every cell runs in seconds on a laptop CPU.
+# 3. the whole growing loop, on four textures;
+# 4. why this *is* an autoregressive model, and how its filling order differs from raster order;
+# 5. what the window size does to structure and to copying;
+# 6. hole filling (the completions PixelCNN makes in notebook 05).
 
 # %% slideshow={"slide_type": "skip"}
 # On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
@@ -56,7 +53,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from skimage.transform import downscale_local_mean
 
-from genzoo_lite import best_time, load_texture, savefig, set_seed
+from genzoo_lite import load_texture, savefig, set_seed
 from genzoo_lite.exercises import efros_leung as checks
 from genzoo_lite.models.efros_leung import (candidate_mask, efros_leung_reference,
                                             gaussian_weights, patch_distances)
@@ -83,7 +80,8 @@ gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN
 # $$d\big(N(p), \omega\big) = \frac{\sum_k G_k\, m_k\, \big(N(p)_k - \omega_k\big)^2}
 #   {\sum_k G_k\, m_k}, \qquad G_k \propto \exp\!\Big(-\frac{\|k\|^2}{2\sigma^2}\Big),\;
 #   \sigma = \frac{w}{6.4}.$$
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # With $d_\text{min}$ the best distance, the candidates are the windows within a factor
 # $1 + \epsilon$ of it ($\epsilon = 0.1$ in the paper), and $p$ takes the centre value of one of
 # them, chosen uniformly:
@@ -97,7 +95,7 @@ gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN
 # Our samples are the bundled grayscale textures, shrunk (by the mean of each 4x4 or 2x2 block)
 # so that a 64x64 crop holds several texels (bricks, stones, letters).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 brick_big = downscale_local_mean(load_texture("brick"), (4, 4))  # (128, 128)
 samples = {
     "brick": brick_big[:64, :64],
@@ -123,7 +121,7 @@ plt.show()
 # window exists; outside the image and at unfilled places the mask $m$ is 0, and those values
 # are never used.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 sample = samples["brick"]
 window, p = 11, 11 // 2
 x_hat, order = efros_leung(sample, (32, 32), window=window, seed=0, return_order=True)
@@ -144,7 +142,7 @@ weights = G * known / (G * known).sum()  # G_k m_k / sum_k G_k m_k
 print(f"step {step} fills ({y}, {x}); {known.sum()} of the {window * window} pixels in its "
       "window are known")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Its matches in the sample.** The distance $d$ of section 1 to every window of the sample,
 # written as the plain double loop; `patch_distances` is the library's vectorized copy.
 
@@ -154,8 +152,11 @@ d = np.empty((n_i, n_j))  # d[i, j]: distance to the window whose top-left corne
 for i in range(n_i):
     for j in range(n_j):
         d[i, j] = np.sum(weights * (sample[i:i + window, j:j + window] - template) ** 2)
+
+# %% slideshow={"slide_type": "skip"}
 np.testing.assert_allclose(d, patch_distances(sample, template, known), rtol=1e-10)
 
+# %% slideshow={"slide_type": "fragment"}
 is_candidate = candidate_mask(d, 0.1)  # d <= (1 + eps) d_min
 centres = sample[p:p + n_i, p:p + n_j]  # the centre pixel of every window
 print(f"d_min = {d.min():.5f}")
@@ -164,13 +165,13 @@ for eps in [0.0, 0.1, 0.5, 1.0]:
 print(f"the library filled p with {x_hat[y, x]:.4f}, a candidate centre: "
       f"{x_hat[y, x] in centres[is_candidate]}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **The distribution it samples from.** Drawing a candidate uniformly is drawing from the
 # histogram of their centres. With the paper's $\epsilon = 0.1$ it has a handful of values here;
 # loosening $\epsilon$ to 1 shows its shape: far narrower than the marginal $P(p)$ of all
 # sample pixels.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
 axes[0].imshow(np.where(order < step, x_hat, np.nan), cmap=gray, vmin=0, vmax=1)
 axes[0].add_patch(Rectangle((x - p - 0.5, y - p - 0.5), window, window, fill=False, ec="C1"))
@@ -234,10 +235,12 @@ print(f"of those, steps with a single candidate: "
 # 4. **Sample**: copy the centre of a uniformly chosen candidate into $p$.
 #
 # `efros_leung_reference` is exactly this loop (with the double loop of section 2 inside).
-# `efros_leung` runs the same steps but compares all sample windows at once (section 8); from the
-# same seed both draw the same random numbers in the same order, so they give the same image.
+# `efros_leung` runs the same steps but compares all sample windows at once; from the same seed
+# both draw the same random numbers in the same order, so they give the same image. (How it is
+# vectorized and what that saves: [benchmarks/RESULTS.md](../benchmarks/RESULTS.md), "Efros-Leung:
+# the loop against the vectorized version".)
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 small = samples["brick"][:32, :32]
 fast = efros_leung(small, (16, 16), window=7, seed=3)
 slow = efros_leung_reference(small, (16, 16), window=7, seed=3)
@@ -248,7 +251,7 @@ print(f"every output pixel is a sample pixel: {np.isin(fast, small).all()}")
 # ## 4. Synthesis on four textures
 # A 48x48 texture from each 64x64 sample, window 11, $\epsilon = 0.1$.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 outputs = {name: efros_leung(s, (48, 48), window=11, seed=1, return_order=True)
            for name, s in samples.items()}
 fig, axes = plt.subplots(2, 4, figsize=(9, 5))
@@ -271,7 +274,7 @@ for name, (out, _) in outputs.items():
 #
 # **How it grows.** Snapshots of the brick output, taken from the order map:
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 out, order_map = outputs["brick"]
 n_steps = order_map.max() + 1
 fig, axes = plt.subplots(1, 5, figsize=(12, 2.6))
@@ -300,7 +303,7 @@ plt.show()
 #   exactly the pixels above and to the left. Efros-Leung picks the most constrained pixel
 #   first, an order that depends on the image:
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 raster = np.arange(48 * 48).reshape(48, 48)
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 step_colors = plt.get_cmap("viridis").with_extremes(bad="white")  # the seed patch (step -1)
@@ -314,7 +317,7 @@ fig.colorbar(im, ax=axes, label="step at which the pixel is filled", shrink=0.9)
 savefig(fig, "04_fill_order")
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Nothing stops us from running the non-parametric model in raster order. Start from a 3x3 seed
 # in the top-left corner and visit pixels row by row: then the known part of each window is
 # exactly the causal half that PixelCNN's masked convolution sees. Built from the public pieces
@@ -340,6 +343,7 @@ def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
     return canvas[p:p + size, p:p + size]
 
 
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 raster_out = raster_efros_leung(samples["brick"], 32, window=11, seed=1)
 onion_out = outputs["brick"][0][:32, :32]
 fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
@@ -363,13 +367,12 @@ print(f"raster output values all from the sample: {np.isin(raster_out, samples['
 # structure a neighbourhood can recognize. We try them on the text sample, whose strokes are
 # long and thin.
 #
-# A synthesis takes a second or more, too slow to rerun on every slider move, so the cell below
-# **precomputes** a small grid (5 window sizes x 3 thresholds, 40x40 outputs) once; the sliders
-# then switch between the stored results instantly. To measure copying we count the 9x9
-# patches of each output that occur verbatim in the sample, and, as in section 2, how often the
-# best match of a step is exact (every tenth step of the $\epsilon = 0.1$ runs).
+# The cell below synthesizes a small grid of 40x40 outputs once (5 window sizes x 3
+# thresholds); the sliders switch between them. To measure copying we count the 9x9 patches of
+# each output that occur verbatim in the sample, and, as in section 2, how often the best match
+# of a step is exact (every tenth step of the $\epsilon = 0.1$ runs).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 def copied_fraction(out, sample, size=9):
     """Fraction of the size x size patches of `out` that appear verbatim in `sample`."""
     def patches(img):
@@ -403,7 +406,7 @@ for w in windows:
     print(f"{w:6d}  " + "".join(f"{copied[w, e]:7.0%}    " for e in thresholds)
           + f"{exact_rate[w]:10.0%}")
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 live_fig = Figure(figsize=(3.4, 3.6))
 live_ax = live_fig.add_subplot()
 shown = live_ax.imshow(grid[windows[0], 0.1], cmap="gray", vmin=0, vmax=1)
@@ -422,7 +425,7 @@ window_view = LiveFigure(live_fig, show_result, {
 })
 window_view
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 fig, axes = plt.subplots(1, len(windows) + 1, figsize=(14, 2.8))
 axes[0].imshow(grid_sample, cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("sample 64x64")
@@ -461,7 +464,7 @@ plt.show()
 # from its border inward. Pass `image` and `mask` (True = known); what lies under the hole is
 # never read. The sample is a hole-free crop of the same texture, away from the image.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 image = brick_big[64:112, 64:112]  # 48x48, does not overlap the sample brick_big[:64, :64]
 mask = np.ones(image.shape, dtype=bool)
 mask[16:32, 14:34] = False
@@ -487,67 +490,6 @@ plt.show()
 # a learned model instead of a sample.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 8. Timing: the loop against the vectorized version
-#
-# Per pixel, the reference compares $N(p)$ with every sample window in a Python loop: cost
-# $\propto$ (number of sample windows) $\times w^2$, plus interpreter overhead per window.
-# `efros_leung` removes that loop. It expands
-# $\sum_k G_k m_k (T_k - S_k)^2 = \sum_k G_k m_k S_k^2 - 2\sum_k G_k m_k T_k S_k + \text{const}$,
-# so the distances to all windows are a product with a stored matrix of the windows $[S^2, S]$,
-# and then recomputes directly only the few windows that can be candidates. One more
-# observation makes it a *matrix-matrix* product, which runs many times faster per column than
-# one matrix-vector product per pixel: the fill order depends only on which pixels are filled,
-# never on their values, so it is worked out first, and a batch of 32 pixels is screened at
-# once. A pixel's template includes pixels filled earlier in its own batch; those enter as
-# corrections, one sample column each. Same candidates, same random numbers, same output.
-#
-# Times depend on the machine and its load (the printed numbers are not checked); small cases
-# keep this section short. `benchmarks/bench_efros_leung.py` measures the full 64x64 case.
-
-# %% slideshow={"slide_type": "fragment"}
-# NBVAL_IGNORE_OUTPUT
-def ms_per_pixel(synth, sample, size, window, repeat=1):
-    """Best of `repeat` runs, in milliseconds per synthesized pixel."""
-    seconds = best_time(lambda: synth(sample, (size, size), window=window, seed=0), repeat=repeat)
-    return 1000 * seconds / (size * size - 9)  # the 3x3 seed is copied, not synthesized
-
-
-print("sample  window  reference ms/px  fast ms/px  speedup")
-for side, w in [(24, 5), (32, 5), (32, 9), (48, 11)]:
-    crop = samples["gravel"][:side, :side]
-    ref_ms = ms_per_pixel(efros_leung_reference, crop, 8, w)
-    fast_ms = ms_per_pixel(efros_leung, crop, 24, w, repeat=3)
-    print(f"{side:4d}x{side:<2d} {w:6d}  {ref_ms:15.2f}  {fast_ms:10.3f}  {ref_ms / fast_ms:6.0f}x")
-
-# %% slideshow={"slide_type": "fragment"}
-# NBVAL_IGNORE_OUTPUT
-window_sizes, sides = [5, 9, 13, 17, 21], [24, 32, 48, 64, 96, 128]
-by_window = [ms_per_pixel(efros_leung, samples["gravel"], 24, w, repeat=2) for w in window_sizes]
-by_side = [ms_per_pixel(efros_leung, brick_big[:s, :s], 24, 11, repeat=2) for s in sides]
-ref_by_side = [ms_per_pixel(efros_leung_reference, brick_big[:s, :s], 6, 11) for s in sides[:4]]
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-axes[0].plot(window_sizes, by_window, "o-", label="fast")
-axes[0].set_xlabel("window w (sample 64x64)")
-axes[1].loglog([(s - 10) ** 2 for s in sides], by_side, "o-", label="fast")
-axes[1].loglog([(s - 10) ** 2 for s in sides[:4]], ref_by_side, "s-", label="reference")
-axes[1].set_xlabel("sample windows (window 11)")
-for ax in axes:
-    ax.set_ylabel("ms per pixel")
-    ax.legend(loc="upper left")
-plt.show()
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# The reference grows linearly with the number of sample windows: one trip through the Python
-# loop each. The fast version pays a fixed overhead per pixel (about a dozen NumPy calls),
-# which dominates small samples; with thousands of windows the product takes over and the cost
-# grows with the number of windows. Profiled on the 64x64 brick with window 11, the batched
-# product and the per-pixel Python work take comparable shares; before batching, the
-# matrix-vector product alone took most of the time.
-# Against the window size it grows more slowly than $w^2$, because a larger window also leaves
-# fewer windows in the sample. Sampling stays sequential either way, one pixel after another,
-# exactly like PixelCNN's sampling: the price of an autoregressive model.
-
-# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * Efros-Leung models $P(p \mid N(p))$ non-parametrically: the candidates are the sample
 #   windows within $(1 + \epsilon)\,d_\text{min}$ of the neighbourhood by Gaussian-weighted SSD
@@ -560,8 +502,8 @@ plt.show()
 #   continuing pieces of the sample verbatim; large windows on a small sample rarely find an
 #   exact match and copy less, each pixel a compromise.
 # * Constrained synthesis fills holes: the conditional given the known pixels.
-# * Every pixel scans the whole sample; vectorizing the scan makes it tens of times faster than
-#   the loop (section 8), but sampling stays one pixel at a time.
+# * Every pixel scans the whole sample, and sampling goes one pixel after another, exactly like
+#   PixelCNN's sampling: the price of an autoregressive model.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises
@@ -620,9 +562,6 @@ checks.check_copy_map(exercise_copy_map)
 # **Exercise 4 (open).** Choose a window for the text sample from where it copies. For each
 # window of section 6 (the stored outputs `grid[w, 0.1]`, no new synthesis needed), show the
 # output next to `exercise_copy_map(grid[w, 0.1], grid_sample, 9)` and print the fraction of
-# covered pixels; it takes seconds. You should see copied patches cover about a fifth of the
-# output at window 3 (scattered specks), more than half at windows 5 to 15 (pieces of the
-# sample pasted whole, in large blocks) and under a third at window 21, whose strokes stay
-# continuous.
+# covered pixels; it takes seconds. Where do the copied patches lie, and how large are they?
 # Which window would you use for this sample, and what would change your answer if the sample
 # were four times larger?

@@ -54,11 +54,14 @@ def exercise_copy_map(out, sample, size):
 #         covered = exercise_copy_map(grid[w, 0.1], grid_sample, 9)
 #         print(w, f"{covered.mean():.0%}")   # plus imshow of the output and of `covered`
 #
-# prints 20%, 57%, 55%, 53% and 30% for windows 3, 5, 9, 15 and 21. Window 3 copies little
-# because it cannot keep a stroke going (broken dashes); windows 5 to 15 paste pieces of the
-# sample as large blocks (a texture that is mostly a collage of the sample); window 21 copies
-# least and keeps strokes continuous, but with a 64x64 sample it has only 44x44 windows to
-# choose from, so each pixel is a compromise and letters blur. Reasonable choices: 15 (keeps
+# prints 20%, 57%, 55%, 53% and 30% for windows 3, 5, 9, 15 and 21. What to see: window 3
+# copies least (about a fifth of the pixels, in scattered specks) because a 3x3 neighbourhood
+# cannot keep a stroke going (broken dashes); windows 5 to 15 paste pieces of the sample as
+# large blocks (more than half the output is covered: a texture that is mostly a collage of the
+# sample); window 21 copies less again (under a third) and keeps strokes continuous, but with a
+# 64x64 sample it has only 44x44 windows to choose from, so each pixel is a compromise and
+# letters blur. (Section 6's table of copied 9x9 patches has the same shape: windows 3 and 21
+# low, 5 and 9 highest.) Reasonable choices: 15 (keeps
 # the strokes, letter-sized) or 21 if copying must be avoided. With a sample four times larger
 # there are many more windows to choose from: the large windows find good (often exact)
 # continuations again, so expect them to copy more and blur less; the point to draw out is
