@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -57,7 +57,8 @@ import torch
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
 
-from genzoo_lite import density_contour, image_grid, load_digits, savefig, set_seed, toy2d
+from genzoo_lite import (check_claim, density_contour, image_grid, load_digits, savefig, set_seed,
+                         toy2d)
 from genzoo_lite.exercises import gaussian_mle as checks
 from genzoo_lite.models.gaussian import GMM, em_step, fit_gaussian, fit_gmm, init_gmm
 from genzoo_lite.models.gaussian import gaussian_log_prob
@@ -78,7 +79,7 @@ plt.rcParams["figure.dpi"] = 80
 #
 # In one dimension we can check both numerically on a grid.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 x_grid = torch.linspace(-6, 6, 2001, dtype=torch.float64)
 dx = (x_grid[1] - x_grid[0]).item()
 gauss = torch.distributions.Normal(0.0, 1.0).log_prob(x_grid).exp()
@@ -109,7 +110,7 @@ plt.show()
 # Our 1-D data: the **amount of ink** of each training digit (mean pixel value, 0 = blank, 1 =
 # all black). The digits are scikit-learn's bundled 8x8 images with 17 gray levels.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 images, labels = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
 ink = images.double().mean(dim=(1, 2, 3)) / 16  # (1000,)
 print(f"{len(ink)} training digits, ink between {ink.min():.3f} and {ink.max():.3f}")
@@ -139,7 +140,7 @@ plt.show()
 # The mean and the mean squared deviation: note the $1/N$, not the $1/(N-1)$ of the unbiased
 # estimator.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 def avg_log_lik(x, mu, sigma):
     """L(mu, sigma): the average Gaussian log-likelihood of the data x (the equation above)."""
     return (-0.5 * torch.log(2 * math.pi * sigma**2) - (x - mu) ** 2 / (2 * sigma**2)).mean()
@@ -150,9 +151,15 @@ sigma_hat = ((ink - mu_hat) ** 2).mean().sqrt()
 best = avg_log_lik(ink, mu_hat, sigma_hat).item()
 print(f"closed form: mu = {mu_hat:.4f}, sigma = {sigma_hat:.4f}, L = {best:.4f} nats")
 
+# %% slideshow={"slide_type": "skip"}
 mu_lib, cov_lib = fit_gaussian(ink[:, None])  # the library's version, for D dimensions
 torch.testing.assert_close(mu_lib[0], mu_hat)
 torch.testing.assert_close(cov_lib[0, 0], sigma_hat**2)
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# $\mathcal{L}$ is positive: a density is not a probability and can exceed 1. With $\sigma$
+# this small, $\mathcal{N}(x; \mu, \sigma^2)$ peaks at $1/\sqrt{2\pi\sigma^2}$, far above 1, and
+# the probability of a small interval is the density times the interval's width.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Gradient ascent reaches the closed form
@@ -173,12 +180,14 @@ for step in range(600):
     path.append((mu.item(), log_sigma.exp().item(), -loss.item()))
 path = np.array(path)
 print(f"gradient ascent after 600 steps: mu = {path[-1, 0]:.4f}, sigma = {path[-1, 1]:.4f}")
+
+# %% slideshow={"slide_type": "skip"}
 assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.item()) < 1e-3
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The path of the ascent drawn on the landscape $\mathcal{L}(\mu, \sigma)$, computed on a grid, and the value of $\mathcal{L}$ per step:
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
 # all (sigma, mu) pairs at once: broadcast the equation over (sigma, mu, data point)
@@ -212,7 +221,7 @@ plt.show()
 # points in the tails; too wide spreads the probability thin. (Without a widget front end, this
 # cell shows a static image of the starting state.)
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 live_fig = Figure(figsize=(6, 2.8))
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#9ab")
@@ -242,7 +251,7 @@ likelihood_view
 # $\Sigma = \frac1N\sum_i (x_i-\mu)(x_i-\mu)^\top$ (`fit_gaussian`). On two moons it finds the
 # right mean and spread, but one ellipse cannot follow two curved arms.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 moons = toy2d("two_moons", 1000, seed=0)
 moons_val = toy2d("two_moons", 1000, seed=1)  # held out: a fresh sample
 mu2, cov2 = fit_gaussian(moons)
@@ -270,7 +279,7 @@ plt.show()
 #
 # Here is one EM step written out, checked against the library's `em_step`.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "subslide"}
 gmm0 = init_gmm(moons, k=8, seed=0)  # 8 data points as means, the data covariance for all
 x64 = moons.double()
 log_joint = gmm0.weights.log() + torch.stack(
@@ -281,17 +290,20 @@ w = N_k / len(x64)  # M-step
 u = r.T @ x64 / N_k[:, None]  # (K, D)
 Sigma = torch.stack([(r[:, k, None] * (x64 - u[k])).T @ (x64 - u[k]) / N_k[k] for k in range(8)])
 
+# %% slideshow={"slide_type": "skip"}
 gmm1 = em_step(gmm0, moons)
 torch.testing.assert_close(w, gmm1.weights)
 torch.testing.assert_close(u, gmm1.means)
 torch.testing.assert_close(Sigma + 1e-6 * torch.eye(2, dtype=torch.float64), gmm1.covs)
 print("one EM step by hand == genzoo_lite's em_step")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### EM never lowers the likelihood
 # `fit_gmm` repeats that step. EM never lowers the log-likelihood (each step maximizes a lower
-# bound that touches it: the same bound the VAE's ELBO generalizes), which the curve shows.
+# bound that touches it: the same bound the VAE's ELBO generalizes), which the curve shows. It
+# climbs to a *local* maximum that depends on the start (here 8 data points chosen by the seed).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 gmm = fit_gmm(moons, k=8, n_iter=100, seed=0)
 lls = np.array(gmm.log_likelihoods)
 print(f"log-likelihood: iteration 1 {lls[0]:.3f}, iteration 100 {lls[-1]:.3f} nats/point")
@@ -309,22 +321,38 @@ for ax, it in zip(axes[1:], snapshots):
 savefig(fig, "01_gmm_em")
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# How many components? More always fit the training points better; held-out points tell when
-# the extra components start to memorize.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### How many components?
+# More components *can* fit the training points better, but EM only finds a local optimum, so a
+# larger $k$ is not guaranteed a higher training log-likelihood. The held-out points (a fresh
+# sample, used only for this choice) tell when extra components start to memorize.
 
-# %% slideshow={"slide_type": "fragment"}
-print(" k   train LL   held-out LL  (nats/point)")
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+print(" k   train LL   held-out LL   train - held-out  (nats/point)")
+train_ll, val_ll = {}, {}
 for k in [1, 2, 4, 8, 16, 32]:
     g = fit_gmm(moons, k=k, n_iter=100, seed=0)
-    print(f"{k:2d}   {g.log_likelihoods[-1]:7.3f}   {g.log_prob(moons_val).mean().item():9.3f}")
+    train_ll[k], val_ll[k] = g.log_likelihoods[-1], g.log_prob(moons_val).mean().item()
+    print(f"{k:2d}   {train_ll[k]:7.3f}   {val_ll[k]:9.3f}   {train_ll[k] - val_ll[k]:12.3f}")
+check_claim(all(train_ll[a] < train_ll[b] for a, b in [(1, 2), (2, 4), (4, 8), (8, 16), (16, 32)]),
+            "the training log-likelihood rises with every k here")
+check_claim(val_ll[8] > val_ll[4] + 0.5 and val_ll[32] < val_ll[16] - 0.03,
+            "held-out: a steep rise up to k = 8, a fall from k = 16 to 32")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
+# Here the training log-likelihood rises with every $k$, from -2.841 to -1.627. The held-out one
+# rises steeply up to $k = 8$ (several components per moon), changes little at 16, and falls
+# at 32 while training still gains: the gap grows from 0.066 at $k = 8$ to 0.247 at
+# $k = 32$, the extra components fit the training points' noise. $k$ between 8 and 16 is the
+# choice the held-out data support.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Sampling from the mixture
 # The model is generative: sample $z$, then $x \mid z$. Swap the discrete $z$ for a continuous
 # one and the table of means $u_z$ for a neural network $G_\theta(z)$, and you have the VAE of
 # notebook 03.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 gen = torch.Generator().manual_seed(0)
 samples = gmm.sample(1000, generator=gen)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), sharex=True, sharey=True)
@@ -342,7 +370,7 @@ plt.show()
 # pixels of the training digits (a small `reg_covar` keeps the always-blank corner pixels from
 # giving a zero variance), then rank the test digits by $\log p(x)$.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 x_train = images.flatten(1).double() / 16  # (1000, 64) in [0, 1]
 test_images, test_labels = load_digits("test")
 x_test = test_images.flatten(1).double() / 16
@@ -350,6 +378,8 @@ digit_gmm = fit_gmm(x_train, k=10, n_iter=50, seed=0, reg_covar=0.01)
 test_ll = digit_gmm.log_prob(x_test)
 order = test_ll.argsort()
 print(f"test log p(x): median {test_ll.median():.1f}, min {test_ll.min():.1f} nats")
+pixel_sd = digit_gmm.covs.diagonal(dim1=1, dim2=2).sqrt()  # (10, 64) per component and pixel
+print(f"a pixel's standard deviation within a component: median {pixel_sd.median():.2f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 2.2))
 image_grid(test_images[order[:10]], nrow=10, ax=axes[0], title="least likely test digits")
@@ -357,16 +387,18 @@ image_grid(test_images[order[-10:]], nrow=10, ax=axes[1], title="most likely tes
 savefig(fig, "01_outliers")
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The least likely digits have heavy strokes and odd shapes; the most likely are plain, mostly
-# 0s, 7s and 2s. Now genuinely abnormal inputs: the same test digits turned upside down, and
-# random noise with the same ink.
+# 0s, 7s and 2s. The log-densities are large and positive (a median of 39.5 nats): each pixel's
+# density is narrow (a median standard deviation of 0.22 on a scale of 0 to 1, so a peak near
+# 2), and 64 such factors multiply to a density far above 1, as in section 2. Now genuinely abnormal inputs: the same test digits
+# mirrored top to bottom (`flip(1)` reverses the rows), and random noise with the same ink.
 # How well does $\log p(x)$ separate them from normal digits? (AUROC 1 = perfectly.)
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 flipped = x_test.reshape(-1, 8, 8).flip(1).reshape(-1, 64)
 noise = torch.rand(len(x_test), 64, generator=gen, dtype=torch.float64) * 2 * x_test.mean()
-for name, odd in [("upside-down digits", flipped), ("noise", noise)]:
+for name, odd in [("mirrored digits", flipped), ("noise", noise)]:
     odd_ll = digit_gmm.log_prob(odd)
     scores = torch.cat([test_ll, odd_ll]).numpy()
     is_odd = np.r_[np.zeros(len(test_ll)), np.ones(len(odd_ll))]
@@ -374,15 +406,15 @@ for name, odd in [("upside-down digits", flipped), ("noise", noise)]:
     print(f"{name:18s} median log p = {odd_ll.median():9.1f}   AUROC = {auroc:.3f}")
 flipped_ll = digit_gmm.log_prob(flipped)
 per_class = []
-for c in range(10):  # the upside-down digits of one class against all normal test digits
+for c in range(10):  # the mirrored digits of one class against all normal test digits
     scores = torch.cat([test_ll, flipped_ll[test_labels == c]]).numpy()
     is_odd = np.r_[np.zeros(len(test_ll)), np.ones(int((test_labels == c).sum()))]
     per_class.append(f"{c}: {roc_auc_score(is_odd, -scores):.2f}")
-print("upside-down AUROC by digit  " + "  ".join(per_class))
+print("mirrored AUROC by digit  " + "  ".join(per_class))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Noise is spotted perfectly; upside-down digits are harder, most of all 0s and 1s (AUROC 0.44
-# and 0.60, near chance), which look much the same upside down.
+# Noise is spotted perfectly; mirrored digits are harder, most of all 0s and 1s (AUROC 0.44
+# and 0.60, near chance), which look much the same mirrored top to bottom.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Explicit versus implicit models
@@ -393,7 +425,7 @@ print("upside-down AUROC by digit  " + "  ".join(per_class))
 # all mass lies on a curve, so $p(x)$ is not even a finite function of $x$; a GAN trains
 # $G_\theta$ through a discriminator instead of a likelihood (notebook 00 shows a trained one).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 z = torch.randn(1000, 1, generator=gen)
 G = lambda z: torch.cat([torch.sin(2 * z), z * torch.cos(2 * z)], dim=1)  # a fixed "generator"
 x_fake = G(z)
@@ -466,9 +498,7 @@ checks.check_full_minus_diag(exercise_full_minus_diag)
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (open).** Fit `fit_gmm(x, k, n_iter=100, seed=0)` on `x = toy2d("rings", 1000,
 # seed=0)` for k = 2, 8, 32 and score a fresh sample `toy2d("rings", 1000, seed=1)` (about 10 s in
-# all). How many components does a ring need? You should see k = 2 and k = 8 stuck near
-# $-2.8$ nats per held-out point ($-2.82$ and $-2.76$), hardly better than one Gaussian
-# ($-2.83$), and k = 32 jump to about $-2.06$ (train $-1.89$): only when there are enough
-# components to tile each ring with short straight pieces does the mixture follow the curves,
-# and the train/held-out gap starts to grow.
-# Plot `density_contour(g.log_prob, data=x)` for k = 32 to see the tiles.
+# all), next to one Gaussian. How many components does a ring need, and why does the held-out
+# log-likelihood barely move for a while and then jump? Compare the train and held-out numbers
+# as $k$ grows. Plot `density_contour(g.log_prob, data=x)` for each $k$ to see what the
+# components do.
