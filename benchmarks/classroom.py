@@ -379,6 +379,7 @@ def fault_hub_restart(hub: Hub, lectures: list[Lecture], sig, think: float) -> d
 def fault_kernel_oom(lectures: list[Lecture]) -> dict:
     """One student's kernel SIGKILLed, as the kernel's OOM killer does."""
     victim = lectures[0]
+    victim.student.connect()  # a fresh tab: only what follows the kill is recorded
     pids = victim.kernel_pids()
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
@@ -521,8 +522,12 @@ def faults_section(faults: dict) -> list[str]:
                     f"{f['hub_back_s']} s; {f['moves_lost']} slider moves lost, longest gap "
                     f"{f['longest_gap_s']} s, then reconnected to the same kernel")
         elif f["fault"].startswith("one kernel"):
-            what = (f"websocket states {' → '.join(f['websocket_states']) or 'none'}; kernel API "
-                    f"`execution_state` {f['kernel_api_state']!r}, same kernel id "
+            states = f["websocket_states"]
+            states = states[states.index("restarting"):] if "restarting" in states else states
+            what = (f"the browser is sent {' → '.join(states) or 'nothing'} (JupyterLab: \"Kernel "
+                    f"Restarting ... appears to have died\" dialog); kernel API `execution_state` "
+                    f"{f['kernel_api_state']!r}, {f['kernel_api_state_after_a_request']!r} after a "
+                    f"request; same kernel id "
                     f"{'yes' if f['same_kernel_id'] else 'no'}; its variables gone "
                     f"{'yes' if f['kernel_state_lost'] else 'no'} (Run All again); others unaffected")
         else:
@@ -534,11 +539,25 @@ def faults_section(faults: dict) -> list[str]:
 
 
 def write_faults_md(faults: dict, path: Path = HERE / "RESULTS.md") -> None:
-    """Put (or replace) the faults table at the end of RESULTS.md's Classroom section."""
+    """Put (or replace) the faults table at the end of RESULTS.md's Classroom section, leaving
+    every other section where it is."""
     text = path.read_text() if path.exists() else ""
-    head = text.split("\n### Faults: `make classroom-faults`")[0].rstrip("\n")
-    path.write_text(head + "\n\n" + "\n".join(faults_section(faults)) + "\n")
-
+    block = "\n".join(faults_section(faults)) + "\n"
+    marker = "### Faults: `make classroom-faults`"
+    if marker in text:
+        start = text.index(marker)
+        following = text.find("\n## ", start)
+        end = len(text) if following < 0 else following + 1
+        text = text[:start] + block + ("\n" if following >= 0 else "") + text[end:]
+    elif "\n## Classroom\n" in text:
+        following = text.find("\n## ", text.index("\n## Classroom\n") + 1)
+        if following < 0:
+            text = text.rstrip("\n") + "\n\n" + block
+        else:
+            text = text[:following + 1].rstrip("\n") + "\n\n" + block + "\n" + text[following + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
