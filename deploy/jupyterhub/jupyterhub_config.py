@@ -156,8 +156,10 @@ class ClassroomSpawner(LocalProcessSpawner):
             cls._slots.release()
 
     async def poll(self):
-        if self.proc is None and self.pid and not _runs_as(self.pid, self.user.name):
-            self.log.warning("pid %s is no longer %s's server", self.pid, self.user.name)
+        if (self.proc is None and self.pid and os.path.exists(f"/proc/{self.pid}")
+                and not _runs_as(self.pid, self.user.name)):
+            self.log.warning("pid %s is another process now, not %s's server: not running",
+                             self.pid, self.user.name)
             self.clear_state()
             return 0
         return await super().poll()
