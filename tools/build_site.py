@@ -222,6 +222,9 @@ def site(notebooks: list[Path], out: Path) -> Path:
                 # docutils writes an image's file name as its alt when it has none: that is no
                 # description either, so drop it (axe and the tests then flag the image)
                 fixed = FILE_NAME_ALT.sub(r'<img\1src="\2"', text)
+                # myst-nb's "Show code cell source" toggle: its label "Toggle hidden content"
+                # hides the visible text from speech input (WCAG 2.5.3); let the text name it
+                fixed = fixed.replace('<summary aria-label="Toggle hidden content">', "<summary>")
                 if fixed != text:
                     file.write_text(text := fixed, encoding="utf-8")
             found = remote_fetches(text)

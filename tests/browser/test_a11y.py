@@ -63,28 +63,6 @@ def without_image_alt(violations: list[dict]) -> list[dict]:
     return [v for v in violations if v["id"] != "image-alt"]
 
 
-@pytest.mark.parametrize("name", SITE_PAGES)
-def test_site_page_passes_axe_offline(page, name):
-    result = axe_check.check_page(page, site_page(name))
-    assert not result["refused"], f"the page asked the network for {result['refused']}"
-    violations = without_image_alt(result["violations"])
-    assert not violations, describe(violations)
-    problems = axe_check.heading_problems(axe_check.headings(page))
-    assert not problems, f"headings of {name}: {problems}"
-
-
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_deck_passes_axe_on_every_slide_offline(page, name):
-    result = axe_check.check_deck(page, deck(name))
-    assert not result["refused"], f"the deck asked the network for {result['refused']}"
-    assert len(result["slides"]) >= 4
-    failing = {k: without_image_alt(v) for k, v in result["slides"].items()}
-    failing = {k: v for k, v in failing.items() if v}
-    assert not failing, "\n".join(f"slide {k}:\n{describe(v)}" for k, v in failing.items())
-    problems = axe_check.heading_problems(axe_check.headings(page, visible_only=False))
-    assert not problems, f"headings of the {name} deck: {problems}"
-
-
 def real_alt_missing(page) -> list[str]:
     """Images whose alt is missing, empty, the placeholder or just the image's file name."""
     missing = axe_check.images_without_alt(page)
@@ -94,6 +72,59 @@ def real_alt_missing(page) -> list[str]:
                            return /^[\\w\\/.-]+\\.(png|jpe?g|svg|gif)$/i.test(a) || a === s; })
             .map(i => 'alt is a file name: ' + i.getAttribute('alt'))""")
     return missing
+
+
+VISITS: dict[tuple[str, str], dict] = {}
+
+
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One tab for the module: each page or deck is opened once, by visit()."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+def visit(tab, kind: str, name: str) -> dict:
+    """Open a site page or a deck once (offline) and record all that the tests check."""
+    key = (kind, name)
+    if key not in VISITS:
+        if kind == "site":
+            result = axe_check.check_page(tab, site_page(name))
+            result["headings"] = axe_check.headings(tab)
+            result["links"] = tab.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+            result["nav"] = tab.eval_on_selector_all(".prev-next-area a",
+                                                     "as => as.map(a => a.href)")
+        else:
+            result = axe_check.check_deck(tab, deck(name))
+            result["headings"] = axe_check.headings(tab, visible_only=False)
+        result["no_alt"] = real_alt_missing(tab)
+        VISITS[key] = result
+    return VISITS[key]
+
+
+@pytest.mark.parametrize("name", SITE_PAGES)
+def test_site_page_passes_axe_offline(tab, name):
+    result = visit(tab, "site", name)
+    assert not result["refused"], f"the page asked the network for {result['refused']}"
+    violations = without_image_alt(result["violations"])
+    assert not violations, describe(violations)
+    problems = axe_check.heading_problems(result["headings"])
+    assert not problems, f"headings of {name}: {problems}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_deck_passes_axe_on_every_slide_offline(tab, name):
+    result = visit(tab, "deck", name)
+    assert not result["refused"], f"the deck asked the network for {result['refused']}"
+    assert len(result["slides"]) >= 4
+    failing = {k: without_image_alt(v) for k, v in result["slides"].items()}
+    failing = {k: v for k, v in failing.items() if v}
+    assert not failing, "\n".join(f"slide {k}:\n{describe(v)}" for k, v in failing.items())
+    problems = axe_check.heading_problems(result["headings"])
+    assert not problems, f"headings of the {name} deck: {problems}"
 
 
 def figures_have_alt_texts() -> bool:
@@ -111,24 +142,11 @@ WAITING_FOR_ALT = pytest.mark.xfail(
 
 
 @WAITING_FOR_ALT
-def test_every_image_has_a_real_alt_on_the_site(page):
-    missing = {}
-    for name in SITE_PAGES:
-        axe_check.open_offline(page, site_page(name).as_uri())
-        found = real_alt_missing(page)
-        if found:
-            missing[name] = found
-    assert not missing, missing
-
-
-@WAITING_FOR_ALT
-def test_every_image_has_a_real_alt_in_the_decks(page):
-    missing = {}
-    for name in NOTEBOOKS:
-        axe_check.open_offline(page, deck(name).as_uri())
-        found = real_alt_missing(page)
-        if found:
-            missing[name] = found
+@pytest.mark.parametrize("kind", ["site", "deck"])
+def test_every_image_has_a_real_alt(tab, kind):
+    names = SITE_PAGES if kind == "site" else NOTEBOOKS
+    missing = {name: visit(tab, kind, name)["no_alt"] for name in names}
+    missing = {name: found for name, found in missing.items() if found}
     assert not missing, missing
 
 
@@ -154,20 +172,17 @@ def test_maths_carries_assistive_mathml(page, kind):
         ".length > 5", timeout=60_000)
 
 
-def test_site_has_index_prev_next_and_launch_links(page):
-    axe_check.open_offline(page, site_page("index").as_uri())
-    links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.getAttribute('href'))")
+def test_site_has_index_prev_next_and_launch_links(tab):
+    index = visit(tab, "site", "index")["links"]
     for name in NOTEBOOKS:
-        assert f"{name}.html" in links, f"the index does not link {name}"
+        assert any(h.endswith(f"/{name}.html") for h in index), f"the index does not link {name}"
     for i, name in enumerate(NOTEBOOKS):
-        refused = axe_check.open_offline(page, site_page(name).as_uri())
-        assert not refused
-        hrefs = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        result = visit(tab, "site", name)
+        hrefs, nav = result["links"], result["nav"]
         assert any(f"mybinder.org/v2/gh/OWNER/genzoo-lite/main?urlpath=lab/tree/notebooks/{name}"
                    f".ipynb" in h for h in hrefs), f"{name}: no Binder launch link"
         assert any(f"colab.research.google.com/github/OWNER/genzoo-lite/blob/main/notebooks/"
                    f"{name}.ipynb" in h for h in hrefs), f"{name}: no Colab launch link"
-        nav = page.eval_on_selector_all(".prev-next-area a", "as => as.map(a => a.href)")
         if i + 1 < len(NOTEBOOKS):
             assert any(h.endswith(f"{NOTEBOOKS[i + 1]}.html") for h in nav), f"{name}: no next"
         if i > 0:

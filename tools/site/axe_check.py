@@ -49,6 +49,7 @@ def open_offline(page, url: str) -> list[str]:
             refused.append(route.request.url)
             route.abort()
 
+    page.unroute("**/*")  # a tab reused for several pages: only this page's handler
     page.route("**/*", only_local)
     page.goto(url, wait_until="load")
     return refused
