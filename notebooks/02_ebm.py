@@ -576,8 +576,8 @@ print("500-step chains outside the plotted box: "
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Outside the box
-# Training never looks outside $[-3, 3]^2$: the chains restart from uniform noise on the box and
-# run 20 steps per update, so nothing pushes the energy up far away. What does it do there? The
+# Training hardly looks outside $[-3, 3]^2$: the chains start (and restart) from uniform noise on
+# the box and run 20 steps per update, so little pushes the energy up far away. What does it do there? The
 # lowest energy over 720 directions at radius $r$, and where the chains go when they run longer:
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
