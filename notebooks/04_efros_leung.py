@@ -218,7 +218,7 @@ print(f"of those, steps with a single candidate: "
       f"{np.mean([candidate_mask(d, 1.0).sum() == 1 for d in exact]):.0%}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# So the model mostly *copies*: it continues a piece of the sample until the continuation
+# So the model often *copies*: it continues a piece of the sample until the continuation
 # stops fitting, then jumps to the best compromise. Section 6 measures how much.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
