@@ -442,7 +442,8 @@ plt.show()
 # * Maximum likelihood maximizes $\mathbb{E}_{p_\text{data}}[\log p_\theta(x)]$. For a Gaussian
 #   the optimum is the sample mean and the $1/N$ variance, and gradient ascent finds the same.
 # * A mixture of Gaussians is a latent-variable model; EM fits it with closed-form steps that never
-#   lower the likelihood.
+#   lower the likelihood, up to a local optimum. Held-out data choose the number of components.
+# * A density is not a probability: it can exceed 1, so a log-likelihood can be positive.
 # * A density ranks events by how likely they are: outlier detection.
 # * Implicit models (GANs) sample without a density.
 
