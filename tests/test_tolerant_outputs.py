@@ -21,7 +21,9 @@ def test_equal_text_matches():
 def test_last_digits_within_the_tolerance_match():
     assert text_difference("variance 3613059.5\n", "variance 3613058.5\n") is None
     assert text_difference("2.0% of the chains", "1.9% of the chains") is None  # one unit
-    assert numbers_close("-92.67", "-92.82")  # an ELBO trained under other CPU kernels
+    # An ELBO that differed by 0.16 % between two CPUs came from torch.special.ndtr's lower-tail
+    # cancellation (genzoo_lite.distributions.normal_cdf avoids it); it is now a real change.
+    assert not numbers_close("-92.67", "-92.82")
 
 
 def test_a_model_worse_by_a_hundredth_of_a_bit_fails():
