@@ -1,5 +1,5 @@
 """Energy-based models on 2-D points: the energy network, Langevin sampling, the contrastive loss
-and the grid-normalized density.
+and the density normalized on a box.
 
 Taught in notebooks/02_ebm. An EBM defines p_theta(x) = exp(-E_theta(x)) / Z(theta); nothing here
 computes Z(theta) except :func:`grid_log_prob` and :func:`box_log_prob`, which integrate over a
