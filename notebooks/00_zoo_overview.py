@@ -27,8 +27,9 @@
 # 3. what samples of every digits model of the lecture look like side by side, and which
 #    notebook teaches each one.
 #
-# The neural models were trained in notebooks 02, 03 and 05; here they are loaded from the weights
-# shipped with `genzoo_lite`, and the mixtures of Gaussians are fitted on the spot in seconds.
+# The neural models load the weights shipped with `genzoo_lite` (the energy-based model is trained
+# in notebook 02, the digit models in notebooks 03 and 05, the 2-D GAN from its recipe
+# `gan_eight_gaussians`); the mixtures of Gaussians are fitted on the spot in seconds.
 
 # %% slideshow={"slide_type": "skip"}
 # On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
@@ -281,7 +282,8 @@ plt.show()
 # * The **VAE**'s samples are rough digit shapes: given $z$, each pixel is again drawn on its own.
 #   Its **mean images** $\mathbb{E}[x \mid z]$, what VAE figures usually show, are smooth and
 #   blurry: the average of the many digits the decoder finds plausible for one $z$.
-# * The **PixelCNNs** draw each pixel given all the earlier ones, so strokes connect.
+# * The **PixelCNNs** draw each pixel given all the earlier ones, so their strokes connect far more
+#   often than the per-pixel samples'.
 # * The **GAN**, which has no likelihood at all, draws smooth digits.
 #
 # Which of these models is the best density model of the digits, and does the best one also draw
@@ -305,8 +307,8 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * Explicit models give a number for every point: exactly for a Gaussian, a mixture and the
-#   autoregressive models, as a bound for a VAE, up to an unknown constant $Z(\theta)$ for an
-#   energy-based model. Implicit models (GANs) only sample.
+#   autoregressive models, as a bound for a VAE; an energy-based model gives an energy, no
+#   probability without its intractable $Z(\theta)$. Implicit models (GANs) only sample.
 # * Fitting can fail in ways the samples show: EM stops in local optima (restarts fix it), a GAN
 #   bridges the modes it covers.
 # * How a model draws its pixels shows in its samples: on their own (speckle), as the mean of
