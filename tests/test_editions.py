@@ -9,9 +9,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from solutions import SOLUTIONS, load_solutions
 
 from genzoo_lite.exercises import MODULES, exercises_for
-from solutions import SOLUTIONS, load_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -28,7 +28,7 @@ def test_every_notebook_has_exercises_and_solutions():
 @pytest.mark.parametrize("stem", STEMS)
 def test_registry_notebook_and_solutions_name_the_same_functions(stem):
     registered = [e.function for e in exercises_for(stem)]
-    assert len(registered) >= 2, f"{stem}: at least two checked exercises"
+    assert registered, f"{stem}: at least one checked exercise"
     assert len(set(registered)) == len(registered)
     in_notebook = re.findall(r"^def (exercise_\w+)\(", (editions.NOTEBOOKS / f"{stem}.py")
                              .read_text(), flags=re.M)

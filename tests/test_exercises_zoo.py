@@ -1,11 +1,13 @@
-"""Notebook 00's self-checks: the instructor's solutions pass, the usual mistakes are named."""
+"""The self-checks of notebooks 00 (Exercise 1) and 07 (Exercises 1 and 2): the instructor's
+solutions pass, the usual mistakes are named."""
 import math
 
 from solutions import load_solutions
 
-from genzoo_lite.exercises import zoo
+from genzoo_lite.exercises import zoo, zoo_comparison
 
 SOL = load_solutions("00_zoo_overview")
+SOL07 = load_solutions("07_zoo_comparison")
 
 
 def todo(*_):
@@ -13,10 +15,12 @@ def todo(*_):
 
 
 def test_registry_matches_solutions():
-    assert [e.function for e in zoo.EXERCISES] == [
-        "exercise_bits_per_dim", "exercise_dequantized_bits", "exercise_better_model"]
-    for e in zoo.EXERCISES:
-        assert e.check(getattr(SOL, e.function)).ok, e.label
+    assert [e.function for e in zoo.EXERCISES] == ["exercise_bits_per_dim"]
+    assert [(e.label, e.function) for e in zoo_comparison.EXERCISES] == [
+        ("Exercise 1", "exercise_dequantized_bits"), ("Exercise 2", "exercise_better_model")]
+    for registry, key in ((zoo.EXERCISES, SOL), (zoo_comparison.EXERCISES, SOL07)):
+        for e in registry:
+            assert e.check(getattr(key, e.function)).ok, e.label
 
 
 def test_bits_per_dim_check(capsys):
@@ -31,8 +35,8 @@ def test_bits_per_dim_check(capsys):
 
 
 def test_dequantized_bits_check(capsys):
-    assert zoo.check_dequantized_bits(SOL.exercise_dequantized_bits).ok
-    assert "✓ Exercise 2" in capsys.readouterr().out
+    assert zoo.check_dequantized_bits(SOL07.exercise_dequantized_bits).ok
+    assert "✓ Exercise 1" in capsys.readouterr().out
 
     def base(lp, d):
         return -lp / (d * math.log(2))
@@ -54,8 +58,8 @@ def test_dequantized_bits_check(capsys):
 
 
 def test_better_model_check(capsys):
-    assert zoo.check_better_model(SOL.exercise_better_model).ok
-    assert "✓ Exercise 3" in capsys.readouterr().out
+    assert zoo.check_better_model(SOL07.exercise_better_model).ok
+    assert "✓ Exercise 2" in capsys.readouterr().out
     as_exact = zoo.check_better_model(lambda a, ka, b, kb: "A" if a < b else "B")
     assert "as if they were exact" in as_exact.message
     cautious = zoo.check_better_model(

@@ -28,6 +28,7 @@ MODULES = {
     "04_efros_leung": "efros_leung",
     "05_pixelcnn": "pixelcnn",
     "06_vqvae2": "vqvae",
+    "07_zoo_comparison": "zoo_comparison",
 }
 
 
@@ -40,6 +41,8 @@ def checks_module(notebook: str, fresh: bool = False) -> ModuleType:
     module = importlib.import_module(name)
     if fresh:
         importlib.reload(importlib.import_module(f"{__name__}._report"))
+        if notebook == "07_zoo_comparison":  # its checks live in zoo
+            importlib.reload(importlib.import_module(f"{__name__}.zoo"))
         module = importlib.reload(module)
     return module
 

@@ -1,4 +1,5 @@
-"""Self-checks for notebooks/00_zoo_overview."""
+"""Self-checks for notebooks/00_zoo_overview (Exercise 1) and 07_zoo_comparison (Exercises 1
+and 2 there, registered in :mod:`.zoo_comparison`)."""
 from __future__ import annotations
 
 import math
@@ -52,10 +53,10 @@ _DEQUANT_CASES = [(150.0, 64, 17), (3.0, 4, 5)]
 
 
 def check_dequantized_bits(dequantized_bits: Callable[[float, int, int], float]) -> Result:
-    """Exercise 2: ``dequantized_bits(log_p_y, num_pixels, levels)``: the bits/dim bound on the
-    integer levels x of a density fitted to y = (x + u) / levels, u ~ U[0, 1)^D; the Jacobian
+    """Exercise 1 of 07: ``dequantized_bits(log_p_y, num_pixels, levels)``: the bits/dim bound on
+    the integer levels x of a density fitted to y = (x + u) / levels, u ~ U[0, 1)^D; the Jacobian
     dy/dx = 1 / levels per pixel gives -log_p_y / (D ln 2) + log2(levels)."""
-    name = "Exercise 2"
+    name = "Exercise 1"
     values = []
     for log_p, d, levels in _DEQUANT_CASES:
         value, error = call_answer(dequantized_bits, log_p, d, levels)
@@ -137,9 +138,10 @@ def _as_if_lower(a, ka, b, kb) -> str:
 
 
 def check_better_model(better_model: Callable[[float, str, float, str], str]) -> Result:
-    """Exercise 3: ``better_model(bpd_a, kind_a, bpd_b, kind_b)`` returns "A", "B" or "unknown":
-    which model certainly has the lower true bits/dim, when a "bound" is an upper bound on it."""
-    name = "Exercise 3"
+    """Exercise 2 of 07: ``better_model(bpd_a, kind_a, bpd_b, kind_b)`` returns "A", "B" or
+    "unknown": which model certainly has the lower true bits/dim, when a "bound" is an upper bound
+    on it."""
+    name = "Exercise 2"
     answers = []
     for args, _ in _RANK_CASES:
         value, error = call_answer(better_model, *args)
@@ -210,9 +212,6 @@ def random_better_model(better_model: Callable, seed: int) -> Result:
                             lambda value, want: type(value) is str and value == want)
 
 
-EXERCISES = [
+EXERCISES = [  # notebook 00; 07's two are in zoo_comparison.py
     Exercise("Exercise 1", "exercise_bits_per_dim", check_bits_per_dim, random_bits_per_dim),
-    Exercise("Exercise 2", "exercise_dequantized_bits", check_dequantized_bits,
-             random_dequantized_bits),
-    Exercise("Exercise 3", "exercise_better_model", check_better_model, random_better_model),
 ]
