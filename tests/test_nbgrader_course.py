@@ -2,7 +2,9 @@
 `nbgrader generate_assignment` releases the student edition, and `nbgrader autograde` gives the
 source (key) notebooks full marks and the released student edition zero, for every notebook.
 
-Slow: autograde executes every notebook twice (key and student), about 10 minutes on 2 cores.
+Slow: autograde executes every notebook twice (key and student). Measured: 50 min for seven
+notebooks on 2 cores shared with other jobs (load average 15-20); the notebooks' own run times
+add up to about 3.5 min per edition on an idle machine.
 """
 from __future__ import annotations
 
