@@ -8,7 +8,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.py))
 
-.PHONY: help venv lab check lint test unit nbval notebooks slides html bench clean hub-deps classroom \
+.PHONY: help venv lab check lint test test-kernels unit nbval notebooks slides html bench clean hub-deps classroom \
         student solutions grade nbgrader-course
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make check      the everyday loop: quick unit tests, ruff, notebook 01 (under 3 min)"
 	@echo "make test       everything CI runs: every test and notebook, slowest tests printed"
 	@echo "make lint       ruff (configured in pyproject.toml)"
+	@echo "make test-kernels  every notebook under other CPU kernels (default, avx2): ~10 min"
 	@echo "make notebooks  re-execute every notebook in place (refreshes outputs and figures/)"
 	@echo "make slides     offline reveal.js deck per notebook in _build/slides (npm fetches reveal.js once)"
 	@echo "make html       offline HTML page per notebook in _build/html"
@@ -60,6 +61,11 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(PYTEST_ARGS)
+
+# Every notebook re-run under torch's CPU kernels of other machines (no vector units; AVX2
+# without AVX-512), compared with its saved outputs; `make test` runs only `default`.
+test-kernels: $(STAMP)
+	GENZOO_KERNELS="default avx2" $(BIN)/python -m pytest -m kernels tests/test_other_cpu_kernels.py $(PYTEST_ARGS)
 
 # Sync each percent-format .py (the source) into its .ipynb and execute it in place.
 notebooks: $(STAMP)
