@@ -132,9 +132,25 @@ def check_page(page, path: Path) -> dict:
     return {"refused": refused, "violations": run_axe(page)}
 
 
-def check_deck(page, path: Path) -> dict:
-    """{'refused': [...], 'slides': {"h.v": violations}} for one deck: the document once, then
-    each slide shown in turn, axe run inside it."""
+def check_deck(page, path: Path, per_slide: bool = False) -> dict:
+    """{'refused': [...], 'slides': {name: violations}} for one deck.
+
+    By default the deck is opened in reveal.js's own print layout (``?print-pdf``), which shows
+    every slide, fragments included, one below the other, and axe runs once over all of them
+    (reveal's aria-hidden from the presenting state, left on the slides it lays out, is cleared
+    first). ``per_slide`` instead presents each slide in turn and runs axe inside it (the
+    document itself on the first), which is closer to the lecture and several times slower."""
+    if not per_slide:
+        refused = open_offline(page, path.resolve().as_uri() + "?print-pdf")
+        page.wait_for_selector(".reveal .pdf-page", state="attached", timeout=60_000)
+        wait_for_maths(page)
+        page.evaluate("""() => document.querySelectorAll('.reveal .slides section[aria-hidden]')
+                              .forEach(s => s.removeAttribute('aria-hidden'))""")
+        shown = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides section')]
+                                       .filter(s => !s.checkVisibility()).length""")
+        if shown:
+            raise RuntimeError(f"{path.name}: {shown} slides are not shown in the print layout")
+        return {"refused": refused, "slides": {"all": run_axe(page)}}
     refused = open_offline(page, path.resolve().as_uri())
     indices = slides(page)
     wait_for_maths(page)
@@ -194,6 +210,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pages", nargs="*", type=Path)
     parser.add_argument("--json", type=Path, help="write every violation here")
+    parser.add_argument("--per-slide", action="store_true",
+                        help="present each slide of a deck in turn (slower) instead of reveal's "
+                             "print layout of all slides at once")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -204,7 +223,7 @@ def main() -> int:
         for path in args.pages or default_targets():
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             if path.name.endswith(".slides.html"):
-                deck = check_deck(page, path)
+                deck = check_deck(page, path, per_slide=args.per_slide)
                 counts = {k: by_rule(v) for k, v in deck["slides"].items()}
                 n = sum(sum(c.values()) for c in counts.values())
                 rules: dict[str, int] = {}
