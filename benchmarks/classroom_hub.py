@@ -203,6 +203,11 @@ class Hub:
         (signal until the hub's API answers again and every running server is routed)."""
         start = time.monotonic()
         old = self.process
+        try:  # its managed services (the idle culler): a killed hub leaves them behind
+            services = [p for p in psutil.Process(old.pid).children()
+                        if "jupyterhub_idle_culler" in " ".join(p.cmdline())]
+        except psutil.Error:
+            services = []
         os.kill(old.pid, sig)
         try:
             old.wait(60)
@@ -210,6 +215,11 @@ class Hub:
             os.kill(old.pid, signal.SIGKILL)
             old.wait(10)
         down = time.monotonic() - start
+        for service in services:  # the restarted hub starts its own
+            try:
+                service.kill()
+            except psutil.Error:
+                pass
         self._launch()
         return {"signal": signal.Signals(sig).name, "exit_s": round(down, 2),
                 "hub_api_back_s": round(time.monotonic() - start, 2)}

@@ -34,15 +34,28 @@ def classroom():
         pytest.skip(reason)
     with Hub() as hub:
         students = [hub.add_student(), hub.add_student()]
+        hub.not_yet = []  # requests that did not find the notebook at once (none expected)
+
+        def first_start(student):
+            student.start_server(timeout=120)
+            student.read_notebook(NOTEBOOK, waits=hub.not_yet)  # the moment it is ready
+            student.open_notebook(NOTEBOOK)
+
         with ThreadPoolExecutor(2) as pool:  # both at once, as in a class
-            list(pool.map(lambda s: (s.start_server(timeout=120), s.open_notebook(NOTEBOOK)),
-                          students))
+            list(pool.map(first_start, students))
         yield hub, students
         names = list(hub.students)
     for name in names:  # leaving the hub removed the students and everything they ran
         with pytest.raises(KeyError):
             pwd.getpwnam(name)
         assert not Path("/home", name).exists()
+
+
+def test_the_notebooks_are_there_when_the_server_is_ready(classroom):
+    hub, students = classroom
+    assert hub.not_yet == []  # copied by the pre-spawn hook before the server even started
+    spawner = hub.api.get(f"{hub.url}/hub/api/users/{students[0].name}", timeout=30).json()
+    assert spawner["servers"][""]["ready"]
 
 
 def test_each_student_runs_their_own_copy_as_themselves(classroom):
