@@ -150,7 +150,8 @@ def check_deck(page, path: Path, per_slide: bool = False) -> dict:
                                        .filter(s => !s.checkVisibility()).length""")
         if shown:
             raise RuntimeError(f"{path.name}: {shown} slides are not shown in the print layout")
-        return {"refused": refused, "slides": {"all": run_axe(page)}}
+        count = page.evaluate("() => document.querySelectorAll('.reveal .slides section').length")
+        return {"refused": refused, "slides": {"all": run_axe(page)}, "count": count}
     refused = open_offline(page, path.resolve().as_uri())
     indices = slides(page)
     wait_for_maths(page)
@@ -161,6 +162,7 @@ def check_deck(page, path: Path, per_slide: bool = False) -> dict:
         # slide's own content
         context = None if (h, v) == indices[0] else ".reveal .slides section.present"
         out["slides"][f"{h}.{v}"] = run_axe(page, context)
+    out["count"] = len(indices)
     return out
 
 
