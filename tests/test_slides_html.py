@@ -147,6 +147,12 @@ def test_figure_alt_show_carries_the_alt_into_every_view(monkeypatch):
         figure_alt.bundle(b"png", figure_alt.PLACEHOLDER)
 
 
+ONE_PIXEL_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
 @pytest.mark.parametrize("kind", ["slides", "html"])
 def test_exports_carry_the_alt_and_never_the_placeholder(kind):
     from genzoo_lite.figure_alt import bundle
@@ -154,10 +160,7 @@ def test_exports_carry_the_alt_and_never_the_placeholder(kind):
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     notebook = nbformat.v4.new_notebook(cells=[md("# A *title*: here"), code("plot()"),
                                                code("plot_without_alt()")])
-    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-           b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-           b"\x00\x00\x00\x00IEND\xaeB`\x82")
-    data, metadata = bundle(png, "One white pixel on a transparent ground")
+    data, metadata = bundle(ONE_PIXEL_PNG, "One white pixel on a transparent ground")
     notebook.cells[1].outputs = [nbformat.v4.new_output("display_data", data=data,
                                                         metadata=metadata)]
     only_png = {"image/png": data["image/png"]}

@@ -196,3 +196,24 @@ def test_site_search_works_offline(page):
     found = page.eval_on_selector_all("#search-results li a", "as => as.map(a => a.href)")
     assert any(re.search(r"02_ebm\.html", h) for h in found), found
     assert not refused, refused
+
+
+def test_jupyterlab_shows_a_figure_with_its_alt_text(page, lab):
+    """JupyterLab 4 renders the figure_alt bundle's text/html (its image renderer would drop the
+    alt in the metadata): the saved notebook, opened untrusted, shows the <img> with its alt."""
+    import nbformat
+
+    sys.path.insert(0, str(ROOT))
+    from genzoo_lite.figure_alt import bundle
+    from tests.test_slides_html import ONE_PIXEL_PNG
+
+    alt = "One white pixel: the alt text JupyterLab must keep"
+    data, metadata = bundle(ONE_PIXEL_PNG, alt)
+    cell = nbformat.v4.new_code_cell("show(fig, alt=...)", outputs=[
+        nbformat.v4.new_output("display_data", data=data, metadata=metadata)])
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), lab.root / "alt_probe.ipynb")
+    page.goto(lab.page_url("lab/workspaces/alt_probe/tree/alt_probe.ipynb") + "&reset")
+    image = page.locator(".jp-OutputArea-output img").first
+    image.wait_for(timeout=120_000)
+    assert image.get_attribute("alt") == alt
+    assert (image.get_attribute("src") or "").startswith("data:image/png;base64,")
