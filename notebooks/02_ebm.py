@@ -426,7 +426,7 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 2.8), sharey=True)
 histories = {name: pretrained_history(f"ebm_{name}") for name in DATASETS}  # one entry a step
 for ax, name in zip(axes, DATASETS):
     ax.plot(histories[name]["energy_data"], lw=0.6, label="mean E(data)")
-    ax.plot(histories[name]["energy_model"], lw=0.6, label="mean E(model samples)")
+    ax.plot(histories[name]["energy_model"], lw=0.6, ls="--", label="mean E(model samples)")
     ax.set_title(name)
     ax.set_xlabel("training step")
 axes[0].legend()
