@@ -118,8 +118,9 @@ class ClassroomSpawner(LocalProcessSpawner):
         queue = type(self)._queue
         if self in queue:
             ahead = queue.index(self)
+            place = f"{ahead} ahead of you" if ahead else "you are next"
             return 10, (f"Many students are starting at once: waiting for a free slot "
-                        f"({ahead} ahead of you). Your notebooks are ready.")
+                        f"({place}). Your notebooks are ready.")
         return 50, "Starting your Jupyter server"
 
     async def progress(self):
