@@ -10,7 +10,8 @@
 
 Every npm package is pinned by tools/site/package-lock.json and installed once with ``npm ci``
 (never committed, never a CDN). Each folder works from a USB stick: every script, stylesheet and
-font is a relative path, and the build fails if any output still loads a remote URL. Lines that only carry an nbval marker
+font is a relative path, and the build fails if any output still loads a remote URL.
+Lines that only carry an nbval marker
 (``# NBVAL_IGNORE_OUTPUT``) are test plumbing and are left out of both; cells with slide type
 "skip" (setup, exercises) are left out of the decks.
 
@@ -116,7 +117,8 @@ def exporter(kind: str, assets: str = "assets") -> HTMLExporter:
         c.SlidesExporter.template_name = "offline_reveal"
         c.SlidesExporter.reveal_url_prefix = f"{assets}/reveal.js"
         c.SlidesExporter.reveal_scroll = True
-        c.SlidesExporter.reveal_theme = "white"  # its fonts ship with reveal.js; "simple" fetches Google Fonts
+        # its fonts ship with reveal.js; "simple" fetches Google Fonts
+        c.SlidesExporter.reveal_theme = "white"
         return SlidesExporter(config=c)
     c.HTMLExporter.template_name = "offline_lab"
     return HTMLExporter(config=c)

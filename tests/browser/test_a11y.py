@@ -2,7 +2,8 @@
 every request that is not a local file refused (issue 25).
 
 * axe-core (from npm, pinned by tools/site/package-lock.json) on every page of the site and on
-  every slide of every deck (shown all at once in reveal.js's print layout, fragments included), with the rules tagged WCAG 2.0/2.1 A and AA plus heading-order:
+  every slide of every deck (shown all at once in reveal.js's print layout, fragments
+  included), with the rules tagged WCAG 2.0/2.1 A and AA plus heading-order:
   zero violations;
 * every <img> has a real alt: present, not empty, not nbconvert's placeholder, not a file name;
 * one <h1> per page and deck, no heading level skipped;

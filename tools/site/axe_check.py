@@ -3,10 +3,12 @@ issue 25, shared by tests/browser/test_a11y.py and the command line.
 
 Every page is opened from disk (``file://``) with every other request refused. axe-core comes
 from npm (pinned by ``tools/site/package.json`` and its lock; ``tools/build_site.py`` installs it
-into ``_build/vendor`` with reveal.js and MathJax) and runs with the rules tagged WCAG 2.0/2.1 A and AA plus ``heading-order``. A deck is checked
-slide by slide: every horizontal and vertical slide is shown in turn with its fragments visible.
+into ``_build/vendor`` with reveal.js and MathJax) and runs with the rules tagged WCAG 2.0/2.1
+A and AA plus ``heading-order``. A deck is checked in reveal.js's print layout, every slide and
+fragment shown at once (``--per-slide``: each slide presented in turn, slower).
 
-Usage: python tools/a11y/axe_check.py [--json out.json] PAGE.html ... (defaults: the built site)
+Usage: python tools/site/axe_check.py [--json out.json] [--per-slide] [PAGE.html ...]
+(default: every page of _build/html and every deck of _build/slides)
 """
 from __future__ import annotations
 
@@ -60,9 +62,11 @@ def wait_for_maths(page) -> None:
     page.wait_for_function(
         """() => {
             if (!window.MathJax) return true;
-            if (MathJax.Hub) return MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0;
+            if (MathJax.Hub)
+                return MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0;
             if (MathJax.startup && MathJax.startup.promise) {
-                if (!window.__mjDone) MathJax.startup.promise.then(() => { window.__mjDone = true; });
+                if (!window.__mjDone)
+                    MathJax.startup.promise.then(() => { window.__mjDone = true; });
                 return window.__mjDone === true;
             }
             return false;
@@ -114,7 +118,8 @@ def slides(page) -> list[tuple[int, int]]:
     return [tuple(x) for x in page.evaluate(
         """() => {
             Reveal.configure({fragments: false, transition: 'none', backgroundTransition: 'none'});
-            return Reveal.getSlides().map(s => { const i = Reveal.getIndices(s); return [i.h, i.v || 0]; });
+            return Reveal.getSlides().map(s => {
+                const i = Reveal.getIndices(s); return [i.h, i.v || 0]; });
         }""")]
 
 
@@ -204,7 +209,9 @@ def heading_problems(levels: list[tuple[int, str]]) -> list[str]:
 
 def default_targets() -> list[Path]:
     site = sorted((ROOT / "_build" / "html").glob("[0-9][0-9]_*.html"))
-    site += [ROOT / "_build" / "html" / "index.html"] if (ROOT / "_build/html/index.html").exists() else []
+    site += [ROOT / "_build" / "html" / "search.html"]
+    index = ROOT / "_build" / "html" / "index.html"
+    site += [index] if index.exists() else []
     return site + sorted((ROOT / "_build" / "slides").glob("*.slides.html"))
 
 
