@@ -66,15 +66,15 @@ plt.rcParams["figure.dpi"] = 80
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The taxonomy
 #
-# | family | model here | what it gives | sampling | notebook |
+# | family | model | what it gives | sampling | notebook |
 # |---|---|---|---|---|
-# | explicit, normalized | Gaussian, mixture of Gaussians | exact $p_\theta(x)$ | ancestral, one step | 01 |
-# | explicit, unnormalized | energy-based model $e^{-E_\theta(x)}/Z(\theta)$ | $E_\theta(x)$ only | Langevin MCMC | 02 |
-# | latent variable | VAE $\int p_\theta(x\mid z)p(z)\,dz$ | a lower bound on $\log p_\theta(x)$ | one decoder pass | 03 |
-# | autoregressive, non-parametric | Efros–Leung | no number; a sampler of $P(p \mid N(p))$ | pixel by pixel | 04 |
-# | autoregressive | PixelCNN $\prod_i P(p_i \mid p_{<i})$ | exact $P(x)$ | pixel by pixel | 05 |
-# | latent + autoregressive | VQ-VAE-2 | exact $P$ of the codes | code by code, then decode | 06 |
-# | implicit | GAN $x = G_\theta(z)$ | nothing | one generator pass | here, 03 |
+# | explicit, normalized | Gaussian, mixture of Gaussians | exact $p_\theta(x)$ | one step | 01 |
+# | explicit, unnormalized | energy-based model (EBM), $e^{-E_\theta(x)}/Z(\theta)$ | $E_\theta(x)$ only | Langevin MCMC | 02 |
+# | latent variable | VAE, $\int p_\theta(x\mid z)p(z)\,dz$ | a lower bound on $\log p_\theta(x)$ | one decoder pass | 03 |
+# | autoregressive, non-parametric | Efros–Leung, $P(p \mid N(p))$ | no number | pixel by pixel | 04 |
+# | autoregressive | PixelCNN, $\prod_i P(p_i \mid p_{<i})$ | exact $P(x)$ | pixel by pixel | 05 |
+# | latent + autoregressive | VQ-VAE-2 | exact $P$ of the codes | codes, then decode | 06 |
+# | implicit | GAN, $x = G_\theta(z)$ | nothing | one generator pass | here, 03 |
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Three terms of the table in one line each:

@@ -23,10 +23,9 @@
 # 1. how to score every density model of the lecture on one test set in bits per dimension, and
 #    which of those numbers are exact and which are only bounds;
 # 2. when a bound can be ranked against an exact number, and when the numbers cannot tell;
-# 3. a sample-quality score for 8x8 digits (a digit FID), how noisy it is, and where it and the
-#    likelihood rank the models differently;
-# 4. why a good likelihood is neither necessary nor sufficient for good samples: a model that
-#    draws noise 99% of the time.
+# 3. a sample-quality score for digits (a digit FID), its noise, and where it and the likelihood
+#    disagree;
+# 4. why a good likelihood is neither necessary nor sufficient for good samples.
 #
 # The neural models load the weights shipped with `genzoo_lite` (trained in notebooks 03 and 05);
 # the Gaussian and the mixture of Gaussians are fitted here in seconds.
