@@ -14,26 +14,22 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # 05 · PixelCNN: autoregressive image models
+# # 05 · PixelCNN
+# **Autoregressive image models.**
 #
 # *Generative Model Zoo, part II: "Autoregressive image synthesis" (PixelRNN / PixelCNN, van den
 # Oord et al. 2016), "PixelCNN vs. PixelRNN", "How to improve PixelCNN?", "Per-pixel
 # classification vs. Autoregressive".*
 #
 # **You will learn**
-# 1. the chain rule $P(\mathbf{p}) = \prod_i P(p_i \mid p_1, \dots, p_{i-1})$, with each factor a
-#    softmax over the gray levels, trained by cross-entropy (= maximum likelihood);
-# 2. masked convolutions (masks A and B), checked by the gradients of one output pixel;
-# 3. the blind spot of the plain PixelCNN and how the Gated PixelCNN removes it;
-# 4. independent against autoregressive prediction of the pixels, in bits/dim and in samples;
+# 1. the chain rule, each factor a softmax trained by cross-entropy (= maximum likelihood);
+# 2. masked convolutions (masks A and B), checked by gradients;
+# 3. the blind spot of the plain PixelCNN, removed by the Gated PixelCNN;
+# 4. independent against autoregressive prediction, in bits/dim and in samples;
 # 5. sampling pixel by pixel, temperature, and image completion;
-# 6. the PixelRNN (a Diagonal BiLSTM) against the PixelCNN: context, likelihood, cost;
-# 7. the limitations, measured: sampling is slow, and errors accumulate;
-# 8. the probability of a whole image, and per-pixel classification (as in colorization)
-#    against autoregressive prediction on one conditional task.
-#
-# The models load shipped weights (set `GENZOO_RETRAIN=1` to train them, a few minutes on a
-# laptop CPU). The same `GatedPixelCNN` is the prior over VQ-VAE-2 codes in notebook 06.
+# 6. the PixelRNN against the PixelCNN: context, likelihood, cost;
+# 7. the limitations, measured: slow sampling, accumulating errors;
+# 8. the probability of a whole image; per-pixel classification against autoregressive.
 
 # %% slideshow={"slide_type": "skip"}
 # On Google Colab only: install genzoo-lite (code and weights) from GitHub; elsewhere a no-op.
@@ -48,6 +44,8 @@ if "google.colab" in sys.modules:
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Setup
+# The models load shipped weights (set `GENZOO_RETRAIN=1` to train them, a few minutes on a
+# laptop CPU). The same `GatedPixelCNN` is the prior over VQ-VAE-2 codes in notebook 06.
 # The only setup cell: imports, a fixed seed, one thread (the models are tiny and run on the CPU).
 
 # %% slideshow={"slide_type": "skip"}
@@ -66,9 +64,8 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from skimage.util import montage
 
 from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_digits,
-                         load_pretrained, pretrained_history, retrain_requested, savefig, set_seed)
+                         load_pretrained, pretrained_history, savefig, set_seed)
 from genzoo_lite.exercises import pixelcnn as checks
-from genzoo_lite.likelihood_variants import GATED_VARIANTS
 from genzoo_lite.models.gated_pixelcnn import (GatedLayer, GatedPixelCNN,
                                                HorizontalStackConv2d, VerticalStackConv2d)
 from genzoo_lite.models.pixel_classifier import downsample
@@ -96,7 +93,7 @@ plt.rcParams["figure.dpi"] = 80
 # $$H(\mathbf{y}, \hat{\mathbf{y}}) = -\sum_{k=1}^K y_k \log \hat y_k, \qquad
 #   f^* = \arg\min_{f} \sum_{i=1}^N H(\mathbf{y}_i, \hat{\mathbf{y}}_i).$$
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 x_train, _ = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
 x_val, _ = load_digits("val")
 x_test, _ = load_digits("test")
@@ -107,8 +104,9 @@ logits = torch.tensor([[2.0, 0.5, -1.0] + [-3.0] * 14])  # (1, K): one pixel's p
 y = torch.tensor([1])  # the true level
 y_hat = torch.softmax(logits, dim=1)
 H = -(F.one_hot(y, levels) * y_hat.log()).sum()
-print(f"P(true level) = {y_hat[0, 1]:.4f}, H(y, y_hat) = {H:.4f} = -log P = "
-      f"{-y_hat[0, 1].log():.4f}, F.cross_entropy = {F.cross_entropy(logits, y):.4f}")
+print(f"P(true level) = {y_hat[0, 1]:.4f}")
+print(f"H(y, y_hat) = {H:.4f} = -log P = {-y_hat[0, 1].log():.4f} "
+      f"= F.cross_entropy {F.cross_entropy(logits, y):.4f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # An image is many pixels. Order them in **raster order** (row by row, left to right) and apply
@@ -147,8 +145,8 @@ def make_mask(k: int, mask_type: str) -> torch.Tensor:
     mask[k // 2, : k // 2 + (mask_type == "B")] = 1  # the centre row: left part (+ centre for B)
     return mask
 
-
-for mask_type in "AB":
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+for mask_type in "AB":  # the same masks as the library's
     torch.testing.assert_close(make_mask(5, mask_type), MaskedConv2d(1, 1, 5, mask_type).mask)
 print(make_mask(5, "A").int().numpy())
 
@@ -158,7 +156,7 @@ print(make_mask(5, "A").int().numpy())
 # respect to the (embedded) input is zero wherever the input cannot influence them. We draw it
 # for one output pixel of an untrained `PixelCNN` (5 mask-B layers after a 7x7 mask-A layer).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 def receptive_field(model, pixel: tuple[int, int], size: int = 8) -> torch.Tensor:
     """|d logits(pixel) / d input| summed over channels: (size, size)."""
     x = torch.zeros(1, 1, size, size, dtype=torch.long)
@@ -179,7 +177,7 @@ def unseen_earlier_pixels(model, size: int = 8) -> int:
 
 plain = PixelCNN().eval()
 print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2} "
-      "(pixel, earlier pixel) pairs are not seen")
+      "(pixel, earlier\npixel) pairs are not seen")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The blind spot and the Gated PixelCNN
@@ -200,7 +198,12 @@ print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2}
 # $$\mathbf{y} = \tanh(W_{f} * \mathbf{x} + V_f\,\mathbf{s}) \odot
 #   \sigma(W_{g} * \mathbf{x} + V_g\,\mathbf{s}).$$
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Masks and receptive fields
+# Left: the masks (dark = weight used). Right: the pixels that the output at (5, 2) sees, by
+# gradients; the half-tone square is the pixel itself.
+
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
 panels = [(MaskedConv2d.build_mask(5, 5, "A"), "mask A"), (MaskedConv2d.build_mask(5, 5, "B"),
           "mask B"), (VerticalStackConv2d(1, 1, 5, "A").mask, "vertical stack, A"),
@@ -241,50 +244,51 @@ print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier p
 #
 # with a small pseudo-count $a$ so that an unseen level is not impossible. The autoregressive
 # models predict **sequentially**: each pixel given the ones before it.
-#
-# We train on the 1000 `train` digits, choose the architecture and number of epochs by the
-# bits/dim of the 350 `val` digits, and report the 447 `test` digits once. Bits/dim is the
-# negative log-likelihood per pixel in bits, $-\log_2 P(\mathbf{x}) / 64$: lower is better, and
-# $\log_2 17 = 4.09$ is a uniform guess. The independent model is fitted by counting
-# (`fit_counts`); the two networks minimize the cross-entropy `model.loss(x)` with Adam
-# (`train_autoregressive`, one call of `genzoo_lite.fit`), and dropout regularizes them: 1000
-# images are few. `load_pretrained` loads the shipped weights (`GENZOO_RETRAIN=1`: trains them
-# with these settings); the settings live in one place, `RECIPES`.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Training, stopping on `val`, scoring on `test`
+# We train on the 1000 `train` digits, stop training by the bits/dim of the 350 `val` digits,
+# and report the 447 `test` digits once. Bits/dim is the negative log-likelihood per pixel in
+# bits, $-\log_2 P(\mathbf{x}) / 64$: lower is better, and $\log_2 17 = 4.09$ is a uniform
+# guess. The independent model is fitted by counting (`fit_counts`); the two networks minimize
+# the cross-entropy `model.loss(x)` with Adam (`train_autoregressive`, one call of
+# `genzoo_lite.fit`). 1000 images are few, so the Gated PixelCNN also uses dropout and an
+# average of its weights, and stops early on `val`; the plain PixelCNN has no dropout and
+# trains for a fixed 12 epochs, where its `val` bits/dim stopped improving in longer runs.
+# `load_pretrained` loads the shipped weights (`GENZOO_RETRAIN=1`: trains them with these
+# settings); the settings live in one place, `RECIPES`.
+
+# %% slideshow={"slide_type": "skip"}
 names = ["independent_digits", "pixelcnn_digits", "gated_pixelcnn_digits"]
 independent, pixelcnn, gated = models = [load_pretrained(name) for name in names]
 for name, model in zip(names, models):
     settings = ", ".join(f"{key}={value}" for key, value in RECIPES[name].settings.items())
-    print(f"{name:22s} {type(model).__name__:18s} {settings}")
+    print(f"{name} ({type(model).__name__}):\n  " + settings.replace("weight_decay", "\n  weight_decay"))
 
-# %% slideshow={"slide_type": "fragment"}
-# NBVAL_IGNORE_OUTPUT
-for name in names:  # recorded by tools/retrain_weights.py when the weights were trained
-    seconds = pretrained_history(name)["train_seconds"][0]
-    print(f"{name:22s} trained in {seconds:.1f} s")
-
-# %% slideshow={"slide_type": "fragment"}
-print("bits/dim         train    val   test   (trained on train, selected on val)")
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+print("bits/dim         train    val   test")
 bpd = {}
 named_models = {"independent": independent, "PixelCNN": pixelcnn, "Gated PixelCNN": gated}
 for name, model in named_models.items():
     bpd[name] = [model.bits_per_dim(x) for x in (x_train, x_val, x_test)]
     print(f"{name:15s} " + "  ".join(f"{b:5.3f}" for b in bpd[name]))
-check_claim(bpd["Gated PixelCNN"][2] < bpd["PixelCNN"][2] < bpd["independent"][2],
-            "Gated PixelCNN < PixelCNN < independent in test bits/dim")
+for split, column in [("val", 1), ("test", 2)]:
+    check_claim(bpd["Gated PixelCNN"][column] < bpd["PixelCNN"][column]
+                < bpd["independent"][column],
+                f"Gated PixelCNN < PixelCNN < independent in {split} bits/dim")
 context_saving = bpd["independent"][2] - bpd["PixelCNN"][2]
-print(f"test bits/dim saved by the earlier pixels (independent -> PixelCNN): "
-      f"{context_saving:.2f} = {64 * context_saving:.0f} bits per digit; by removing the blind "
-      f"spot (-> Gated PixelCNN): {bpd['PixelCNN'][2] - bpd['Gated PixelCNN'][2]:.2f} more")
+print(f"test bits/dim saved by the earlier pixels: {context_saving:.2f} = "
+      f"{64 * context_saving:.0f} bits per digit")
+print(f"by removing the blind spot: {bpd['PixelCNN'][2] - bpd['Gated PixelCNN'][2]:.2f} more")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Seeing the earlier pixels saves 0.43 bits per pixel on the test digits (28 bits per digit);
-# removing the blind spot saves another 0.19. Now the samples: the independent model draws all
+# The three models rank the same on `val` as on `test`. Seeing the earlier pixels saves 0.43
+# bits per pixel on the test digits (28 bits per digit); removing the blind spot saves another
+# 0.19. Now the samples: the independent model draws all
 # 64 pixels at once, each from its own marginal, so every stroke is a coin flip of its own; the
 # autoregressive models draw pixel by pixel (section 5), and the strokes connect.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 gen = torch.Generator().manual_seed(0)
 fig, axes = plt.subplots(1, 4, figsize=(15, 4))
 image_grid(x_test[:16], nrow=4, ax=axes[0], title="test digits")
@@ -294,64 +298,11 @@ for ax, (name, model) in zip(axes[1:], named_models.items()):
 savefig(fig, "05_samples")
 plt.show()
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# ### What helps on 1000 digits
-# A Gated PixelCNN overfits 1000 digits within a few dozen epochs, and with a constant learning
-# rate its val bits/dim jumps from epoch to epoch. The shipped one is trained with cheap
-# remedies (`genzoo_lite/models/ema.py`): an exponential moving average of the weights along
-# the training path (Polyak averaging: the averaged copy is evaluated and shipped), started with
-# a smaller decay so that it soon forgets the random initial weights; a cosine decay of the
-# learning rate to zero; small batches of 16 (more Adam steps for the same CPU time); and early
-# stopping on the `val` bits/dim. The variants we measured (one thread, seed 0, each scored once
-# on `test`; the seconds on a shared machine):
-
-# %% slideshow={"slide_type": "fragment"}
-print(f"{'variant':58s} test bits/dim  CPU s  wall s")
-for row in GATED_VARIANTS:
-    print(f"{row['variant']:58s} {row['test_bits']:8.4f}  {row['cpu_s']:7.1f} {row['wall_s']:6.0f}")
-gated_history = pretrained_history("gated_pixelcnn_digits")
-print(f"shipped: stopped after {len(gated_history['loss'])} epochs, kept epoch "
-      f"{gated_history['best_epoch'][0]}: test {bpd['Gated PixelCNN'][2]:.4f} bits/dim")
-shipped_rows = {row["variant"].split(":")[0]: row["test_bits"] for row in GATED_VARIANTS
-                if row["variant"].startswith("shipped")}
-if not retrain_requested():  # the table's shipped rows were measured on these very weights
-    assert abs(shipped_rows["shipped"] - bpd["Gated PixelCNN"][2]) < 1e-3
-assert shipped_rows["shipped"] < min(row["test_bits"] for row in GATED_VARIANTS
-                                     if not row["variant"].startswith(("shipped", "pair")))
-
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Averaging the weights and small batches help most; more dropout or weight decay only slows
-# the fit within a minute of training, and PixelCNN++'s discretized logistic mixture (section
-# 10) buys nothing over a 17-way softmax: with 17 levels the softmax has few probabilities to
-# learn, while with 256 levels sharing probability between neighbours matters.
-#
-# The "pair" rows are two such networks trained from different initial weights, their
-# **conditionals averaged** pixel by pixel:
-# $$P(p_i \mid p_{<i}) = \tfrac12\big(P_1(p_i \mid p_{<i}) + P_2(p_i \mid p_{<i})\big).$$
-# Each factor still sums to one over the 17 levels, so the product is a normalized joint
-# distribution that samples pixel by pixel like any PixelCNN (`PixelCNNEnsemble`). The two
-# networks overfit in different ways, and the average is surer where they agree:
-
-# %% slideshow={"slide_type": "fragment"}
-pair = load_pretrained("gated_pixelcnn_pair_digits")
-pair_bpd = pair.bits_per_dim(x_test)
-print(f"one Gated PixelCNN: test {bpd['Gated PixelCNN'][2]:.4f} bits/dim; the pair "
-      f"{pair_bpd:.4f}; members alone "
-      + ", ".join(f"{member.bits_per_dim(x_test):.4f}" for member in pair.members))
-if not retrain_requested():
-    assert abs(shipped_rows["shipped pair"] - pair_bpd) < 1e-3
-check_claim(pair_bpd < min(member.bits_per_dim(x_test) for member in pair.members),
-            "the pair has fewer bits/dim than either member")
-longer = [row for row in GATED_VARIANTS if row["variant"].startswith("pair,")]
-for row in longer:
-    print(f"{row['variant'].split(':')[0]}: test {row['test_bits']:.4f} bits/dim, "
-          f"{row['cpu_s']:.1f} CPU s of training")
-assert all(row["test_bits"] <= 1.75 < shipped_rows["shipped pair"] and row["cpu_s"] > 60
-           for row in longer)
-
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# A longer cosine schedule for the pair goes below 1.75 bits/dim, but its training no longer
-# fits in a minute of one CPU thread, so the shipped pair keeps 24 epochs.
+# The shipped Gated PixelCNN's training (an average of its weights, a cosine learning-rate
+# decay, small batches) and the variants tried before it are recorded in
+# [`benchmarks/RESULTS.md`](../benchmarks/RESULTS.md#notebooks-03-05-06-what-left-the-lecture-line),
+# with how they were compared.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Sampling pixel by pixel
@@ -363,10 +314,13 @@ assert all(row["test_bits"] <= 1.75 < shipped_rows["shipped pair"] and row["cpu_
 #   \mathbf{p} \sim \prod_{i=1}^N P(p_i \mid p_1, \dots, p_{i-1}).$$
 #
 # These are **exact** samples of the learned distribution, but they take $N = 64$ network
-# passes, one per pixel. The loop below is the whole algorithm; the library's `sample` is the
-# same loop (checked). In the strip, orange marks the pixels not sampled yet: the network sees
-# zeros there, and the masks keep it from using them anyway. A **temperature** $T$ divides the
-# logits: $T < 1$ sharpens each conditional, $T > 1$ flattens it.
+# passes, one per pixel. A **temperature** $T$ divides the logits: $T < 1$ sharpens each
+# conditional, $T > 1$ flattens it.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The sampler
+# The loop is the whole algorithm (the library's `sample` is the same loop, checked). In the
+# strip, orange marks the pixels not sampled yet: the network sees zeros there.
 
 # %% slideshow={"slide_type": "fragment"}
 def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
@@ -381,7 +335,11 @@ def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
         x[:, 0, r, c] = torch.multinomial(torch.softmax(logits, 1), 1, generator=generator)[:, 0]
     return x, frames + [x]
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### A sample in the making
+# Four samples after 0, 8, ..., 64 drawn pixels (orange: not drawn yet).
 
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 steps = [0, 8, 16, 24, 32, 40, 48, 56]
 x_hand, frames = sample_by_hand(gated, 4, generator=torch.Generator().manual_seed(1),
                                 snapshots=steps)
@@ -399,11 +357,11 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Temperature, live
-# The samples for six temperatures are **precomputed** with the same generator seed (drawing
-# 16 digits takes longer than the 100 ms a slider should), so moving the slider only swaps the
-# pictures. Low temperatures give clean, typical, repetitive digits; high ones, noisy strokes.
+# The samples for six temperatures are drawn once, with the same generator seed, and the
+# slider picks among them. Low temperatures give clean, typical, repetitive digits; high ones,
+# noisy strokes.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 temperatures = [0.5, 0.7, 0.85, 1.0, 1.2, 1.5]
 by_temperature = {t: gated.sample(16, temperature=t, generator=torch.Generator().manual_seed(2))
                   for t in temperatures}
@@ -411,7 +369,7 @@ for t in temperatures:
     print(f"T = {t:4.2f}: mean ink {by_temperature[t].float().mean():.2f}, "
           f"mean log P(x) {gated.log_prob(by_temperature[t]).mean():7.1f} nats")
 
-temp_fig = Figure(figsize=(4, 4))
+temp_fig = Figure(figsize=(3.3, 3.3))
 temp_ax = temp_fig.add_subplot()
 
 
@@ -434,7 +392,7 @@ temperature_view
 # `complete` keeps every known pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it
 # sees the known pixels **before** it in raster order, never those after it.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
 known_masks = {"bottom half hidden": rows < 4, "right half hidden": cols < 4,
                "left half hidden": cols >= 4}
@@ -497,7 +455,7 @@ print(skew(a)[0, 0].numpy())  # column t holds the anti-diagonal r + c = t, zero
 # the validation digits). Its receptive field, by the gradients of section 2 (all output pixels
 # in one backward pass, `dependency_matrix`), next to the PixelCNNs':
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 pixelrnn = load_pretrained("pixelrnn_digits")
 ar_models = {"PixelCNN": pixelcnn, "Gated PixelCNN": gated, "PixelRNN": pixelrnn}
 future = torch.triu(torch.ones(64, 64, dtype=torch.bool))  # [i, j]: pixel j is i or later
@@ -505,8 +463,8 @@ fig, axes = plt.subplots(1, 3, figsize=(8, 2.9))
 for ax, (name, model) in zip(axes, ar_models.items()):
     seen = dependency_matrix(model)  # (64, 64): do the logits at i depend on pixel j?
     assert not seen[future].any(), "not causal"
-    print(f"{name:15s} the pixel at (5, 2) sees {int(seen[42].sum())} of its 42 earlier "
-          f"pixels; {int((~seen[~future]).sum())} of {64 * 63 // 2} pairs unseen in all")
+    print(f"{name:15s} (5, 2) sees {int(seen[42].sum())} of 42 pixels before it; "
+          f"{int((~seen[~future]).sum())} pairs unseen")
     field = seen[42].float().reshape(8, 8)
     field[5, 2] = 0.5  # the pixel itself
     ax.imshow(field, cmap="Blues", vmin=0, vmax=1.3)
@@ -521,7 +479,7 @@ plt.show()
 # how large is it, and how long did it train (recorded when the shipped weights were trained,
 # one CPU thread, with the epochs and batch size chosen for each)?
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 recipe_names = {"PixelCNN": "pixelcnn_digits", "Gated PixelCNN": "gated_pixelcnn_digits",
                 "PixelRNN": "pixelrnn_digits"}
 ar_bpd = {}
@@ -529,21 +487,24 @@ for name, model in ar_models.items():
     ar_bpd[name] = model.bits_per_dim(x_test)
     history = pretrained_history(recipe_names[name])
     size = sum(p.numel() for p in model.parameters())
-    print(f"{name:15s} test {ar_bpd[name]:.3f} bits/dim; {size:6d} parameters; trained "
-          f"{len(history['loss'])} epochs in {history['train_seconds'][0]:.0f} s")
+    print(f"{name:15s} test {ar_bpd[name]:.3f} bits/dim; {size:6d} parameters;\n"
+          f"{'':15s} trained {len(history['loss'])} epochs in {history['train_seconds'][0]:.0f} s")
 check_claim(ar_bpd["Gated PixelCNN"] < ar_bpd["PixelRNN"] < ar_bpd["PixelCNN"],
             "Gated PixelCNN < PixelRNN < PixelCNN in test bits/dim")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Full context pays: the PixelRNN needs fewer bits than the plain PixelCNN (1.860 against 1.966
 # bits/dim), and the Gated PixelCNN, which also sees everything, less still (1.779). The
-# training times were recorded on a machine shared with other jobs: read them as rough. The
-# price of recurrence is **sequential** computation, in training too: a PixelCNN layer is one
+# training times were recorded on a machine shared with other jobs: read them as rough.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The price of recurrence
+# The price of recurrence is **sequential** computation, in training too: a PixelCNN layer is one
 # convolution over all pixels at once, a Diagonal BiLSTM layer is $H + W - 1$ LSTM steps, one
 # after the other. Measured on this machine (best of a few runs; the numbers depend on its
 # load):
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 # NBVAL_IGNORE_OUTPUT
 batch = x_train[:64]
 step_ms = {}
@@ -553,11 +514,10 @@ for name, model in ar_models.items():
                                      repeat=3)
     draw = best_time(lambda: model.sample(8, generator=torch.Generator().manual_seed(0)),
                      repeat=2)
-    print(f"{name:15s} forward + backward of 64 digits {step_ms[name]:4.0f} ms; "
+    print(f"{name:15s} a training step (64 digits) {step_ms[name]:4.0f} ms; "
           f"8 samples {draw:.2f} s")
 print(f"PixelRNN step / PixelCNN step: {step_ms['PixelRNN'] / step_ms['PixelCNN']:.1f}x")
-print(f"sequential LSTM steps per Diagonal BiLSTM layer: {8 + 8 - 1} at 8x8, "
-      f"{256 + 256 - 1} at 256x256")
+print(f"sequential LSTM steps per layer: {8 + 8 - 1} at 8x8, {256 + 256 - 1} at 256x256")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # On 8x8 digits and one CPU thread every operation is tiny, and the PixelRNN's step costs the
@@ -576,12 +536,14 @@ print(f"sequential LSTM steps per Diagonal BiLSTM layer: {8 + 8 - 1} at 8x8, "
 #
 # $$\text{time} \approx HW \cdot c(HW), \qquad c(HW) \propto (HW)^{a},\ 0 \le a \le 1
 #   \quad\Rightarrow\quad \text{time} \propto (HW)^{1 + a}.$$
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Timing the sampler
 # The network is fully convolutional, so the trained model runs at any size. We time 8 samples
 # and one pass at each size and fit the slopes on log-log axes (the numbers depend on the
 # machine and its load; each is the best of a few runs, one run for the larger sizes).
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 # NBVAL_IGNORE_OUTPUT
 sides, n = [4, 6, 8, 10, 12], 8
 pixels = [side * side for side in sides]
@@ -597,10 +559,13 @@ for side in sides:
           f"samples; one pass {1000 * pass_seconds[-1]:.1f} ms")
 slope = np.polyfit(np.log(pixels), np.log(sample_seconds), 1)[0]
 pass_slope = np.polyfit(np.log(pixels), np.log(pass_seconds), 1)[0]
-print(f"fitted slopes: sampling time ~ (HW)^{slope:.2f}, one pass ~ (HW)^{pass_slope:.2f} "
-      f"(1 + {pass_slope:.2f} = {1 + pass_slope:.2f})")
+print(f"fitted slopes: sampling time ~ (HW)^{slope:.2f}, one pass ~ (HW)^{pass_slope:.2f}")
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### On log-log axes
+# Left: seconds for 8 samples against the number of pixels; right: one network pass.
+
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 fig, axes = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
 for ax, times, fitted, label, xlabel in [
         (axes[0], sample_seconds, slope, f"seconds for {n} samples",
@@ -619,12 +584,11 @@ savefig(fig, "05_sampling_time")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The fitted slope printed above (it moves with the machine and its load) lies between
-# 1, the number of passes alone, and 2, passes times a pass that costs in proportion to the
-# image. At these tiny sizes a pass costs less than in proportion (the right panel's slope is
-# below 1): fixed costs per layer dominate a 4x4 or 8x8 image. On large images a pass costs
-# about $HW$ and the time approaches $(HW)^2$; caching each layer's features (section 10)
-# brings it back to about $HW$.
+# The sampling time grows faster than the number of passes: each pass also costs more on a
+# larger image. The fitted slopes move with the machine and its load (at these tiny sizes the
+# fixed costs per layer weigh a lot, and a busy machine adds noise), so read them as rough. On
+# large images a pass costs about $HW$ and the time approaches $(HW)^2$; caching each layer's
+# features (section 10) brings it back to about $HW$.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. Errors accumulate
@@ -643,7 +607,11 @@ plt.show()
 # $\hat x_{<i}$, minus its bits for the real $x_i$ given $x_{<i}$. Averaged by row, the first
 # is the sampler's one-step error; the difference between the two is what the drawn context adds.
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Measured on the 447 test digits
+# The judge's extra bits per pixel, by row, for both ways of drawing (and their difference).
+
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 gen = torch.Generator().manual_seed(0)
 with torch.no_grad():
     probs = torch.softmax(pixelcnn(x_test), dim=1).permute(0, 2, 3, 1)  # (N, 8, 8, levels)
@@ -657,7 +625,7 @@ def judged_bits(context, values):
         log_p = torch.log_softmax(gated(context), dim=1).gather(1, values)  # (N, 1, 8, 8)
     return -log_p[:, 0] / math.log(2)  # (N, 8, 8)
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 real_bits = judged_bits(x_test, x_test)
 by_row = {"teacher-forced": (judged_bits(x_test, forced) - real_bits).mean(dim=2),  # (N, 8)
           "free-running": (judged_bits(free, free) - real_bits).mean(dim=2)}
@@ -669,15 +637,19 @@ ax.legend()
 savefig(fig, "05_error_accumulation")
 plt.show()
 
-# %% slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### By row, with standard errors
+# The same digits are drawn both ways, so the difference is paired.
+
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 gap = by_row["free-running"] - by_row["teacher-forced"]  # the same digits: paired
-print("extra bits/pixel    " + " ".join(f"row {r}" for r in range(8)))
+print("row             " + " ".join(f"{r:5d}" for r in range(8)))
 for name, excess in [*by_row.items(), ("difference", gap)]:
-    print(f"{name:19s} " + " ".join(f"{v:5.2f}" for v in excess.mean(dim=0)))
-print("standard error      " + " ".join(f"{v:5.2f}" for v in gap.std(dim=0) / len(gap) ** 0.5))
+    print(f"{name:15s} " + " ".join(f"{v:5.2f}" for v in excess.mean(dim=0)))
+print("standard error  " + " ".join(f"{v:5.2f}" for v in gap.std(dim=0) / len(gap) ** 0.5))
 gap_all = gap.mean(dim=1)  # (N,): per digit, over all rows
 print(f"all rows: teacher-forced {by_row['teacher-forced'].mean():.2f}, free-running "
-      f"{by_row['free-running'].mean():.2f}, difference {gap_all.mean():.2f} +- "
+      f"{by_row['free-running'].mean():.2f},\n  difference {gap_all.mean():.2f} +- "
       f"{gap_all.std() / len(gap_all) ** 0.5:.2f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -696,7 +668,7 @@ print(f"all rows: teacher-forced {by_row['teacher-forced'].mean():.2f}, free-run
 #   softmax (neighbouring levels share probability), whole pixels instead of sub-pixels,
 #   coarse-to-fine downsampling with shortcuts, ResNet blocks and dropout. Its output layer is
 #   in the library (`LogisticMixtureGatedPixelCNN`); on our 17 levels it did not beat the
-#   softmax (section 4, "What helps on 1000 digits"), so the shipped model keeps the softmax.
+#   softmax in our runs (`benchmarks/RESULTS.md`), so the shipped model keeps the softmax.
 # * **Faster sampling**: cache each layer's features so a step computes only the new pixel
 #   (Fast PixelCNN++, Ramachandran et al. 2017: $HW$ small steps instead of $HW$ full passes);
 #   sample several pixels at once (multiscale / parallel PixelCNN, Reed et al. 2017); or
@@ -710,7 +682,7 @@ print(f"all rows: teacher-forced {by_row['teacher-forced'].mean():.2f}, free-run
 # pixels: `log_prob` returns $\log P(\mathbf{x}) = \sum_i \log P(x_i \mid x_{<i})$ exactly, one
 # pass per batch. Which test digits does the gated model find most and least likely?
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 with torch.no_grad():
     test_log_p = gated.log_prob(x_test)  # (447,) nats
 order = test_log_p.argsort()
@@ -718,10 +690,10 @@ print(f"log P(x): most likely {test_log_p.max():.1f} nats, median {test_log_p.me
       f"least likely {test_log_p.min():.1f}")
 print(f"P(most likely test digit) = 2^{test_log_p.max() / math.log(2):.0f}; "
       f"a uniform guess: 17^-64 = 2^{-64 * math.log2(17):.0f}")
-fig, axes = plt.subplots(1, 2, figsize=(12, 2.2))
-image_grid(x_test[order[-10:].flip(0)], nrow=10, ax=axes[0], vmax=16,
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+image_grid(x_test[order[-10:].flip(0)], nrow=5, ax=axes[0], vmax=16,
            title="most likely test digits")
-image_grid(x_test[order[:10]], nrow=10, ax=axes[1], vmax=16, title="least likely test digits")
+image_grid(x_test[order[:10]], nrow=5, ax=axes[1], vmax=16, title="least likely test digits")
 savefig(fig, "05_likely")
 plt.show()
 
@@ -736,8 +708,9 @@ plt.show()
 # Colorization (Zhang et al. 2016) classifies each pixel's color into one of 313 ab bins **from
 # an input**, the gray image: the lecture's per-pixel classification is a *conditional* model,
 # every pixel predicted independently given the input (section 4's independent model had no
-# input). To put it against an autoregressive model on one task, both get the 4x4 block means
-# $\mathbf{s}$ of a digit (`downsample`) and predict the 8x8 digit, 17 levels per pixel:
+# input). To put it against an autoregressive model on one task, both get the means of the
+# 2x2 blocks of a digit, a 4x4 map $\mathbf{s}$ (`downsample`), and predict the 8x8 digit, 17
+# levels per pixel:
 #
 # $$\text{per-pixel:}\quad P(\mathbf{x} \mid \mathbf{s}) = \prod_i P(x_i \mid \mathbf{s}),
 #   \qquad \text{autoregressive:}\quad
@@ -749,14 +722,14 @@ plt.show()
 # of notebook 06 receives the top-level codes). Both minimize the cross-entropy of the true
 # digit given its downsample, on the training digits.
 
-# %% slideshow={"slide_type": "fragment"}
-s_test = downsample(x_test)  # (447, 1, 4, 4): the block means / 16
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+s_test = downsample(x_test)  # (447, 1, 4, 4): the means of the 2x2 blocks / 16
 classifier = load_pretrained("pixel_classifier_digits")
 upsampler = load_pretrained("pixelcnn_upsampler_digits")
 cond_bpd = {"per-pixel": classifier.bits_per_dim(x_test, cond=s_test),
             "autoregressive": upsampler.bits_per_dim(x_test, cond=s_test)}
 for name, bits in cond_bpd.items():
-    print(f"{name:15s} test bits/dim of x given its 4x4 downsample: {bits:.3f}")
+    print(f"{name:15s} test bits/dim of x given its downsample: {bits:.3f}")
 saving = cond_bpd["per-pixel"] - cond_bpd["autoregressive"]
 print(f"the earlier pixels save {saving:.2f} bits/dim = {64 * saving:.0f} bits per digit")
 check_claim(saving > 0, "the autoregressive upsampler needs fewer bits than the per-pixel one")
@@ -767,15 +740,15 @@ check_claim(saving > 0, "the autoregressive upsampler needs fewer bits than the 
 # the most open, so we pick the test inputs on which the per-pixel classifier is least certain
 # (the largest entropy of its softmax, averaged over the pixels):
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 with torch.no_grad():
     p = torch.softmax(classifier(x_test, cond=s_test), dim=1)  # (N, 17, 8, 8)
 open_bits = -(p * p.clamp_min(1e-12).log2()).sum(dim=1).mean(dim=(1, 2))  # (N,)
 ambiguous = open_bits.argsort(descending=True)[:4]
-print(f"classifier's entropy: {open_bits.mean():.2f} bits/pixel on average, "
-      f"{open_bits[ambiguous].min():.2f} or more on the four inputs below")
+print(f"classifier's entropy: {open_bits.mean():.2f} bits/pixel on average,\n"
+      f"  {open_bits[ambiguous].min():.2f} or more on the four inputs below")
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 picks = x_test[ambiguous]  # (4, 1, 8, 8)
 s = downsample(picks).repeat_interleave(4, dim=0)  # each input 4 times: (16, 1, 4, 4)
 gen = torch.Generator().manual_seed(0)
@@ -798,7 +771,7 @@ plt.show()
 # section 4, scores samples for the first 64 test inputs (bits/dim: lower is more
 # digit-like), and re-downsampling shows how well each matches its input:
 
-# %% slideshow={"slide_type": "fragment"}
+# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
 num_inputs = 64
 s = s_test[:num_inputs]
 gen = torch.Generator().manual_seed(1)
@@ -808,10 +781,11 @@ drawn = {"test digits": x_test[:num_inputs],
                                                       generator=gen),
          "autoregressive samples": upsampler.sample(num_inputs, cond=s, generator=gen)}
 judged = {}
+print("judge: the Gated PixelCNN's bits/dim; off by: the mean error\nof the block means, in levels")
 for name, x in drawn.items():
     judged[name] = gated.bits_per_dim(x)
     off = (16 * (downsample(x) - s)).abs().mean()  # mean block-mean error, in levels
-    print(f"{name:24s} judged {judged[name]:.2f} bits/dim; block means off by {off:.2f} levels")
+    print(f"{name:24s} judge: {judged[name]:.2f} bits/dim; off by {off:.2f}")
 check_claim(judged["autoregressive samples"] < judged["per-pixel samples"],
             "the judge prefers the autoregressive samples to the per-pixel ones")
 
@@ -822,8 +796,10 @@ check_claim(judged["autoregressive samples"] < judged["per-pixel samples"],
 # likely level, scores 1.69, better than real digits: one smooth, typical guess per input, not
 # a sample (colorization faces the same choice, and takes an "annealed mean" between the mode
 # and the mean).
-#
-# **The slide's key idea.** Both approaches predict **discrete** values with a softmax and a
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The slide's key idea
+# Both approaches predict **discrete** values with a softmax and a
 # cross-entropy: 17 gray levels here, 313 ab color bins in colorization, and in notebook 06 the
 # codes of a VQ-VAE, whose grid a PixelCNN models autoregressively. The difference is
 # independent against sequential prediction: one pass that cannot make the pixels agree, or
@@ -909,7 +885,6 @@ checks.check_log_prob_given(exercise_log_prob_given)
 # **Exercise 4 (open).** How deep must each model be to see every earlier pixel? Count the
 # unseen (pixel, earlier pixel) pairs with `unseen_earlier_pixels` (section 2) for untrained
 # `GatedPixelCNN(num_layers=L).eval()` and `PixelCNN(num_layers=L).eval()`, L = 0 to 5 (a few
-# seconds: the count depends on the masks, not on the weights). You should see the gated model
-# reach 0 of the 2016 pairs at one depth and stay there, while the plain PixelCNN levels off
-# above 0 for good. Explain both from the kernel sizes (7x7 in the first layer, 3x3 after), and
-# explain why the gated model without any gated layer is the blindest of all.
+# seconds: the count depends on the masks, not on the weights). Does either model reach 0 of
+# the 2016 pairs, and from which depth? Explain what you see from the kernel sizes (7x7 in the
+# first layer, 3x3 after), and explain how the gated model without any gated layer compares.
