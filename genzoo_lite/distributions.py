@@ -1,6 +1,6 @@
 """Log-densities shared by several models (one numerically careful copy of each).
 
-Taught first in notebooks/00_zoo_overview ("One test set, every model") for the discretized
+Taught first in notebooks/07_zoo_comparison ("One test set, bits per dimension") for the discretized
 Gaussian, and in notebooks/03_vae for the Gaussian decoder, which uses the same function.
 """
 from __future__ import annotations

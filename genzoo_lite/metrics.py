@@ -3,7 +3,7 @@ measures that compare samples with real images and do not reward noise.
 
 Bits per dimension (:func:`bits_per_dim`, :func:`model_bits_per_dim`): the negative log
 likelihood in nats per image, averaged over the images, divided by the number of pixels and by
-ln 2. One function for the notebooks (notebooks/00_zoo_overview's table) and the benchmarks
+ln 2. One function for the notebooks (notebooks/07_zoo_comparison's table) and the benchmarks
 (benchmarks/bench_zoo.py), so both compute the same number.
 
 A "sharpness" number (the mean difference of neighbouring pixels) is highest for pure noise, so

@@ -14,7 +14,7 @@ in place of the Inception network:
 
 The floor is the held-out test digits' own score: a model whose samples were as good as real
 unseen digits would score there, not at 0 (FID is biased upwards at finite sample sizes, so
-compare sets of the same size). Taught in notebooks/00_zoo_overview, "Sample quality beside
+compare sets of the same size). Taught in notebooks/07_zoo_comparison, "Sample quality beside
 likelihood".
 """
 from __future__ import annotations

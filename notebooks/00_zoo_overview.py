@@ -79,7 +79,9 @@ plt.rcParams["figure.dpi"] = 80
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Three terms of the table in one line each:
 # * **$Z(\theta)$**: the integral of $e^{-E_\theta(x)}$ over all $x$, which turns an energy into a
-#   density; in more than a few dimensions no one can compute it.
+#   density when it is finite (nothing makes a network's energy rise far from the data; notebook
+#   02's eight_gaussians energy does not, so there the density is defined on the plotted
+#   square); in more than a few dimensions no one can compute it.
 # * **Langevin MCMC**: gradient descent on the energy plus Gaussian noise; the noise makes the
 #   chain wander over $e^{-E_\theta(x)}$ instead of stopping at its minima
 #   ([02 · Energy-based models](02_ebm.ipynb), section 4).
@@ -110,7 +112,8 @@ start = torch.rand(1000, 2, generator=gen) * 6 - 3
 samples_2d["EBM (Langevin)"] = langevin(ebm["energy"], start, 500, step, math.sqrt(2 * step),
                                         generator=gen)
 print(f"GMM held-out log-likelihood: {gmm.log_prob(held_out).mean().item():.3f} nats/point")
-print("EBM held-out log-likelihood: not computable; the energy is known, Z(theta) is not")
+print("EBM held-out log-likelihood: none on the plane (this energy has no finite Z(theta)); "
+      "notebook 02 computes one on the plotted square with a grid")
 print("GAN held-out log-likelihood: not defined; the generator has no density to evaluate")
 
 angles = torch.arange(8) * math.pi / 4
@@ -179,8 +182,9 @@ check_claim(sorted(modes_per_component.tolist()) == [0, 0, 1, 1, 1, 1, 2, 2],
 #   $G_\theta$ is continuous and its $z$ fill one connected cloud, so its outputs form one
 #   connected set: it cannot put mass on eight separate modes without some on paths between them.
 # * **EBM**: its Langevin chains leave the largest share far from the modes, many outside the
-#   square. How Langevin chains behave, and how an EBM is trained with them: notebook 02,
-#   sections 4 to 6.
+#   square: this energy falls without bound outside the square, so its chains drift further out
+#   the longer they run. How Langevin chains behave, and how an EBM is trained with them:
+#   notebook 02, sections 4 to 6 ("Outside the box").
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### EM finds a local optimum; restarts fix it
@@ -225,7 +229,8 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Only an explicit model says how likely a held-out point is: the GMM gives a number, in
 # nats per point. The EBM gives an energy, which ranks points (lower energy, more likely) but is
-# no probability without $Z(\theta)$. The GAN gives nothing: it can only be judged by its samples.
+# no probability without a normalizer, and this energy has none on the plane: notebook 02 defines
+# its density on the square. The GAN gives nothing: it can only be judged by its samples.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Samples of every digits model, side by side
@@ -308,7 +313,8 @@ plt.show()
 # ## Summary
 # * Explicit models give a number for every point: exactly for a Gaussian, a mixture and the
 #   autoregressive models, as a bound for a VAE; an energy-based model gives an energy, no
-#   probability without its intractable $Z(\theta)$. Implicit models (GANs) only sample.
+#   probability without its normalizer $Z(\theta)$, intractable in high dimensions and not even
+#   finite for every energy. Implicit models (GANs) only sample.
 # * Fitting can fail in ways the samples show: EM stops in local optima (restarts fix it), a GAN
 #   bridges the modes it covers.
 # * How a model draws its pixels shows in its samples: on their own (speckle), as the mean of

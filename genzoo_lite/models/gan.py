@@ -1,6 +1,6 @@
 """A small GAN on 2-D points: the implicit model of the lecture's case study 2.
 
-Taught in notebooks/00_zoo_overview ("Implicit models: a GAN samples but has no likelihood").
+Taught in notebooks/00_zoo_overview ("Explicit and implicit models on toy data").
 The generator maps noise to points; nothing here can evaluate p(x). The model is an explicit
 ``nn.ModuleDict({"generator": Generator(), "discriminator": Discriminator()})``
 (:func:`build_gan`), trained by :func:`train_gan` with the losses of :mod:`genzoo_lite.losses`.
@@ -73,7 +73,7 @@ def train_gan(model: nn.ModuleDict, x: torch.Tensor, *, num_steps: int, batch_si
     discriminator on :func:`~genzoo_lite.losses.discriminator_loss` (real batch against G(z)),
     then a step of the generator on the non-saturating
     :func:`~genzoo_lite.losses.generator_loss` against the *updated* discriminator. Adam with
-    betas (0.5, 0.999) for both. Taught in notebooks/00_zoo_overview, "Implicit models"; the
+    betas (0.5, 0.999) for both. Taught in notebooks/00_zoo_overview, "Explicit and implicit models"; the
     shipped model's settings are ``RECIPES["gan_eight_gaussians"].settings``.
 
     Args:

@@ -53,7 +53,7 @@ def discretized_gaussian_log_prob(x: torch.Tensor, mu: torch.Tensor, sigma: torc
 
     P(x_d = k) = Phi((k + 1/2 - mu_d) / sigma_d) - Phi((k - 1/2 - mu_d) / sigma_d), with the
     first and last bins extended to -inf and +inf so the probabilities of the ``levels`` values
-    sum to one. Taught in notebooks/00_zoo_overview ("One test set, every model").
+    sum to one. Taught in notebooks/07_zoo_comparison ("One test set, bits per dimension").
 
     Args:
         x: integer tensor (N, D) with values in 0..levels-1.
