@@ -19,7 +19,7 @@ help:
 	@echo "make test-kernels  every notebook under other CPU kernels (default, avx2): ~10 min"
 	@echo "make notebooks  re-execute every notebook in place (refreshes outputs and figures/)"
 	@echo "make slides     offline reveal.js deck per notebook in _build/slides (npm fetches reveal.js once)"
-	@echo "make html       offline HTML page per notebook in _build/html"
+	@echo "make html       the offline course site (Sphinx, myst-nb) in _build/html"
 	@echo "make bench      measure run times and model figures into benchmarks/"
 	@echo "make classroom  load-test the course JupyterHub (deploy/jupyterhub/, root, ~30 min)"
 	@echo "make student    student edition (stubs, self-checks, no solutions) in _build/student"

@@ -114,6 +114,10 @@ def exporter(kind: str, assets: str = "assets") -> HTMLExporter:
     c[name].extra_template_basedirs = [str(TEMPLATES)]
     c[name].preprocessors = [StripNbvalMarkers]
     if kind == "slides":
+        # A deck shows the input of a cell only where the slide is about that code: cells
+        # tagged "hide-input" (plotting, printing, checks) show their output alone.
+        c.TagRemovePreprocessor.enabled = True
+        c.TagRemovePreprocessor.remove_input_tags = {"hide-input"}
         c.SlidesExporter.template_name = "offline_reveal"
         c.SlidesExporter.reveal_url_prefix = f"{assets}/reveal.js"
         c.SlidesExporter.reveal_scroll = True
