@@ -228,8 +228,7 @@ print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier p
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The plain PixelCNN's output at (5, 2) misses the upper-right triangle; the gated model sees
-# every earlier pixel of the 8x8 image, and nothing later (the half-tone square is the pixel
-# itself).
+# every earlier pixel of the 8x8 image, and nothing later.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Independent pixels against autoregressive
@@ -319,8 +318,8 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The sampler
-# The loop is the whole algorithm (the library's `sample` is the same loop, checked). In the
-# strip, orange marks the pixels not sampled yet: the network sees zeros there.
+# The loop is the whole algorithm (the library's `sample` is the same loop, checked). Pixels
+# not sampled yet are zeros, and the masks keep the network from using them anyway.
 
 # %% slideshow={"slide_type": "fragment"}
 def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
