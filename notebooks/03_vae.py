@@ -89,7 +89,7 @@ x_test, y_test = load_digits("test")  # (447, 1, 8, 8): reported, never chosen o
 # still be done on a grid. Left: samples; right: $p(x)$.
 
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 def G_mu(z):  # (M, 1) -> (M, 2): a fixed "decoder"
     return torch.cat([1.5 * torch.sin(1.8 * z), z * torch.cos(1.8 * z)], dim=1)
 
@@ -112,7 +112,7 @@ def toy_log_px(x):  # (N, 2) -> (N,): log of the integral, as a Riemann sum over
 
 print(f"mean log p(x) of the samples: {toy_log_px(x_toy[:500]).mean():.3f} nats")
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 axis = torch.linspace(-2.6, 2.6, 120, dtype=torch.float64)
 gx, gy = torch.meshgrid(axis, axis, indexing="xy")
 points = torch.stack([gx.flatten(), gy.flatten()], 1)  # (14400, 2), in chunks to save memory
@@ -145,7 +145,7 @@ plt.show()
 # the inference network. Both estimators $\hat p$ are unbiased *for $p_\theta(x)$*; we print
 # their logs, so compare the spread of $\log \hat p$.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 x0 = x_toy[:1]  # one data point
 log_joint = (torch.distributions.Normal(G_mu(z_grid), G_sigma).log_prob(x0).sum(-1)
              + torch.distributions.Normal(0.0, 1.0).log_prob(z_grid[:, 0]))  # (Z,)
@@ -180,7 +180,7 @@ print(f"M = 100 samples from q: mean {np.mean(is_est):.3f}, std {np.std(is_est):
 # concave, so (Jensen) $\mathbb{E}[\log \hat p] \le \log \mathbb{E}[\hat p] = \log p(x_0)$. The
 # noisier the estimator, the larger this Jensen gap:
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 print("q from    p_hat / p(x0)   log mean p_hat  mean log p_hat    gap")
 for name, est in [("prior", prior_est), ("q", is_est)]:
     ratio = np.exp(np.array(est) - exact)  # p_hat / p(x0): unbiased means 1 on average
@@ -206,7 +206,7 @@ print(f"exact log p(x0) = {exact:.3f}")
 # reconstruction term, $\mathbb{E}_q[\log p_\theta(x|z)]$, with the KL as the price of the weight.
 # All four on $x_0$, each from the same 100 000 draws $z_m \sim q$:
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 z_q = q_mu + q_std * torch.randn(100_000, generator=gen, dtype=torch.float64)  # (M,)
 log_px_z = torch.distributions.Normal(G_mu(z_q[:, None]), G_sigma).log_prob(x0).sum(-1)
 log_w_prior = log_prior(z_q) - torch.distributions.Normal(q_mu, q_std).log_prob(z_q)
@@ -251,7 +251,7 @@ def elbo(model, x, generator):
     kl = 0.5 * (mu**2 + log_var.exp() - 1 - log_var).sum(dim=1)  # (N,)
     return log_px_z - kl
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 untrained = VAE(latent_dim=2)
 ours = elbo(untrained, x_test, torch.Generator().manual_seed(1))
 torch.testing.assert_close(ours, untrained.elbo(x_test, torch.Generator().manual_seed(1)))
@@ -276,7 +276,7 @@ print(f"untrained VAE: test ELBO {ours.mean():.1f} nats "
 # $f$ over the *other* samples. All three, one sample at a time, for one test digit and the 2-D
 # VAE (`train_vae`: Adam on the mean ELBO, the epoch with the best `val` ELBO kept):
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 vae2 = load_pretrained("vae_digits_2d")
 print("2-D VAE, trained by train_vae with\n  "
       + ", ".join(f"{k}={v}" for k, v in RECIPES["vae_digits_2d"].settings.items()))
@@ -322,7 +322,7 @@ for name in ("score function", "score - baseline"):
 # to $\mathcal{N}(0, I)$, so decoding samples of $\mathcal{N}(0, I)$ lands where no digit was
 # ever encoded.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 ae = load_pretrained("vae_autoencoder_2d")
 z_prior = torch.randn(24, 2, generator=torch.Generator().manual_seed(3))
 with torch.no_grad():
@@ -355,7 +355,7 @@ plt.show()
 # As in Kingma & Welling's figure: decode a grid of $z$ placed at the quantiles of
 # $\mathcal{N}(0, 1)$ (so each tile covers equal prior mass), next to the test digits' codes.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 quantiles = torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.03, 0.97, 15))
 zz = torch.stack(torch.meshgrid(quantiles, quantiles.flip(0), indexing="xy"), -1).reshape(-1, 2)
 with torch.no_grad():
@@ -391,7 +391,7 @@ sliders2
 # (section 7) with a learned $G^\sigma(z)$ (section 8). Each row moves one coordinate of $z = 0$
 # from $-3$ to $3$.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 vae8 = load_pretrained("vae_digits_8d")
 steps = torch.linspace(-3, 3, 9)
 z_trav = torch.zeros(8, 9, 8)
@@ -432,7 +432,7 @@ sliders8
 # `log_weights` returns $\log w_i = \log p(x, z_i) - \log q(z_i|x)$ for 1000 samples per test
 # digit; splitting them into groups of $k$ gives the bound for every $k$ from the same draws.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 def iwae_table(model, x, seed):
     with torch.no_grad():
         log_w = model.log_weights(x, 1000, generator=torch.Generator().manual_seed(seed))
@@ -478,7 +478,7 @@ print(f"test NLL (IWAE, k = 1000): 2-D {nll['2-D VAE']:.2f}, 8-D {nll['8-D VAE']
 # Negative IWAE$_{100}$ bounds on `val` and `test`. Top row: the mean $E[x|z]$ for 16 prior
 # samples $z$; bottom row: $x \sim p(x|z)$ for the same $z$, each pixel drawn independently.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 gauss_fixed = load_pretrained("vae_gaussian_fixed_8d")
 categorical = load_pretrained("vae_categorical_8d")
 decoders = {"categorical": categorical,
@@ -514,7 +514,7 @@ for split, figures in [("val", val_100), ("test", nll_100)]:
 # "blank". An *interior* level $k$ gets at most the mass of one unit bin around the mean,
 # $2\Phi(0.5/\sigma) - 1$:
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 sigma_fixed = torch.tensor(gauss_fixed.decoder.sigma, dtype=torch.float64)
 best_interior = discretized_gaussian_log_probs(torch.tensor(8.0, dtype=torch.float64),
                                                sigma_fixed, 17).exp()[8].item()  # mean on level 8
@@ -575,7 +575,7 @@ print(f"  interior ({interior.float().mean():.0%}): median P(true level) = "
 # samples with that in the test digits (`edge_distance`): blur (too few strong edges) and
 # speckle (too many) both raise it; lower is better.
 
-# %% slideshow={"slide_type": "fragment"} transient={"remove_source": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 vaegan = load_pretrained("vae_vaegan_8d")  # {"vae": the VAE, "discriminator": its critic}
 vae_disl, gan = load_pretrained("vae_disl_8d"), load_pretrained("gan_digits_8d")
 columns = {"VAE": ("vae_gaussian_fixed_8d", gauss_fixed.decode),
