@@ -236,7 +236,7 @@ def readme_block(results: dict, elsewhere: dict) -> str:
     nb = elsewhere["notebook_figures"]
     reference, best = fid["test digits (reference)"], fid["Gated PixelCNN"]
     lines += [
-        "", '**Sample quality beside likelihood** (notebook 00, "Sample quality beside '
+        "", '**Sample quality beside likelihood** (notebook 07, "Sample quality beside '
         'likelihood";',
         "`benchmarks/bench_quality.py`): the *digit FID* is the Fréchet distance between "
         "Gaussians fitted",
@@ -250,21 +250,27 @@ def readme_block(results: dict, elsewhere: dict) -> str:
         f"digits ({reference}; the next 200 score",
         f"{nb['next_200_test_digits_fid']}), not 0, and a model fitted to the training digits can "
         "score as low (the single Gated",
-        f"PixelCNN, {best}). The two scores disagree (Theis et al. 2016): the pair of Gated "
-        "PixelCNNs has the",
-        "better bits/dim, one alone the better samples; the VAE's blurry mean images have its "
-        "likelihood",
-        "but a far worse FID than its samples, and a worse one than the plain PixelCNN's, whose "
-        "bits/dim is",
-        "a hair worse than the VAE's bound; the GAN has no likelihood yet beats most models that "
-        "have one;",
-        "and the Gated PixelCNN mixed with 99% uniform noise loses at most log2(100)/64 = "
-        f"{math.log2(100) / 64:.3f} bits/dim",
-        "while its FID becomes that of noise.", "",
-        f"Notebook 00 adds the discretized Gaussian ({nb['discretized_gaussian_bits']:.3f} "
-        f"bits/dim, FID {nb['discretized_gaussian_fid']}) and the GMM ({nb['gmm_bits']:.3f}, a",
-        f"dequantization bound, yet FID {nb['gmm_fid']}) to this table; notebook 05 adds the "
-        f"PixelRNN ({nb['pixelrnn_bits']:.3f}) and the",
+        f"PixelCNN, {best}). Notebook 07 reads both scores with their uncertainty (Theis et al. "
+        "2016): a",
+        "bound ranks below an exact bits/dim only when it lies below it by more than its own "
+        "noise, and two",
+        "FIDs differ only by more than twice their bootstrap spread. So read, the VAE's blurry "
+        "mean images",
+        "share its likelihood but score a clearly worse FID than its samples; the pair of Gated "
+        "PixelCNNs",
+        "is certainly the better density model, but its FID differs from one Gated PixelCNN's by "
+        "less than",
+        "the noise; the GAN has no likelihood and scores within the range of the models that "
+        "have one; and",
+        "the Gated PixelCNN mixed with 99% uniform noise loses at most log2(100)/64 = "
+        f"{math.log2(100) / 64:.3f} bits/dim, still",
+        "certainly beats the plain PixelCNN, while its FID becomes that of noise.", "",
+        f"Notebook 07 adds the discretized Gaussian ({nb['discretized_gaussian_bits']:.3f} "
+        "bits/dim, its σ floor chosen on `val`; "
+        f"FID {nb['discretized_gaussian_fid']})",
+        f"and the GMM ({nb['gmm_bits']:.3f}, a dequantization bound; FID {nb['gmm_fid']}) to this "
+        f"table; notebook 05 adds the PixelRNN",
+        f"({nb['pixelrnn_bits']:.3f}) and the",
         "conditional per-pixel models, and notebooks 03 and 05 print every variant measured on "
         "the way",
         "(`genzoo_lite/likelihood_variants.py`).", ""]

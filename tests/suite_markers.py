@@ -34,6 +34,30 @@ SLOW: dict[str, str] = {
     "tests/test_slides_html.py": "nbconvert of every notebook, ~30 s",
     "tests/test_benchmarks.py::test_notebook_is_measured_from_outside_without_added_cells":
         "starts a kernel, ~10 s",
+    # measured by `pytest -m "not slow" --durations=40` on 2 cores at load average 6-30 (the
+    # seconds shown, about 5x an idle machine's); everything over ~45 s there is here
+    "tests/test_pixel_classifier.py::test_short_training_is_the_same_whatever_the_global_seed":
+        "trains two recipes briefly, 657 s loaded",
+    "tests/test_pixelcnn.py::test_short_training_beats_the_independent_baseline":
+        "3 epochs of the Gated PixelCNN, 508 s loaded",
+    "tests/test_gan.py::test_generator_moves_its_samples_onto_the_data": "193 s loaded",
+    "tests/test_pixelrnn.py::test_short_training_is_the_same_whatever_the_global_seed":
+        "165 s loaded",
+    "tests/test_vqvae.py::test_recipes_train_briefly": "vqvae2 + its prior, 210 s loaded",
+    "tests/test_vqvae.py::test_vqgan_recipe_starts_from_the_shipped_vqvae2": "94 s loaded",
+    "tests/test_pixelcnn_ensemble.py::"
+    "test_sampling_is_reproducible_and_training_improves_the_ensemble": "87 s loaded",
+    "tests/test_pixel_classifier.py::"
+    "test_sampling_is_reproducible_and_greedy_at_low_temperature": "52 s loaded",
+    "tests/test_pixelcnn.py::test_training_gives_the_same_weights_whatever_the_global_seed":
+        "45 s loaded",
+    "tests/test_pixelcnn.py::"
+    "test_default_models_are_causal_and_only_the_gated_one_sees_every_earlier_pixel":
+        "67 s loaded",
+    "tests/test_gan.py::test_training_gives_the_same_weights_whatever_the_global_seed":
+        "42 s loaded",
+    "tests/test_student_lab.py::test_a_headless_student_lab_has_no_nbgrader_and_no_news":
+        "starts JupyterLab, 40 s to minutes loaded",
 }
 
 
