@@ -3,7 +3,8 @@
 * The network is blocked for the whole run, in this process and in every notebook kernel.
 * Notebooks write their figures to a temporary folder, never over the committed figures/.
 * nbval compares printed outputs word for word but each number within a tolerance, because
-  torch's last digits differ between CPUs (the plugin and its rule: ``genzoo_lite.tolerant_outputs``).
+  torch's last digits differ between CPUs (the plugin and its rule:
+  ``genzoo_lite.tolerant_outputs``).
 """
 from __future__ import annotations
 

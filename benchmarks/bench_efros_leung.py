@@ -1,9 +1,9 @@
 """Efros-Leung cost: the vectorized version against the reference loop, in ms per output pixel.
 
-The target case of issues 5 and 16 (at most 0.1 ms per pixel): a 64x64 output from the 64x64
-top-left crop of the brick texture with an 11x11 window (error_threshold 0.1, seed 0). Also the fast version's cost against the
-window size and the sample size. A script, not a test: times depend on the machine and its
-load, which is reported with the numbers.
+The target case (at most 0.1 ms per pixel): a 64x64 output from the 64x64 top-left crop of the
+brick texture with an 11x11 window (error_threshold 0.1, seed 0). Also the fast version's cost
+against the window size and the sample size. A script, not a test: times depend on the machine
+and its load, which is reported with the numbers.
 
 Usage: python benchmarks/bench_efros_leung.py [--quick]
   --quick  time the reference on a 16x16 output instead of the full 64x64 one (its cost per

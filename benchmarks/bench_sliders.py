@@ -91,7 +91,8 @@ def _genzoo_drag(view, control, moves):
     times_sorted = sorted(times)
     return {"median": round(_st.median(times), 2),
             "p95": round(times_sorted[min(len(times) - 1, int(0.95 * len(times)))], 2),
-            "max": round(max(times), 2), "first_pass_max": round(max(times[:len(there_and_back)]), 2),
+            "max": round(max(times), 2),
+            "first_pass_max": round(max(times[:len(there_and_back)]), 2),
             "moves": moves}
 
 print("GENZOO_SLIDERS " + _json.dumps({_n: _genzoo_drag(_v, _c, __MOVES__)

@@ -16,9 +16,9 @@ import argparse
 import json
 
 import torch
-
 from bench_likelihood import TARGETS
 from bench_zoo import ZOO
+
 from genzoo_lite import RECIPES, best_time, train_recipe
 
 

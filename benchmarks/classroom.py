@@ -54,8 +54,14 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from classroom_hub import (Hub, KernelError, NotebookLost, Student,  # noqa: E402
-                           missing_prerequisites, user_processes)
+from classroom_hub import (  # noqa: E402
+    Hub,
+    KernelError,
+    NotebookLost,
+    Student,
+    missing_prerequisites,
+    user_processes,
+)
 
 NOTEBOOK = "notebooks/01_gaussian_mle.ipynb"
 VIEW, CONTROL = "likelihood_view", "mu"  # notebook 01, "The likelihood landscape, live"

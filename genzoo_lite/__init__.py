@@ -14,9 +14,9 @@ from .viz import density_contour, image_grid, loss_curve, savefig
 
 __all__ = [
     "CheckpointError", "DivergedError", "Phase", "RECIPES", "best_time", "check_claim",
-    "density_contour", "fit", "get_device", "image_grid", "load_digits", "load_image", "load_pretrained", "load_texture",
-    "load_weights", "loss_curve", "pretrained_history", "retrain_requested", "save_weights", "savefig", "set_seed",
-    "toy2d", "train_recipe",
+    "density_contour", "fit", "get_device", "image_grid", "load_digits", "load_image",
+    "load_pretrained", "load_texture", "load_weights", "loss_curve", "pretrained_history",
+    "retrain_requested", "save_weights", "savefig", "set_seed", "toy2d", "train_recipe",
 ]
 __version__ = "0.1.0"
 

@@ -42,7 +42,7 @@ def patch_distance(samples: torch.Tensor, reference: torch.Tensor, size: int = 5
     drawn without replacement (seeded). Compare samplers at the same number of images: the
     floor grows as the samples get fewer.
     """
-    for name, x in (("samples", samples), ("reference", reference)):
+    for x in (samples, reference):
         patches(x[:1], size)  # the same checks and errors as for all patches
     if samples.shape[1] != reference.shape[1]:
         raise ValueError(f"samples and reference must have the same channels, got "

@@ -192,7 +192,8 @@ def fit(
                     _check_finite(losses, where, lr_hint)
                     _update(phase, losses)
                     for key, value in losses.items():
-                        v = value.detach().item() if isinstance(value, torch.Tensor) else float(value)
+                        v = (value.detach().item() if isinstance(value, torch.Tensor)
+                             else float(value))
                         sums[key] = sums.get(key, 0.0) + v * len(idx)
                 count += len(idx)
             close_period(current)

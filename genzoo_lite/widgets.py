@@ -268,7 +268,8 @@ class LiveFigure(LiveView):
         changed = {ax: [a for a in _draw_order(ax) if a.stale] for ax in self.fig.axes}
         figure_changed = any(a.stale for a in _figure_artists(self.fig))
         if (self._background is not None and not figure_changed and layout == self._layout
-                and all(set(arts) <= set(self._redrawn.get(ax, ())) for ax, arts in changed.items())):
+                and all(set(arts) <= set(self._redrawn.get(ax, ()))
+                        for ax, arts in changed.items())):
             self._canvas.restore_region(self._background)
             self._draw_redrawn()
             self.blit_count += 1
@@ -414,7 +415,9 @@ _LABEL_SLIDERS_JS = """
       if (!label) continue;
       const text = (label.title || label.textContent || '').trim();
       for (const handle of box.querySelectorAll('[role="slider"]')) {
-        if (text && handle.getAttribute('aria-label') !== text) handle.setAttribute('aria-label', text);
+        if (text && handle.getAttribute('aria-label') !== text) {
+          handle.setAttribute('aria-label', text);
+        }
       }
     }
     for (const img of root.querySelectorAll('img.genzoo-live-image')) {

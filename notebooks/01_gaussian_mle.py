@@ -60,7 +60,7 @@ from sklearn.metrics import roc_auc_score
 from genzoo_lite import (check_claim, density_contour, image_grid, load_digits, savefig, set_seed,
                          toy2d)
 from genzoo_lite.exercises import gaussian_mle as checks
-from genzoo_lite.models.gaussian import GMM, em_step, fit_gaussian, fit_gmm, init_gmm
+from genzoo_lite.models.gaussian import em_step, fit_gaussian, fit_gmm, init_gmm
 from genzoo_lite.models.gaussian import gaussian_log_prob
 from genzoo_lite.widgets import LiveFigure
 
@@ -172,7 +172,7 @@ mu = torch.tensor(0.42, dtype=torch.float64, requires_grad=True)
 log_sigma = torch.tensor(math.log(0.1), dtype=torch.float64, requires_grad=True)
 optimizer = torch.optim.Adam([mu, log_sigma], lr=0.005)
 path = []
-for step in range(600):
+for _ in range(600):
     loss = -avg_log_lik(ink, mu, log_sigma.exp())  # ascent on L = descent on -L
     optimizer.zero_grad()
     loss.backward()
@@ -426,8 +426,11 @@ print("mirrored AUROC by digit  " + "  ".join(per_class))
 # $G_\theta$ through a discriminator instead of a likelihood (notebook 00 shows a trained one).
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+def G(z):  # a fixed "generator"
+    return torch.cat([torch.sin(2 * z), z * torch.cos(2 * z)], dim=1)
+
+
 z = torch.randn(1000, 1, generator=gen)
-G = lambda z: torch.cat([torch.sin(2 * z), z * torch.cos(2 * z)], dim=1)  # a fixed "generator"
 x_fake = G(z)
 fig, ax = plt.subplots(figsize=(3.4, 3.4))
 ax.scatter(*x_fake.T, s=2)

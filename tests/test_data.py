@@ -2,8 +2,16 @@ import numpy as np
 import pytest
 import torch
 
-from genzoo_lite.data import (DIGIT_SPLITS, TEXTURE_NAMES, TOY2D_NAMES, image_crops, load_digits,
-                              load_image, load_texture, toy2d)
+from genzoo_lite.data import (
+    DIGIT_SPLITS,
+    TEXTURE_NAMES,
+    TOY2D_NAMES,
+    image_crops,
+    load_digits,
+    load_image,
+    load_texture,
+    toy2d,
+)
 
 
 def test_digit_splits_are_disjoint_fixed_and_cover_the_data():

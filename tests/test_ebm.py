@@ -8,8 +8,15 @@ import torch
 from genzoo_lite import RECIPES, DivergedError, train_recipe
 from genzoo_lite.checkpoints import load_weights, save_weights
 from genzoo_lite.data import toy2d
-from genzoo_lite.models.ebm import (EnergyMLP, LangevinDivergedError, box_log_prob,
-                                    contrastive_loss, grid_log_prob, grid_points, langevin)
+from genzoo_lite.models.ebm import (
+    EnergyMLP,
+    LangevinDivergedError,
+    box_log_prob,
+    contrastive_loss,
+    grid_log_prob,
+    grid_points,
+    langevin,
+)
 from genzoo_lite.models.ebm_training import EBMRun, ReplayBuffer, ebm_step, train_ebm
 from genzoo_lite.models.gaussian import fit_gaussian, gaussian_log_prob
 from genzoo_lite.pretrained import build_model

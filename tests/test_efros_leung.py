@@ -4,8 +4,12 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from genzoo_lite.data import load_texture
-from genzoo_lite.models.efros_leung import (candidate_mask, efros_leung_reference,
-                                            gaussian_weights, patch_distances)
+from genzoo_lite.models.efros_leung import (
+    candidate_mask,
+    efros_leung_reference,
+    gaussian_weights,
+    patch_distances,
+)
 from genzoo_lite.models.efros_leung_fast import efros_leung
 
 BOTH = [efros_leung, efros_leung_reference]

@@ -2,9 +2,9 @@
 mistakes."""
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from solutions import load_solutions
 
 from genzoo_lite.exercises import efros_leung as el
-from solutions import load_solutions
 
 sol = load_solutions("04_efros_leung")
 

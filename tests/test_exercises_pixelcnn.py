@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import torch
+from solutions import load_solutions
 
 from genzoo_lite.exercises import pixelcnn as ex
 from genzoo_lite.models.gated_pixelcnn import GatedLayer
 from genzoo_lite.models.pixelcnn import MaskedConv2d
-from solutions import load_solutions
 
 key = load_solutions("05_pixelcnn")
 

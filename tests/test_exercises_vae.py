@@ -1,8 +1,8 @@
 """notebooks/03_vae: the solutions pass their checks, and the checks name the usual mistakes."""
 import torch
+from solutions import load_solutions
 
 from genzoo_lite.exercises import vae as ex
-from solutions import load_solutions
 
 sol = load_solutions("03_vae")
 

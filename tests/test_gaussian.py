@@ -5,8 +5,14 @@ from sklearn.mixture import GaussianMixture
 
 from genzoo_lite.data import toy2d
 from genzoo_lite.distributions import discretized_gaussian_log_probs
-from genzoo_lite.models.gaussian import (discretized_gaussian_log_prob, em_step, fit_gaussian,
-                                         fit_gmm, gaussian_log_prob, init_gmm)
+from genzoo_lite.models.gaussian import (
+    discretized_gaussian_log_prob,
+    em_step,
+    fit_gaussian,
+    fit_gmm,
+    gaussian_log_prob,
+    init_gmm,
+)
 
 
 def test_mle_is_the_closed_form_and_maximises_the_likelihood():

@@ -58,7 +58,7 @@ def test_a_hub_restart_leaves_both_students_work_and_servers_intact():
         pids = {s.name: {p.pid for p in user_processes(s.name)} for s in students}
         assert all(len(p) >= 2 for p in pids.values())  # a server and a kernel each
 
-        timing = hub.restart(signal.SIGTERM)
+        hub.restart(signal.SIGTERM)
 
         for student in students:
             assert student.server_model().get("ready"), f"{student.name}: server not ready"

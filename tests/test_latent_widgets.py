@@ -6,11 +6,11 @@ import statistics
 
 import pytest
 import torch
+from test_widgets_viz import wait_for_trailing_render  # the throttle's own tests live there
 
 from genzoo_lite.latent_widgets import LatentTraversal, digit_png
 from genzoo_lite.models.vae import VAE
 from genzoo_lite.utils import seeded
-from test_widgets_viz import wait_for_trailing_render  # the throttle's own tests live there
 
 
 @pytest.fixture(scope="module")

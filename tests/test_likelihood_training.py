@@ -8,8 +8,10 @@ import torch
 from genzoo_lite import load_digits
 from genzoo_lite.models.ema import WeightAverage, train_averaged
 from genzoo_lite.models.gated_pixelcnn import GatedPixelCNN
-from genzoo_lite.models.logistic_mixture import (LogisticMixtureGatedPixelCNN,
-                                                 discretized_logistic_mixture_log_probs)
+from genzoo_lite.models.logistic_mixture import (
+    LogisticMixtureGatedPixelCNN,
+    discretized_logistic_mixture_log_probs,
+)
 from genzoo_lite.models.pixelcnn import train_autoregressive
 from genzoo_lite.models.pixelrnn import dependency_matrix
 from genzoo_lite.models.vae import VAE, train_vae

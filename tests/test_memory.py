@@ -8,8 +8,10 @@ import torch
 
 from genzoo_lite import load_digits
 from genzoo_lite._memory import return_freed_memory
-from genzoo_lite.distributions import (discretized_gaussian_log_prob_at,
-                                       discretized_gaussian_log_probs)
+from genzoo_lite.distributions import (
+    discretized_gaussian_log_prob_at,
+    discretized_gaussian_log_probs,
+)
 from genzoo_lite.metrics import edge_distance, edge_magnitudes
 from genzoo_lite.models import ebm
 from genzoo_lite.models.ebm import EnergyMLP, grid_log_prob

@@ -25,7 +25,8 @@ def test_each_section_heading_starts_its_own_slide(path):
         slide = cell.metadata.get("slideshow", {}).get("slide_type")
         if headings and (headings != [0] or slide not in ("slide", "skip")):
             problems.append(f"cell {i} ({lines[headings[0]]!r}): headings at lines {headings}, "
-                            f"slide_type {slide!r}; want one heading, on line 0, of a slide (or a skipped setup cell)")
+                            f"slide_type {slide!r}; want one heading, on line 0, of a slide "
+                            "(or a skipped setup cell)")
     assert not problems, "\n".join(problems)
 
 

@@ -12,8 +12,8 @@ import platform
 
 import nbformat
 import pytest
-
 from test_prose_numbers import NOTEBOOKS, unbacked
+
 from tools.execute_under_kernels import differences, execute_copy
 
 CAPABILITIES = os.environ.get("GENZOO_KERNELS", "default").split()

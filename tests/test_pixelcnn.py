@@ -6,11 +6,13 @@ import pytest
 import torch
 
 from genzoo_lite import RECIPES, load_digits, train_recipe
-from genzoo_lite.models.gated_pixelcnn import (GatedPixelCNN, HorizontalStackConv2d,
-                                               VerticalStackConv2d)
+from genzoo_lite.models.gated_pixelcnn import (
+    GatedPixelCNN,
+    HorizontalStackConv2d,
+    VerticalStackConv2d,
+)
 from genzoo_lite.models.independent import IndependentPixels, fit_counts
-from genzoo_lite.models.pixelcnn import (MaskedConv2d, PixelCNN, pixel_levels,
-                                         train_autoregressive)
+from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN, pixel_levels, train_autoregressive
 from genzoo_lite.utils import seeded
 
 

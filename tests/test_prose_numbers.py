@@ -2,7 +2,8 @@
 
 A decimal (2.05), a percentage (79 %) or a ratio (134x) in a markdown cell, outside maths and
 code, must be backed: some number in the text output of the code cells since the previous
-markdown cell, or in an ``assert`` or ``check_claim`` line of the code cell directly above, must round to it (at
+markdown cell, or in an ``assert`` or ``check_claim`` line of the code cell directly above,
+must round to it (at
 the prose's precision). Numbers that are settings or definitions, not results, are listed in
 ``DEFINITIONS`` with the reason. A sentence whose number the output below contradicts is worse
 in front of a class than a missing feature; this test makes it fail in CI instead.

@@ -8,8 +8,13 @@ import torch
 
 from genzoo_lite import load_digits, load_pretrained, train_recipe
 from genzoo_lite.models.digit_classifier import DigitClassifier, _shift
-from genzoo_lite.sample_quality import (DigitQuality, confidence_entropy, fid, frechet_distance,
-                                        gaussian_stats)
+from genzoo_lite.sample_quality import (
+    DigitQuality,
+    confidence_entropy,
+    fid,
+    frechet_distance,
+    gaussian_stats,
+)
 
 
 def direct_fid(a: np.ndarray, b: np.ndarray) -> float:

@@ -4,8 +4,15 @@ import json
 
 import pytest
 
-from genzoo_lite.tolerant_outputs import (RTOL, UNITS, align_numbers, align_outputs,
-                                          compare_cell_outputs, numbers_close, text_difference)
+from genzoo_lite.tolerant_outputs import (
+    RTOL,
+    UNITS,
+    align_numbers,
+    align_outputs,
+    compare_cell_outputs,
+    numbers_close,
+    text_difference,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -48,7 +55,8 @@ def test_integers_compare_relatively_not_by_units():
 
 def test_different_words_fail_whatever_the_numbers():
     assert "words differ" in text_difference("seed 4: -1.687", "seed 4: -1.687 diverged")
-    assert "words differ" in text_difference("PixelCNN 1.80\nGated 1.78\n", "Gated 1.78\nPixelCNN 1.80\n")
+    assert "words differ" in text_difference("PixelCNN 1.80\nGated 1.78\n",
+                                             "Gated 1.78\nPixelCNN 1.80\n")
 
 
 def test_a_row_that_moves_fails_even_with_the_same_numbers():
@@ -80,7 +88,10 @@ def test_align_numbers_rewrites_only_close_numbers():
 def test_cell_comparison_joins_streams_and_sanitizes():
     saved = [stream("loss 0.500\n"), stream("took 12 ms\n")]
     fresh = [stream("loss 0.501\ntook 80 ms\n")]
-    assert compare_cell_outputs(saved, fresh, lambda t: t.replace("12 ms", "T").replace("80 ms", "T")) is None
+    def sanitize(text):
+        return text.replace("12 ms", "T").replace("80 ms", "T")
+
+    assert compare_cell_outputs(saved, fresh, sanitize) is None
     assert compare_cell_outputs(saved, [stream("loss 0.700\ntook 12 ms\n")])
 
 

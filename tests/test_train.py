@@ -37,7 +37,8 @@ def test_dropout_follows_the_generator_not_the_global_seed():
         torch.manual_seed(0)
         model = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.Linear(3, 1))
         torch.manual_seed(global_seed)
-        fit(model, mse_step(model), (x, y), num_epochs=3, generator=torch.Generator().manual_seed(7),
+        fit(model, mse_step(model), (x, y), num_epochs=3,
+            generator=torch.Generator().manual_seed(7),
             progress=False)
         weights.append(model[1].weight.detach().clone())
     assert torch.equal(weights[0], weights[1])

@@ -11,7 +11,6 @@ from genzoo_lite.models.vaegan import build_vaegan, feature_distance, train_vae_
 from genzoo_lite.pretrained import RECIPES, load_pretrained, train_recipe
 from genzoo_lite.utils import seeded
 
-
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 

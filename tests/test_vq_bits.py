@@ -1,4 +1,4 @@
-"""The VQ-VAE-2 bits-per-pixel bound, and the fair pixel-space baseline of notebook 06 (issue 16)."""
+"""The VQ-VAE-2 bits-per-pixel bound, and the fair pixel-space baseline of notebook 06."""
 import math
 
 import pytest

@@ -7,8 +7,11 @@ import torch
 from sklearn.cluster import KMeans
 
 from genzoo_lite.models.quantizer import VectorQuantizer, perplexity
-from genzoo_lite.models.vqgan import (PatchDiscriminator, encoder_feature_distance,
-                                      train_vqgan_decoder)
+from genzoo_lite.models.vqgan import (
+    PatchDiscriminator,
+    encoder_feature_distance,
+    train_vqgan_decoder,
+)
 from genzoo_lite.models.vqvae2 import VQVAE2, train_vqvae2
 from genzoo_lite.models.vqvae_prior import VQVAE2Prior, train_prior
 from genzoo_lite.pretrained import RECIPES, load_pretrained, train_recipe

@@ -261,7 +261,7 @@ def test_line_colours_are_colour_blind_safe_and_contrast_3_to_1():
     assert all(contrast_ratio(c) >= 3 for c in LINE_COLOURS)
     assert contrast_ratio("C0") >= 3 and contrast_ratio("C3") >= 3  # the Langevin view's
     ax = Figure().add_subplot()
-    for i in range(3):
+    for _ in range(3):
         loss_curve([3, 2, 1], ax=ax)
     assert len({(ln.get_color(), ln.get_linestyle()) for ln in ax.lines}) == 3
     assert ax.lines[1].get_linestyle() == LINE_STYLES[1]

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import jupytext
 import nbformat
-from nbclient.exceptions import CellExecutionError
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbval.plugin import find_comment_markers, find_metadata_tags, get_sanitize_patterns
 
 from genzoo_lite.tolerant_outputs import compare_cell_outputs

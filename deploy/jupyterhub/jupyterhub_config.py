@@ -1,4 +1,5 @@
-"""JupyterHub for a course on one Linux server: `jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`.
+"""JupyterHub for a course on one Linux server:
+`jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`.
 
 * Students log in with their system accounts (PAM), members of the group ``students``.
 * Each student's Jupyter server runs as that student's own system user (``LocalProcessSpawner``);
@@ -182,7 +183,7 @@ def _runs_as(pid: int, name: str) -> bool:
         uid = pwd.getpwnam(name).pw_uid
     except (OSError, KeyError):
         return False
-    line = next((l for l in status.splitlines() if l.startswith("Uid:")), "")
+    line = next((row for row in status.splitlines() if row.startswith("Uid:")), "")
     return line.split()[1:2] == [str(uid)]
 
 

@@ -13,8 +13,7 @@ import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .efros_leung import (FILLED, TIE_TOLERANCE, candidate_mask, gaussian_weights,
-                          setup_synthesis)
+from .efros_leung import FILLED, TIE_TOLERANCE, candidate_mask, gaussian_weights, setup_synthesis
 
 __all__ = ["efros_leung"]
 

@@ -73,7 +73,8 @@ def train_gan(model: nn.ModuleDict, x: torch.Tensor, *, num_steps: int, batch_si
     discriminator on :func:`~genzoo_lite.losses.discriminator_loss` (real batch against G(z)),
     then a step of the generator on the non-saturating
     :func:`~genzoo_lite.losses.generator_loss` against the *updated* discriminator. Adam with
-    betas (0.5, 0.999) for both. Taught in notebooks/00_zoo_overview, "Explicit and implicit models"; the
+    betas (0.5, 0.999) for both. Taught in notebooks/00_zoo_overview, "Explicit and implicit
+    models"; the
     shipped model's settings are ``RECIPES["gan_eight_gaussians"].settings``.
 
     Args:

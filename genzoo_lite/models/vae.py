@@ -19,8 +19,7 @@ from torch.nn import functional as F
 
 from .._checks import check_choice, check_fraction, check_int, check_levels, check_number
 from ..data import DIGIT_LEVELS
-from ..distributions import (discretized_gaussian_log_prob_at,
-                             discretized_gaussian_log_probs)
+from ..distributions import discretized_gaussian_log_prob_at, discretized_gaussian_log_probs
 from ..train import History, fit
 
 __all__ = ["LIKELIHOODS", "gaussian_kl", "standard_normal", "reparameterize", "mlp",

@@ -2,7 +2,6 @@
 import socket
 
 import pytest
-
 from lab_server import Lab  # put on sys.path by tests/browser/conftest.py
 
 

@@ -11,7 +11,6 @@ import time
 
 import pytest
 
-
 # notebook -> the slider to move (its description, as shown on the page)
 SLIDERS = {"03_vae": "z[0]", "01_gaussian_mle": "mu"}
 
@@ -35,7 +34,8 @@ def open_and_run_all(page, lab, notebook: str, timeout_s: float = 150) -> None:
                            "window.jupyterapp.shell.currentWidget; return w && w.sessionContext"
                            " && w.context && w.context.path === path; }",
                            arg=f"{notebook}.ipynb", timeout=90_000)
-    page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext;
+    page.wait_for_function("""() => {
+        const s = window.jupyterapp.shell.currentWidget.sessionContext;
         return s.session && s.session.kernel && s.session.kernel.status === 'idle'; }""",
                            timeout=90_000)
     # clear the saved outputs first: their execution counts would look like a finished run
@@ -102,7 +102,8 @@ def test_slider_redraws_image(page, lab, notebook, measured):
         page.keyboard.press("ArrowRight")
         page.wait_for_function(
             "([el, old]) => el.src && el.src !== old",
-            arg=[view.locator("img.genzoo-live-image").first.element_handle(), before], timeout=10_000)
+            arg=[view.locator("img.genzoo-live-image").first.element_handle(), before],
+            timeout=10_000)
         latencies.append(1000 * (time.perf_counter() - start))
         page.wait_for_timeout(100)
     assert image_src(view) != ""

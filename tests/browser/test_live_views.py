@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from test_jupyterlab import find_live_view, open_and_run_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +95,8 @@ def test_slider_to_changed_pixels(page, lab, notebook, measured):
     probe = page.evaluate("() => window.genzooProbe")
     assert len(probe["presses"]) == MOVES and len(probe["painted"]) == MOVES, probe
     pixels = probe["pixels"]
-    assert all(a != b for a, b in zip(pixels, pixels[1:])), f"a move left the pixels as they were: {pixels}"
+    assert all(a != b for a, b in zip(pixels, pixels[1:])), (
+        f"a move left the pixels as they were: {pixels}")
     latencies = [p - k for k, p in zip(probe["presses"], probe["painted"])]
     assert all(ms > 0 for ms in latencies), latencies
     median = round(statistics.median(latencies), 1)
