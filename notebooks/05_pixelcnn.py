@@ -66,7 +66,8 @@ from skimage.util import montage
 from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_digits,
                          load_pretrained, pretrained_history, savefig, set_seed)
 from genzoo_lite.exercises import pixelcnn as checks
-from genzoo_lite.models.gated_pixelcnn import (GatedPixelCNN, HorizontalStackConv2d,
+from genzoo_lite.models.gated_pixelcnn import (GatedLayer,  # noqa: F401 (Exercise 2's answer)
+                                               GatedPixelCNN, HorizontalStackConv2d,
                                                VerticalStackConv2d)
 from genzoo_lite.models.pixel_classifier import downsample
 from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN
