@@ -3,7 +3,8 @@
 Torch's last digits depend on the CPU (vector width, BLAS, the vectorised paths of its random
 number generators), so a notebook re-run on a student's laptop prints, say, ``3613058.5`` where
 the saved output says ``3613059.5``, or ``2.0 %`` for ``1.9 %``. Every other character must
-match. The rule, applied to each number in a text output (``stdout``, ``stderr``, ``text/plain``, ``text/html``, ``text/markdown``):
+match. The rule, applied to each number in a text output (``stdout``, ``stderr``,
+``text/plain``, ``text/html``, ``text/markdown``):
 
 * the text between numbers matches word for word (a table row that moves fails);
 * an integer matches within ``RTOL`` of its reference value (relative);
