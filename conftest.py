@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-pytest_plugins = ["genzoo_lite.tolerant_outputs"]  # nbval: numbers compared with a tolerance
+# nbval: numbers compared with a tolerance
+pytest_plugins = ["genzoo_lite.testing.tolerant_outputs"]
 NETGUARD = ROOT / "tools" / "netguard"
 
 
@@ -24,7 +25,8 @@ def pytest_configure(config) -> None:
         p for p in (str(NETGUARD), os.environ.get("PYTHONPATH", "")) if p)
     os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-figures-"))
     os.environ.setdefault("MPLBACKEND", "agg")
-    spec = importlib.util.spec_from_file_location("netguard", ROOT / "genzoo_lite" / "netguard.py")
+    spec = importlib.util.spec_from_file_location(
+        "netguard", ROOT / "genzoo_lite" / "testing" / "netguard.py")
     netguard = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(netguard)
     netguard.install()

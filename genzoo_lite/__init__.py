@@ -3,14 +3,19 @@
 A notebook's setup cell needs only these names; models live in ``genzoo_lite.models``,
 their trained weights come from ``load_pretrained(name)`` (the registry in ``recipes.py``).
 """
-from ._memory import return_freed_memory
-from .checkpoints import CheckpointError, load_weights, save_weights
-from .data import load_digits, load_image, load_texture, toy2d
-from .pretrained import RECIPES, load_pretrained, pretrained_history, train_recipe
-from .timing import best_time
-from .train import DivergedError, Phase, fit
-from .utils import check_claim, get_device, retrain_requested, set_seed
-from .viz import density_contour, image_grid, loss_curve, savefig
+from genzoo_lite.core.data import load_digits, load_image, load_texture, toy2d
+from genzoo_lite.core.memory import return_freed_memory
+from genzoo_lite.core.timing import best_time
+from genzoo_lite.core.train import DivergedError, Phase, fit
+from genzoo_lite.core.utils import check_claim, get_device, retrain_requested, set_seed
+from genzoo_lite.registry.checkpoints import CheckpointError, load_weights, save_weights
+from genzoo_lite.registry.pretrained import (
+    RECIPES,
+    load_pretrained,
+    pretrained_history,
+    train_recipe,
+)
+from genzoo_lite.views.plots import density_contour, image_grid, loss_curve, savefig
 
 __all__ = [
     "CheckpointError", "DivergedError", "Phase", "RECIPES", "best_time", "check_claim",

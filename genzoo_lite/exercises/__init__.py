@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from ._report import Exercise, Result, report
+from genzoo_lite.exercises._report import Exercise, Result, report
 
 __all__ = ["Exercise", "Result", "report", "MODULES", "exercises_for", "checks_module"]
 

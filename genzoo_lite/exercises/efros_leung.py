@@ -6,8 +6,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._report import Exercise, Result, not_attempted, on_random_inputs, report
-from ._report import call_answer as _call
+from genzoo_lite.exercises._report import Exercise, Result, not_attempted, on_random_inputs, report
+from genzoo_lite.exercises._report import call_answer as _call
 
 __all__ = ["check_next_pixel", "check_spiral_order", "check_copy_map", "EXERCISES"]
 

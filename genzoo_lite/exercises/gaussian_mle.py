@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import (
+from genzoo_lite.exercises._report import (
     Exercise,
     Result,
     as_number,
@@ -15,7 +15,7 @@ from ._report import (
     report,
     same_number,
 )
-from ._report import call_answer as _call
+from genzoo_lite.exercises._report import call_answer as _call
 
 __all__ = ["check_mle_variance", "check_lognormal_fit", "check_full_minus_diag", "EXERCISES"]
 

@@ -10,10 +10,17 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from ..models.gated_pixelcnn import GatedLayer, GatedPixelCNN
-from ..models.pixelcnn import MaskedConv2d
-from ._report import Exercise, Result, not_attempted, on_random_inputs, report, same_tensor
-from ._report import call_answer as _call
+from genzoo_lite.exercises._report import (
+    Exercise,
+    Result,
+    not_attempted,
+    on_random_inputs,
+    report,
+    same_tensor,
+)
+from genzoo_lite.exercises._report import call_answer as _call
+from genzoo_lite.models.autoregressive.gated_pixelcnn import GatedLayer, GatedPixelCNN
+from genzoo_lite.models.autoregressive.pixelcnn import MaskedConv2d
 
 __all__ = ["check_column_mask", "check_gated_layer", "check_log_prob_given", "EXERCISES"]
 

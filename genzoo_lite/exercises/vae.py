@@ -6,8 +6,15 @@ from collections.abc import Callable
 
 import torch
 
-from ._report import Exercise, Result, not_attempted, on_random_inputs, report, same_tensor
-from ._report import call_answer as _call
+from genzoo_lite.exercises._report import (
+    Exercise,
+    Result,
+    not_attempted,
+    on_random_inputs,
+    report,
+    same_tensor,
+)
+from genzoo_lite.exercises._report import call_answer as _call
 
 __all__ = ["check_kl_gaussians", "check_score_grad_log_sigma", "check_elbo_gap", "EXERCISES"]
 

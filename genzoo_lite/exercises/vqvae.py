@@ -10,9 +10,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..models.quantizer import perplexity
-from ..models.vqvae2 import VQVAE2
-from ._report import (
+from genzoo_lite.exercises._report import (
     Exercise,
     Result,
     as_number,
@@ -21,7 +19,9 @@ from ._report import (
     report,
     same_number,
 )
-from ._report import call_answer as _call
+from genzoo_lite.exercises._report import call_answer as _call
+from genzoo_lite.models.quantized.quantizer import perplexity
+from genzoo_lite.models.quantized.vqvae2 import VQVAE2
 
 __all__ = ["check_compression_ratio", "check_codebook_size", "check_usage_bits", "EXERCISES"]
 

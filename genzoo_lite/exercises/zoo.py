@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Callable
 
-from ._report import (
+from genzoo_lite.exercises._report import (
     Exercise,
     Result,
     as_number,

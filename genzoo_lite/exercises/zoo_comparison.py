@@ -2,8 +2,8 @@
 (the notebook imports them as ``from genzoo_lite.exercises import zoo as checks``)."""
 from __future__ import annotations
 
-from ._report import Exercise
-from .zoo import (
+from genzoo_lite.exercises._report import Exercise
+from genzoo_lite.exercises.zoo import (
                   check_better_model,
                   check_dequantized_bits,
                   random_better_model,

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .exercises import exercises_for
-from .grading_data import CheckTimeout, Recorder
+from genzoo_lite.exercises import exercises_for
+from genzoo_lite.grading.records import CheckTimeout, Recorder
 
 
 def _alarm(signum, frame):

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_int, check_levels, check_number
+from genzoo_lite.core.checks import check_int, check_levels, check_number
 
 __all__ = ["AutoregressiveModel"]
 
