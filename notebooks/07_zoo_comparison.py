@@ -54,6 +54,7 @@ from genzoo_lite import check_claim, load_digits, load_pretrained, set_seed
 from genzoo_lite.exercises import zoo as checks
 from genzoo_lite.models.digits_gan import generate
 from genzoo_lite.models.gaussian import discretized_gaussian_log_prob, fit_gmm
+from genzoo_lite.metrics import bits_per_dim
 from genzoo_lite.sample_quality import DigitQuality, frechet_distance, gaussian_stats
 
 set_seed(0)
@@ -63,7 +64,6 @@ x_train, _ = load_digits("train")  # 1000 digits: every model was fitted on thes
 x_val, _ = load_digits("val")  # 350 digits: settings are chosen on these
 x_test, y_test = load_digits("test")  # 447 digits: scored once, in the tables below
 flat_train, flat_val, flat_test = (x.flatten(1).long() for x in (x_train, x_val, x_test))  # (N, 64)
-BITS = 64 * math.log(2)  # nats per image -> bits per dimension
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. One test set, bits per dimension
@@ -103,7 +103,7 @@ mu, ml_sigma = flat_train.double().mean(0), flat_train.double().std(0, unbiased=
 
 def gaussian_bits(x, floor):
     """Mean bits/dim of integer digits x (N, 64) under the per-pixel Gaussians, sigma + floor."""
-    return -discretized_gaussian_log_prob(x, mu, ml_sigma + floor, levels=17).mean().item() / BITS
+    return bits_per_dim(discretized_gaussian_log_prob(x, mu, ml_sigma + floor, levels=17), 64)
 
 
 val_bits = {floor: gaussian_bits(flat_val, floor) for floor in [0.001, 0.1, 0.3, 1.0, 3.0]}
@@ -124,7 +124,7 @@ dequantized = flat_train.double() + torch.rand(flat_train.shape, generator=u_gen
 digit_gmm = fit_gmm(dequantized, k=10, n_iter=50, seed=0, reg_covar=0.1)
 bound = torch.stack([digit_gmm.log_prob(flat_test.double() + torch.rand(
     flat_test.shape, generator=u_gen, dtype=torch.float64)) for _ in range(20)]).mean(0)
-results["GMM, k=10"] = (-bound.mean().item() / BITS, "bound")
+results["GMM, k=10"] = (bits_per_dim(bound, 64), "bound")
 
 shipped = {"independent pixels": "independent_digits", "PixelCNN": "pixelcnn_digits",
            "Gated PixelCNN": "gated_pixelcnn_digits",
@@ -142,8 +142,8 @@ vae = load_pretrained("vae_digits_8d")  # trained in notebook 03
 estimates = {}
 with torch.no_grad():
     for k in [1, 1000]:  # k = 1: the ELBO
-        estimates[k] = [-vae.iwae_bound(x_test, k, generator=torch.Generator().manual_seed(seed))
-                        .mean().item() / BITS for seed in range(3)]  # nats per digit -> bits/dim
+        estimates[k] = [bits_per_dim(vae.iwae_bound(
+            x_test, k, generator=torch.Generator().manual_seed(seed)), 64) for seed in range(3)]
         print(f"k = {k:4d}, seeds 0, 1, 2: " + ", ".join(f"{e:.4f}" for e in estimates[k])
               + " bits/dim")
 # the largest (most cautious) estimate goes into the table
@@ -364,12 +364,12 @@ with torch.no_grad():
 log_p_mix = torch.logaddexp(log_p_gated + math.log(0.01),
                             torch.full_like(log_p_gated, math.log(0.99) - 64 * math.log(17)))
 mixture = "1% Gated + 99% noise"
-bits[mixture] = (-log_p_mix.mean().item() / BITS, "exact")
+bits[mixture] = (bits_per_dim(log_p_mix, 64), "exact")
 use_gated = torch.rand(n_quality, generator=torch.Generator().manual_seed(3)) < 0.01
 drawn[mixture] = torch.where(use_gated[:, None, None, None], drawn["Gated PixelCNN"],
                              drawn["uniform guess"])
 scores[mixture], spread[mixture] = quality(drawn[mixture]), bootstrap_spread(drawn[mixture])
-cost = bits[mixture][0] + log_p_gated.mean().item() / BITS
+cost = bits[mixture][0] - bits_per_dim(log_p_gated, 64)
 assert cost <= math.log2(100) / 64 + 1e-9  # the bound derived above
 print(f"the noise costs {cost:.3f} bits/dim; at most log2(100) / 64 = {math.log2(100) / 64:.3f}")
 
