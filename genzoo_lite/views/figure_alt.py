@@ -14,19 +14,23 @@ the output, so every view of the notebook gets it:
 
 Usage in a notebook::
 
-    from genzoo_lite.figure_alt import show
+    from genzoo_lite.views.figure_alt import show
     fig, ax = plt.subplots()
     ...
     show(fig, alt="Loss falls from 2.3 to 0.4 bits/dim over 20 epochs, then flattens.")
 
 ``show`` closes the figure, so the inline backend does not draw it a second time.
+
+A live view (``genzoo_lite.views.live.LiveFigure`` and its kin) shows its widget where a kernel
+runs and a static PNG elsewhere; ``show_live(view, alt=...)`` gives that PNG its alt text. The
+alt describes the static picture and what moving the controls shows.
 """
 from __future__ import annotations
 
 import base64
 import html
 
-__all__ = ["show", "bundle", "png_bytes", "PLACEHOLDER", "MIN_LENGTH"]
+__all__ = ["show", "show_live", "bundle", "png_bytes", "PLACEHOLDER", "MIN_LENGTH"]
 
 #: what nbconvert writes when an image has no alt: never acceptable here
 PLACEHOLDER = "No description has been provided for this image"
@@ -74,3 +78,12 @@ def show(fig, alt: str, close: bool = True) -> None:
 
         plt.close(fig)
     publish_display_data(data, metadata)
+
+
+def show_live(view, alt: str) -> None:
+    """Display a live view (anything with a ``_repr_mimebundle_`` holding an ``image/png``
+    fallback) with ``alt`` as the text alternative of that PNG: the widget still shows where a
+    widget front end runs; the course site and the decks read the alt from the metadata."""
+    from IPython.display import display
+
+    display(view, metadata={"image/png": {"alt": check_alt(alt)}})

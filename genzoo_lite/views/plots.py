@@ -14,7 +14,7 @@ from genzoo_lite.core.checks import check_int
 from genzoo_lite.core.utils import grid_points
 
 __all__ = ["figures_dir", "savefig", "image_grid", "grid_points", "density_contour",
-           "loss_curve", "LINE_COLOURS", "LINE_STYLES", "contrast_ratio"]
+           "loss_curve", "label_classes", "LINE_COLOURS", "LINE_STYLES", "contrast_ratio"]
 
 # Okabe and Ito's colour-blind-safe colours that keep a contrast of at least 3:1 against white
 # (WCAG 1.4.11; their orange, sky blue and yellow do not): blue, vermillion, bluish green,
@@ -112,6 +112,19 @@ def density_contour(log_prob: Callable[[torch.Tensor], torch.Tensor], ax: plt.Ax
     ax.set_yticks([])
     if title:
         ax.set_title(title)
+    return ax
+
+
+def label_classes(ax: plt.Axes, points: torch.Tensor | np.ndarray,
+                  labels: torch.Tensor | np.ndarray, fontsize: float = 11) -> plt.Axes:
+    """Write each class's label at the median of its points, dark on a white box, so that a
+    scatter coloured by class can be read without telling its colours apart."""
+    pts = points.detach().cpu().numpy() if isinstance(points, torch.Tensor) else np.asarray(points)
+    lab = labels.detach().cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    for value in np.unique(lab):
+        x, y = np.median(pts[lab == value], axis=0)
+        ax.text(x, y, str(value), ha="center", va="center", fontsize=fontsize, weight="bold",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.3", "alpha": 0.85})
     return ax
 
 
