@@ -1,5 +1,6 @@
-"""The live Langevin view: renders the chains at the chosen step, caches each setting's chains,
-reports divergence in the picture, and throttles a fast drag to one trailing render."""
+"""The live Langevin view: renders the chains at the chosen step, runs every setting the sliders
+reach when built (exactly the library sampler's chains), so a move runs none, reports divergence
+in the picture, and throttles a fast drag to one trailing render."""
 import math
 import time
 
@@ -7,8 +8,8 @@ import matplotlib
 import pytest
 import torch
 
-from genzoo_lite.langevin_view import LangevinView
-from genzoo_lite.models.ebm import langevin
+from genzoo_lite.models.energy.ebm import LangevinDivergedError, langevin
+from genzoo_lite.views.langevin import LangevinView
 
 matplotlib.use("agg")
 
@@ -41,14 +42,39 @@ def test_renders_the_chains_of_the_library_sampler_at_the_chosen_step():
     assert "10 steps" in view.ax.get_title() and "spread" in view.ax.get_title()
 
 
-def test_chains_are_run_once_per_setting_and_cached():
-    view = small_view(precompute=(1.0,))
-    assert len(view._chains) == 3  # every step size with noise 1, built with the view
-    view.controls["noise"].value = 0.5
-    view.controls["n_steps"].value = 20
-    view.controls["n_steps"].value = 30
-    assert len(view._chains) == 4  # the new noise ran once; moving the steps reuses it
-    assert view.chain(0.1, 0.5) is view.chain(0.1, 0.5)
+def test_every_setting_is_run_when_built_exactly_as_the_library_runs_it(monkeypatch):
+    view = small_view(log10_steps=[-2.0, -1.0, 0.0, 1.0])
+    assert view.frame_steps == list(range(0, 41, 2))  # the steps slider's positions
+    assert len(view.states) == 4 * 3  # every (step size, noise) pair the sliders reach
+    for (step, noise), states in view.states.items():
+        try:
+            chain = langevin(bowl, view.x0, 40, step, noise * math.sqrt(2 * step),
+                             generator=torch.Generator().manual_seed(3), return_chain=True)
+        except LangevinDivergedError as err:
+            assert states == str(err)  # step sizes 1 and 10 diverge: the sampler's message
+            continue
+        assert torch.equal(states, chain[view.frame_steps])  # bit for bit
+    assert sum(isinstance(s, str) for s in view.states.values()) == 6
+
+    def no_chains(*args, **kwargs):
+        raise AssertionError("a slider move ran Langevin")
+
+    monkeypatch.setattr("genzoo_lite.views.langevin.langevin", no_chains)
+    monkeypatch.setattr(view, "_run_all", no_chains)
+    for name, value in [("noise", 0.5), ("step_size", 0.01), ("n_steps", 20), ("noise", 0.0),
+                        ("step_size", 10.0), ("n_steps", 0)]:
+        view.controls[name].value = value
+    assert view.render_count == 7
+
+
+def test_a_step_between_the_sliders_positions_is_run_once_and_cached():
+    view = small_view()
+    assert not view._chains
+    x = view.state(0.1, 0.5, 5)  # 5 is not on the steps slider (0, 2, ..., 40)
+    assert len(view._chains) == 1 and view.chain(0.1, 0.5) is view.chain(0.1, 0.5)
+    torch.testing.assert_close(view.chain(0.1, 0.5)[view.frame_steps], view.states[(0.1, 0.5)],
+                               rtol=0, atol=0)
+    torch.testing.assert_close(x, view.chain(0.1, 0.5)[5], rtol=0, atol=0)
 
 
 def test_a_diverging_step_is_reported_in_the_picture():
