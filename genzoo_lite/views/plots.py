@@ -14,7 +14,8 @@ from genzoo_lite.core.checks import check_int
 from genzoo_lite.core.utils import grid_points
 
 __all__ = ["figures_dir", "savefig", "image_grid", "grid_points", "density_contour",
-           "loss_curve", "label_classes", "LINE_COLOURS", "LINE_STYLES", "contrast_ratio"]
+           "loss_curve", "label_classes", "shade_pixels", "LINE_COLOURS", "LINE_STYLES",
+           "contrast_ratio"]
 
 # Okabe and Ito's colour-blind-safe colours that keep a contrast of at least 3:1 against white
 # (WCAG 1.4.11; their orange, sky blue and yellow do not): blue, vermillion, bluish green,
@@ -125,6 +126,26 @@ def label_classes(ax: plt.Axes, points: torch.Tensor | np.ndarray,
         x, y = np.median(pts[lab == value], axis=0)
         ax.text(x, y, str(value), ha="center", va="center", fontsize=fontsize, weight="bold",
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.3", "alpha": 0.85})
+    return ax
+
+
+def shade_pixels(ax: plt.Axes, mask: torch.Tensor | np.ndarray, colour: str = LINE_COLOURS[1],
+                 alpha: float = 0.35, hatch: str = "////") -> plt.Axes:
+    """Tint and hatch the pixels where ``mask`` (H, W) is True, on an image drawn with
+    ``imshow`` on ``ax`` (e.g. pixels not sampled yet): the hatching marks them without colour."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Rectangle
+
+    mask = mask.detach().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask)
+    mask = mask.astype(bool)
+    ax.imshow(np.where(mask, 1.0, np.nan), cmap=ListedColormap([colour]), alpha=alpha, vmin=0,
+              vmax=1, interpolation="nearest")
+    for y, row in enumerate(mask):  # one hatched rectangle per run of masked pixels in a row
+        padded = np.r_[False, row, False].astype(int)
+        starts, ends = np.flatnonzero(np.diff(padded) == 1), np.flatnonzero(np.diff(padded) == -1)
+        for start, end in zip(starts, ends):
+            ax.add_patch(Rectangle((start - 0.5, y - 0.5), end - start, 1, fill=False,
+                                   hatch=hatch, edgecolor=colour, linewidth=0))
     return ax
 
 
