@@ -58,6 +58,8 @@ from genzoo_lite.exercises import zoo as checks
 from genzoo_lite.models.ebm import langevin
 from genzoo_lite.models.digits_gan import generate
 from genzoo_lite.models.gaussian import fit_gmm
+from genzoo_lite.views.figure_alt import show
+from genzoo_lite.views.plots import LINE_COLOURS
 
 set_seed(0)
 torch.set_num_threads(1)  # every model here is small: one thread is faster than two
@@ -127,20 +129,25 @@ def nearest_mode(points):
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The four samplers on the same axes; points farther than $3\sigma = 0.6$ from every mode's centre
-# are drawn as red crosses, the others as dots.
+# are drawn as crosses, the others as dots.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharex=True, sharey=True)
 for ax, (name, points) in zip(axes, samples_2d.items()):
     far = nearest_mode(points)[0] > on_mode
-    ax.scatter(*points[~far].T, s=2, c="C0" if name == "data" else "C1", label="on a mode")
-    ax.scatter(*points[far].T, s=12, c="C3", marker="x", linewidths=0.8, label="far from every mode")
+    ax.scatter(*points[~far].T, s=2, c=LINE_COLOURS[0], label="on a mode")
+    ax.scatter(*points[far].T, s=12, c=LINE_COLOURS[1], marker="x", linewidths=0.8,
+               label="far from every mode")
     ax.set_title(name)
     ax.set_aspect("equal")
     ax.set_xlim(-3, 3)
     ax.set_ylim(-3, 3)
 axes[0].legend(loc="lower left", fontsize=7, markerscale=2)
-plt.show()
+show(fig, alt="Four scatter plots on the same square: the toy data (eight round clusters on a "
+     "circle), then samples of the GAN, the GMM (k = 8) and the EBM (Langevin). Points near a "
+     "mode are dots, points far from every mode are crosses. The data and the EBM show all eight "
+     "clusters, the EBM with more stray crosses over the plane; the GAN's points run along the "
+     "circle between the modes, and the GMM stretches some modes into elongated streaks.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure: 1000 points from each of held-out data, the GAN, the GMM and the EBM, on the square
@@ -219,7 +226,10 @@ for ax, seed in zip(axes, [0, best_seed]):
     density_contour(fits[seed].log_prob, ax=ax, data=held_out[:500], title=f"EM from seed {seed}")
     ax.plot(*fits[seed].means.T, "r+", ms=10, label="component means")
 axes[0].legend(loc="lower left", fontsize=7)
-plt.show()
+show(fig, alt="Two density maps of the eight-mode toy data (bright = likely) with held-out "
+     "points as white dots and each component's mean as a red plus. The fit from seed 0 (left) "
+     "stretches single components across pairs of neighbouring modes; the best restart (right) "
+     "puts one round component, and one plus, on each of the eight modes.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure: the two fits' densities (brighter is more likely) over held-out points, with each
@@ -272,7 +282,11 @@ for ax, (name, images) in zip(axes.flat, rows.items()):
     image_grid(images, nrow=4, ax=ax, vmax=16)
     ax.set_title(name, fontsize=10)
 savefig(fig, "00_zoo_samples")
-plt.show()
+show(fig, alt="Nine 4x4 grids of 8x8 digits, dark ink on white: test digits, then samples of "
+     "uniform noise, independent pixels, the GMM, the VAE (samples and mean images), PixelCNN, "
+     "Gated PixelCNN and the GAN. Noise and independent pixels give specks without strokes; the "
+     "GMM and VAE samples are grainy, the VAE mean images smooth and blurred; the PixelCNNs and "
+     "the GAN draw connected strokes, the GAN's and Gated PixelCNN's closest to the test digits.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # *Figure: 16 test digits and 16 samples of each model (the notebook that teaches it in brackets),

@@ -63,6 +63,8 @@ from genzoo_lite.exercises import gaussian_mle as checks
 from genzoo_lite.models.gaussian import em_step, fit_gaussian, fit_gmm, init_gmm
 from genzoo_lite.models.gaussian import gaussian_log_prob
 from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.views.figure_alt import show, show_live
+from genzoo_lite.views.plots import LINE_COLOURS
 
 set_seed(0)
 torch.set_num_threads(1)  # tiny tensors: one thread is faster, and steady on a busy machine
@@ -92,13 +94,15 @@ print(f"integral of exp(-E(x))   = Z = {Z:.4f}   (not 1: unnormalized)")
 fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
 axes[0].plot(x_grid, gauss)
 axes[0].set_title("normalized: N(x; 0, 1)")
-axes[1].plot(x_grid, unnormalized, label="exp(-E(x))")
-axes[1].plot(x_grid, unnormalized / Z, label="exp(-E(x)) / Z")
+axes[1].plot(x_grid, unnormalized, color=LINE_COLOURS[0], label="exp(-E(x))")
+axes[1].plot(x_grid, unnormalized / Z, "--", color=LINE_COLOURS[1], label="exp(-E(x)) / Z")
 axes[1].set_title("unnormalized energy model")
 axes[1].legend()
 for ax in axes:
     ax.set_xlim(-3.5, 3.5)
-plt.show()
+show(fig, alt="Left: the standard normal density, one bell centred on 0. Right: the double-well "
+     "model exp(-E(x)) as a solid line, two peaks well above 1, and the same curve divided by Z "
+     "as a dashed line: the same shape scaled down so that its area is 1.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Dividing by $Z$ makes the double well a proper density. Here $Z$ took a sum over 2001 grid
@@ -117,9 +121,11 @@ print(f"{len(ink)} training digits, ink between {ink.min():.3f} and {ink.max():.
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 2.6), gridspec_kw={"width_ratios": [1, 1.4]})
 image_grid(images[:24], nrow=12, ax=axes[0], title="training digits")
-axes[1].hist(ink.numpy(), bins=40, density=True, color="#9ab")
+axes[1].hist(ink.numpy(), bins=40, density=True, color="#7d8fa6")
 axes[1].set_xlabel("ink")
-plt.show()
+show(fig, alt="Left: 24 training digits in two rows. Right: a histogram of the ink of every "
+     "training digit (its mean pixel value): one hump, somewhat skewed, with a longer tail "
+     "towards more ink.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # We only consider Gaussian fits, $p_\theta(x) = \mathcal{N}(x; \mu, \sigma^2)$ with
@@ -209,7 +215,11 @@ axes[1].set_ylabel("L (nats)")
 axes[1].set_ylim(-1, best + 0.3)
 axes[1].legend()
 savefig(fig, "01_gaussian_mle")
-plt.show()
+show(fig, alt="Left: the average log-likelihood L over mu (horizontal) and sigma (vertical) as "
+     "filled contours with a colourbar, brightest in a narrow peak at small sigma; the path of "
+     "gradient ascent (white line) runs from the upper right down into the peak and ends on the "
+     "closed-form maximum (red star). Right: L per step of the ascent (solid line) rises quickly, "
+     "then levels off on the closed-form maximum (dashed horizontal line).")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The ascent ends on the red star: maximum likelihood by calculus and by gradients agree.
@@ -224,7 +234,7 @@ plt.show()
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 live_fig = Figure(figsize=(6, 2.8))
 live_ax = live_fig.add_subplot()
-live_ax.hist(ink.numpy(), bins=40, density=True, color="#9ab")
+live_ax.hist(ink.numpy(), bins=40, density=True, color="#7d8fa6")
 xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
 (curve,) = live_ax.plot(xs, xs * 0, "C3", lw=2)
 live_ax.set_xlim(0.15, 0.5)
@@ -243,7 +253,16 @@ likelihood_view = LiveFigure(live_fig, draw_gaussian, {
     "mu": widgets.FloatSlider(value=0.38, min=0.2, max=0.45, step=0.002, description="mu"),
     "sigma": widgets.FloatSlider(value=0.015, min=0.01, max=0.12, step=0.001, description="sigma"),
 })
-likelihood_view
+show_live(likelihood_view, alt="The live view's starting picture: the ink histogram of the "
+          "training digits with the Gaussian N(x; mu, sigma^2) as a red curve, a tall narrow peak "
+          "to the right of most of the data, so the title's log-likelihood is far below the "
+          "maximum.")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Moving the sliders: with $\mu$ in the middle of the histogram and $\sigma$ about the data's
+# spread the curve covers the data and $\mathcal{L}$ in the title reaches the maximum. A narrow
+# $\sigma$ away from the data, as at the start, drives $\mathcal{L}$ far below it; a wide
+# $\sigma$ flattens the curve and lowers $\mathcal{L}$ more gently.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. A 2-D Gaussian on toy data
@@ -260,7 +279,10 @@ print(f"mu = {mu2.numpy().round(3)}, held-out log-likelihood {gauss_val:.3f} nat
 
 fig, ax = plt.subplots(figsize=(3.6, 3.6))
 density_contour(lambda p: gaussian_log_prob(p, mu2, cov2), ax=ax, data=moons, title="one Gaussian")
-plt.show()
+show(fig, alt="The density of the one Gaussian fitted to the two moons (filled contours, bright "
+     "= likely) under the data as white dots: one tilted ellipse, brightest in the middle "
+     "between the moons where there are few points, while the tips of both arms lie in its faint "
+     "outer rings.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. A mixture of Gaussians, fitted by EM
@@ -319,7 +341,11 @@ for ax, it in zip(axes[1:], snapshots):
     density_contour(snap.log_prob, ax=ax, data=moons, title=f"after {it} iterations")
     ax.plot(snap.means[:, 0], snap.means[:, 1], "r+", ms=8)
 savefig(fig, "01_gmm_em")
-plt.show()
+show(fig, alt="Left: the mean log-likelihood over 100 EM iterations, rising steeply at first, "
+     "then in small steps, never falling. Right: the density of the mixture on the two moons "
+     "after 1, 5, 20 and 100 iterations, with the component means as red pluses: one broad blob "
+     "after 1 iteration, components spreading along the moons after 5, and after 20 and 100 the "
+     "means lined up along both arms and the density following the two curves.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How many components?
@@ -356,13 +382,15 @@ check_claim(val_ll[8] > val_ll[4] + 0.5 and val_ll[32] < val_ll[16] - 0.03,
 gen = torch.Generator().manual_seed(0)
 samples = gmm.sample(1000, generator=gen)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), sharex=True, sharey=True)
-axes[0].scatter(*moons.T, s=2)
+axes[0].scatter(*moons.T, s=2, c=LINE_COLOURS[0])
 axes[0].set_title("data")
-axes[1].scatter(*samples.T, s=2, c="C1")
+axes[1].scatter(*samples.T, s=2, c=LINE_COLOURS[1])
 axes[1].set_title("GMM samples (k = 8)")
 for ax in axes:
     ax.set_aspect("equal")
-plt.show()
+show(fig, alt="Two scatter plots on the same axes: the two-moons data (left) and samples of the "
+     "8-component mixture (right). The samples trace both curved arms like the data, a little "
+     "more spread around them.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Abnormality detection: detect unlikely events
@@ -385,7 +413,9 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 2.2))
 image_grid(test_images[order[:10]], nrow=10, ax=axes[0], title="least likely test digits")
 image_grid(test_images[order[-10:]], nrow=10, ax=axes[1], title="most likely test digits")
 savefig(fig, "01_outliers")
-plt.show()
+show(fig, alt="Two rows of ten test digits: the least likely under the digit mixture (left: "
+     "heavy strokes and odd shapes, mostly 7s and 2s) and the most likely (right: plain, thin "
+     "digits, mostly 0s, 7s and 2s).")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The least likely digits have heavy strokes and odd shapes; the most likely are plain, mostly
@@ -436,7 +466,9 @@ fig, ax = plt.subplots(figsize=(3.4, 3.4))
 ax.scatter(*x_fake.T, s=2)
 ax.set_title("implicit: samples of G(z), no p(x)")
 ax.set_aspect("equal")
-plt.show()
+show(fig, alt="Samples of the implicit generator G(z): nearly every point lies on one thin curve "
+     "that loops around twice, with a few stray points above and below; all mass sits on the "
+     "curve, so there is no density p(x) to draw.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
