@@ -58,7 +58,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from skimage.util import montage
@@ -73,6 +72,8 @@ from genzoo_lite.models.pixel_classifier import downsample
 from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN
 from genzoo_lite.models.pixelrnn import dependency_matrix, skew
 from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.views.figure_alt import show, show_live
+from genzoo_lite.views.plots import LINE_COLOURS, shade_pixels
 
 set_seed(0)
 torch.set_num_threads(1)  # tiny convolutions: extra threads cost more than they save
@@ -223,7 +224,12 @@ for ax in axes:
     ax.set_xticks([])
     ax.set_yticks([])
 savefig(fig, "05_masks_receptive_field")
-plt.show()
+show(fig, alt="Six small grids, dark = used. The 5x5 masks: A uses the rows above and the pixels "
+     "left of the centre, B also the centre, the vertical stack only the rows above; the 1x5 "
+     "horizontal-stack mask uses the pixels to the left. The last two panels mark the pixels of "
+     "an 8x8 image that the output at (5, 2) sees (the pixel itself light): the PixelCNN misses "
+     "pixels above and to the right of it, its blind spot; the Gated PixelCNN sees every row "
+     "above and the pixels to the left.")
 print(f"Gated PixelCNN: causal; {unseen_earlier_pixels(gated)} (pixel, earlier pixel) pairs "
       "not seen")
 
@@ -296,7 +302,10 @@ for ax, (name, model) in zip(axes[1:], named_models.items()):
     image_grid(model.sample(16, generator=gen), nrow=4, ax=ax, vmax=16,
                title=f"{name}: {bpd[name][2]:.2f} bits/dim")
 savefig(fig, "05_samples")
-plt.show()
+show(fig, alt="Four 4x4 grids: test digits, then samples of the independent-pixel model, the "
+     "PixelCNN and the Gated PixelCNN (bits/dim in the titles). Independent pixels give speckled "
+     "blobs without connected strokes; the PixelCNN's strokes connect but wander; the Gated "
+     "PixelCNN's samples look most like digits.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The shipped Gated PixelCNN's training (an average of its weights, a cosine learning-rate
@@ -337,7 +346,7 @@ def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A sample in the making
-# Four samples after 0, 8, ..., 64 drawn pixels (orange: not drawn yet).
+# Four samples after 0, 8, ..., 64 drawn pixels (hatched orange: not drawn yet).
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 steps = [0, 8, 16, 24, 32, 40, 48, 56]
@@ -345,15 +354,16 @@ x_hand, frames = sample_by_hand(gated, 4, generator=torch.Generator().manual_see
                                 snapshots=steps)
 assert torch.equal(x_hand, gated.sample(4, generator=torch.Generator().manual_seed(1)))
 raster_index = torch.arange(64).view(8, 8)
-orange = ListedColormap(["none", "tab:orange"])  # 1 = a pixel the sampler has not drawn yet
 fig, axes = plt.subplots(1, len(frames), figsize=(15, 3.6))
 for ax, frame, step in zip(axes, frames, steps + [64]):
     image_grid(frame, nrow=1, ax=ax, vmax=16, title=f"{step} pixels")
     unsampled = (raster_index >= step).float().expand(len(frame), 8, 8).numpy()  # (4, 8, 8)
     shade = montage(unsampled, fill=0, grid_shape=(len(frame), 1), padding_width=1)
-    ax.imshow(shade, cmap=orange, alpha=0.45, vmin=0, vmax=1, interpolation="nearest")
+    shade_pixels(ax, shade > 0)  # the pixels the sampler has not drawn yet
 savefig(fig, "05_sampling_strip")
-plt.show()
+show(fig, alt="Nine columns of the same four samples after 0, 8, 16, ..., 64 drawn pixels: the "
+     "hatched part, not drawn yet, shrinks row by row from the top as the sampler fills the "
+     "image in raster order, and the strokes appear from the top down.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Temperature, live
@@ -382,13 +392,21 @@ def draw_temperature(temperature):
 temperature_view = LiveFigure(temp_fig, draw_temperature, {
     "temperature": widgets.SelectionSlider(options=temperatures, value=1.0,
                                            description="T")})
-temperature_view
+show_live(temperature_view, alt="The live view's starting picture: 16 Gated PixelCNN samples "
+          "in a 4x4 grid at the temperature named in the title.")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Moving the slider from the lowest to the highest temperature: at the low end the samples are
+# clean, bold and much alike; in the middle they are the model's ordinary samples; at the high
+# end the strokes break up into noisy specks. The mean ink and $\log P(x)$ printed above follow
+# the same path.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Image completion
 #
 # As in the PixelRNN figure: hide part of a test digit, sample the hidden pixels in raster
-# order given the known ones, and compare with the original (orange: the hidden pixels).
+# order given the known ones, and compare with the original (hatched orange: the hidden
+# pixels).
 # `complete` keeps every known pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it
 # sees the known pixels **before** it in raster order, never those after it.
 
@@ -403,24 +421,29 @@ for ax, (title, known) in zip(axes, known_masks.items()):
                                               generator=torch.Generator().manual_seed(s))
                                for s in range(4)], dim=1)  # (4 digits, 4 samples, 1, 8, 8)
     assert (completions[:, :, :, known] == digits[:, None, :, known]).all()
-    occluded = digits * known  # the hidden pixels set to 0, shaded orange below
+    occluded = digits * known  # the hidden pixels set to 0, hatched below
     row = torch.cat([occluded[:, None], completions, digits[:, None]], dim=1)  # (4, 6, 1, 8, 8)
     image_grid(row.flatten(0, 1), nrow=6, ax=ax, vmax=16,  # one digit per row
                title=f"{title}\noccluded | 4 completions | original")
     hidden = torch.zeros(4, 6, 8, 8)
     hidden[:, 0] = (~known).float()
-    ax.imshow(montage(hidden.flatten(0, 1).numpy(), fill=0, grid_shape=(4, 6), padding_width=1),
-              cmap=orange, alpha=0.45, vmin=0, vmax=1, interpolation="nearest")
+    shade_pixels(ax, montage(hidden.flatten(0, 1).numpy(), fill=0, grid_shape=(4, 6),
+                             padding_width=1) > 0)
 savefig(fig, "05_completions")
-plt.show()
+show(fig, alt="Image completion in three panels: bottom half, right half and left half hidden. "
+     "Each row is one test digit: the occluded input with the hidden part hatched, four "
+     "completions, and the original. With the bottom or the right half hidden the completions "
+     "are plausible variants of the original; with the left half hidden they vary more and often "
+     "become another digit.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # With the top half known the completions are plausible variations of the original. With the
 # right half hidden, each hidden pixel still sees the known left part of its own row and of the
-# rows above. With the **left** half hidden, the first hidden pixels see almost nothing: the
-# known right halves come later in raster order, so the completions often clash with them. A
-# PixelCNN conditions only on the past; conditioning on arbitrary known pixels needs another
-# ordering or another model.
+# rows above. With the **left** half hidden, each hidden pixel sees the known right halves of
+# the rows above, but never the known right half of its own row, which comes later in raster
+# order: the completions can still meet it, but nothing in the model makes them. A PixelCNN
+# conditions only on the past; conditioning on arbitrary known pixels needs another ordering or
+# another model.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. PixelRNN vs PixelCNN
@@ -471,7 +494,10 @@ for ax, (name, model) in zip(axes, ar_models.items()):
     ax.set_title(f"{name}:\npixels seen by (5, 2)", fontsize=9)
     ax.set_axis_off()
 savefig(fig, "05_pixelrnn_receptive_field")
-plt.show()
+show(fig, alt="Three 8x8 grids marking the pixels that the output at (5, 2) sees (dark; the pixel "
+     "itself light). The PixelCNN misses pixels above and to the right of it, its blind spot; "
+     "the Gated PixelCNN and the PixelRNN see every earlier pixel: all rows above and the pixels "
+     "to the left.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Like the Gated PixelCNN, the PixelRNN sees every earlier pixel and nothing later; the plain
@@ -493,9 +519,11 @@ check_claim(ar_bpd["Gated PixelCNN"] < ar_bpd["PixelRNN"] < ar_bpd["PixelCNN"],
             "Gated PixelCNN < PixelRNN < PixelCNN in test bits/dim")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Full context pays: the PixelRNN needs fewer bits than the plain PixelCNN (1.860 against 1.966
-# bits/dim), and the Gated PixelCNN, which also sees everything, less still (1.779). The
-# training times were recorded on a machine shared with other jobs: read them as rough.
+# The PixelRNN, which sees every earlier pixel, needs fewer bits than the plain PixelCNN (1.860
+# against 1.966 bits/dim), and the Gated PixelCNN, which also has no blind spot, fewer still
+# (1.779). This is one trained model of each, differing in size and training too: it fits the
+# blind spot costing bits without isolating it. The training times were recorded on a machine
+# shared with other jobs: read them as rough.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The price of recurrence
@@ -572,7 +600,7 @@ for ax, times, fitted, label, xlabel in [
          "pixels H W (= sequential passes)"),
         (axes[1], [1000 * t for t in pass_seconds], pass_slope, "milliseconds for one pass",
          "pixels H W")]:
-    ax.loglog(pixels, times, "o-", label=f"fitted slope {fitted:.2f}")
+    ax.loglog(pixels, times, "o-", color=LINE_COLOURS[0], label=f"fitted slope {fitted:.2f}")
     ax.set_xticks(pixels, labels=[str(p) for p in pixels])
     ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))  # a few plain labels, no overlap
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
@@ -581,7 +609,9 @@ for ax, times, fitted, label, xlabel in [
     ax.set(xlabel=xlabel, ylabel=label)
     ax.legend()
 savefig(fig, "05_sampling_time")
-plt.show()
+show(fig, alt="Two log-log plots against the number of pixels H W: left, the seconds to draw the "
+     "samples; right, the milliseconds for one network pass. Both rise with the image size, the "
+     "sampling time more steeply than one pass; the legends give the fitted slopes.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The sampling time grows faster than the number of passes: each pass also costs more on a
@@ -596,11 +626,12 @@ plt.show()
 # Training uses **teacher forcing**: every conditional $P(x_i \mid x_{<i})$ sees the real
 # earlier pixels. Sampling is **free-running**: it sees its own earlier draws. If a draw goes
 # astray, the later conditionals work from a context unlike any seen in training and may go
-# further astray: errors accumulate. To measure it we let the plain PixelCNN draw every pixel
-# of the 447 test digits twice:
+# further astray: errors accumulate. To measure it we let the plain PixelCNN draw 447 digits
+# two ways:
 #
-# * teacher-forced: $\tilde x_i \sim P(x_i \mid x_{<i})$ with the **real** $x_{<i}$ (one pass);
-# * free-running: an ordinary sample, $\hat x_i \sim P(x_i \mid \hat x_{<i})$ (64 passes);
+# * teacher-forced: pixel by pixel along each test digit,
+#   $\tilde x_i \sim P(x_i \mid x_{<i})$ with the **real** $x_{<i}$ (one pass);
+# * free-running: 447 ordinary samples, $\hat x_i \sim P(x_i \mid \hat x_{<i})$ (64 passes);
 #
 # and a judge, the Gated PixelCNN (a better model of the same digits), scores each drawn pixel
 # in its context: its bits for $\tilde x_i$ given $x_{<i}$, and for $\hat x_i$ given
@@ -630,19 +661,23 @@ real_bits = judged_bits(x_test, x_test)
 by_row = {"teacher-forced": (judged_bits(x_test, forced) - real_bits).mean(dim=2),  # (N, 8)
           "free-running": (judged_bits(free, free) - real_bits).mean(dim=2)}
 fig, ax = plt.subplots(figsize=(4.5, 3))
-for name, excess in by_row.items():
-    ax.plot(range(8), excess.mean(dim=0), "o-", label=name)
+for (name, excess), style, colour in zip(by_row.items(), ["o-", "s--"], LINE_COLOURS):
+    ax.plot(range(8), excess.mean(dim=0), style, color=colour, label=name)
 ax.set(xlabel="row (later rows follow more drawn pixels)", ylabel="judge's extra bits/pixel")
 ax.legend()
 savefig(fig, "05_error_accumulation")
-plt.show()
+show(fig, alt="The judge's extra bits per pixel by row, for teacher-forced draws (circles, solid "
+     "line) and free-running samples (squares, dashed line). Both rise down the image; the "
+     "free-running curve lies mostly above the teacher-forced one, furthest in the last row.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### By row, with standard errors
-# The same digits are drawn both ways, so the difference is paired.
+# The free-running samples are new digits, not the test digits. Each row's difference subtracts
+# the same real-digit baseline from both, so it is an average of independent per-digit
+# differences, and its standard error is printed.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
-gap = by_row["free-running"] - by_row["teacher-forced"]  # the same digits: paired
+gap = by_row["free-running"] - by_row["teacher-forced"]  # (N, 8): per-index differences
 print("row             " + " ".join(f"{r:5d}" for r in range(8)))
 for name, excess in [*by_row.items(), ("difference", gap)]:
     print(f"{name:15s} " + " ".join(f"{v:5.2f}" for v in excess.mean(dim=0)))
@@ -695,7 +730,9 @@ image_grid(x_test[order[-10:].flip(0)], nrow=5, ax=axes[0], vmax=16,
            title="most likely test digits")
 image_grid(x_test[order[:10]], nrow=5, ax=axes[1], vmax=16, title="least likely test digits")
 savefig(fig, "05_likely")
-plt.show()
+show(fig, alt="The ten most likely test digits under the Gated PixelCNN (left: thin, upright 1s) "
+     "and the ten least likely (right: heavy, blotchy digits with a lot of ink, such as 8s and "
+     "9s).")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The most likely digits are thin, simple strokes (mostly 1s): few ink pixels to pay for. The
@@ -761,7 +798,10 @@ for ax, (title, x) in zip(axes, drawn.items()):
     image_grid(row.flatten(0, 1), nrow=6, ax=ax, vmax=16,
                title=f"{title}\ninput | 4 samples | original")
 savefig(fig, "05_per_pixel_vs_autoregressive")
-plt.show()
+show(fig, alt="Super-resolution of four ambiguous 4x4 inputs (one per row): the blocky input, "
+     "four samples and the original, for the per-pixel classifier (left) and the autoregressive "
+     "Gated PixelCNN (right). The per-pixel samples mix two readings in one image; each "
+     "autoregressive sample commits to one clean digit, not always the original.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Where the input is ambiguous, the per-pixel samples blend the possible digits into blotchy,

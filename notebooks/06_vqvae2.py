@@ -72,6 +72,8 @@ from genzoo_lite.models.efros_leung_fast import efros_leung
 from genzoo_lite.recipes import VQ_IMAGES, vq_crops
 from genzoo_lite.texture_stats import patch_distance
 from genzoo_lite.vq_bits import decoder_sigma, vq_bits_per_dim
+from genzoo_lite.views.figure_alt import show
+from genzoo_lite.views.plots import LINE_COLOURS
 
 set_seed(0)
 torch.set_num_threads(1)  # small models: one thread is fastest, and the cores are shared
@@ -124,8 +126,8 @@ rebuilt = codebook[codes].reshape(32, 32, 4, 4).permute(0, 2, 1, 3).reshape(128,
 print(f"patch codebook: RMSE {((rebuilt - brick) ** 2).mean().sqrt():.4f} (gray values in "
       f"[0, 1]),\n  perplexity {perplexity(codes, 32):.1f} of 32 codes")
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4))
-axes[0].scatter(*points.T, s=2, alpha=0.3)
-axes[0].scatter(*centres_km.T, marker="x", c="r", label="k-means")
+axes[0].scatter(*points.T, s=2, alpha=0.3, c=LINE_COLOURS[0])
+axes[0].scatter(*centres_km.T, marker="x", c=LINE_COLOURS[1], label="k-means")
 axes[0].scatter(*gmm.means.T, marker="+", s=80, c="k", label="GMM (EM)")
 axes[0].legend(fontsize=7)
 axes[0].set_title("2-D points: two codebooks")
@@ -133,7 +135,10 @@ image_grid(codebook.reshape(32, 1, 4, 4), nrow=8, ax=axes[1], cmap="gray", title
 image_grid(brick[None], ax=axes[2], cmap="gray", vmax=1, title="brick (128x128)")
 image_grid(rebuilt[None], ax=axes[3], cmap="gray", vmax=1, title="from 32 codes, 5 bits/patch")
 savefig(fig, "06_kmeans")
-plt.show()
+show(fig, alt="Left: 2-D points in eight round clusters (dots) with two codebooks on top: the "
+     "k-means centres (crosses) and the GMM means (pluses), one of each in every cluster. Then "
+     "the 32 k-means codes of 4x4 brick patches, the brick image, and the same image rebuilt "
+     "from those codes: the mortar lines survive, the fine grain is lost.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The rebuilt bricks keep the mortar lines but lose the fine grain: 32 fixed 4x4 patches are a
@@ -340,7 +345,10 @@ for i, row_name in enumerate(["input", "own codes", "top codes of\nanother crop"
                               "own top,\nflat bottom"]):
     ax.text(-3, 1 + 33 * i + 16, row_name, ha="right", va="center")  # rows are 32 px + 1 pad
 savefig(fig, "06_levels")
-plt.show()
+show(fig, alt="Four test crops in columns (brick, grass, gravel, camera) and four rows: the "
+     "input, decoded from its own codes (a blurred copy), decoded with the top codes of another "
+     "crop (the detail stays, the brightness changes), and decoded from its own top codes with "
+     "a constant bottom level (the coarse layout and brightness stay, the fine grain is gone).")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Both levels matter, and they carry different things. Swapping the top codes changes the
@@ -373,7 +381,9 @@ fig, axes = plt.subplots(1, 2, figsize=(8, 4))
 image_grid(camera, ax=axes[0], cmap="gray", vmax=1, title="camera (256x256)")
 image_grid(camera_hat, ax=axes[1], cmap="gray", vmax=1, title="decoded from its codes")
 savefig(fig, "06_whole_image")
-plt.show()
+show(fig, alt="The cameraman photo and its reconstruction from its VQ-VAE codes: the man, the "
+     "camera and the tripod come back with their main edges, blurred; the grass texture is "
+     "smoothed and a faint blocky pattern shows in the sky.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The photo was never seen whole in training (only crops, and the camera's bottom quarter not
@@ -418,8 +428,8 @@ print(f"= {crop_bits:.0f} bits per crop, {crop_bits / 1024:.3f} bits per pixel")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # For the comparison, a pixel-space Gated PixelCNN of the same family, conditioned on the same
-# labels, over the crops quantized to 16 gray levels, trained on all training crops with a
-# budget comparable to the VQ-VAE-2 and its prior together (settings and times printed), and
+# labels, over the crops quantized to 16 gray levels, trained on all training crops for about
+# twice the training time of the VQ-VAE-2 and its prior together (settings and times printed), and
 # Efros–Leung
 # (notebook 04) grown from a 64x64 patch of the same texture. Each makes four brick and four
 # gravel crops. Sampling whole 32x32 crops pixel by pixel is slow (timed below), so the pixel
@@ -466,7 +476,9 @@ check_claim(bits_pixel < vq_lower, "the pixel PixelCNN's exact bits are below th
 # $p(x|z)$ a Gaussian around the decoded crop (`genzoo_lite.vq_bits`). An upper bound alone
 # cannot rank the two: the VQ model's true bits could lie below it. The lower bound settles it:
 # $p(x) \le \max_z p(x|z)$, and no decoded mean gives an interior gray level more than 0.337,
-# so the VQ model needs at least 1.57 bits per pixel whatever its codes and prior. Its true
+# so the VQ model needs at least 1.57 bits per pixel whatever its codes and prior (for the
+# decoder width σ fitted on the training crops, its maximum-likelihood value; a narrower σ
+# lowers this bound but raises the cost of the pixels given the codes). Its true
 # value lies between 1.57 and 2.35, above the pixel model's 1.27: in likelihood the pixel model
 # wins. The codes are cheap (0.268 bits per pixel; 0.256 above was for the codes of the
 # unquantized crops, the codes here are those of the 16-level crops); the pixels given the
@@ -505,7 +517,10 @@ image_grid(pixel_samples, nrow=2, ax=axes[1, 0], cmap="gray", vmax=1,
            title=f"pixel PixelCNN (top {rows} rows)")
 image_grid(efros, nrow=4, ax=axes[1, 1], cmap="gray", vmax=1, title="Efros-Leung")
 savefig(fig, "06_samples")
-plt.show()
+show(fig, alt="Four brick and four gravel crops from each source: test crops; VQ-VAE-2 prior "
+     "samples (blurred bricks and stone-like blobs); the pixel PixelCNN's samples (only the top "
+     "rows, flat patches with few edges); and Efros-Leung (sharp bricks and stones, the closest "
+     "to the test crops).")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Judging the samples: a patch statistic
@@ -557,8 +572,9 @@ check_claim(distance["Efros-Leung"][0] < min(vq_d, px_d) and abs(vq_d - px_d) < 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The statistic has a floor well above zero: the test crops scored against themselves give
 # 0.0047, from drawing 896 patches alone, and eight real training crops 0.0081, with a spread of
-# 0.0024 from one draw of eight crops to the next. Efros–Leung, which copies real pixels, scores
-# 0.0079: as close to the test crops as real crops are. The VQ-VAE-2 samples (0.0127) and the
+# 0.0024 from one draw of eight crops to the next. Efros–Leung, which copies real pixels (some
+# of its outputs are whole crops of its sample), scores 0.0079: as close to the test crops as
+# real crops are. The VQ-VAE-2 samples (0.0127) and the
 # pixel PixelCNN's strips (0.0125) are further away, and their difference is inside the
 # statistic's spread: this test does not separate them. (Their spreads, over seeds for the same
 # eight samples, leave out a new draw of samples, which the real crops' row shows is larger.)
@@ -660,7 +676,9 @@ image_grid(recon_gan[:8].clamp(0, 1), nrow=4, ax=axes[1, 0], cmap="gray", vmax=1
 image_grid(gan_samples, nrow=4, ax=axes[1, 1], cmap="gray", vmax=1,
            title="prior samples, new decoder")
 savefig(fig, "06_vqgan")
-plt.show()
+show(fig, alt="Eight test crops, their reconstructions by the L2 decoder (blurred) and by the "
+     "feature + GAN decoder (sharper edges, with a fine regular grain on the flat crops), and "
+     "prior samples decoded by the new decoder (brick and stone-like texture).")
 print("                L2 decoder -> feature + GAN decoder")
 for name, before, after in [
         ("MSE", ((recon_l2 - x_test) ** 2).mean(), ((recon_gan - x_test) ** 2).mean()),
@@ -699,9 +717,10 @@ print(f"test crops: mean |edge| {edge_magnitudes(x_test).mean():.4f}; training c
 #   $\log K$ per position); after training, a PixelCNN over the code maps replaces that prior.
 # * Our two-level variant of VQ-VAE-2: the top codes carry the coarse image, the bottom codes
 #   the detail. Sampling takes 80 sequential steps for a 32x32 crop instead of 1024.
-# * Against a pixel PixelCNN trained with a like budget, the latent model loses in likelihood
+# * Against a pixel PixelCNN trained for about twice as long, the latent model loses in likelihood
 #   (a lower bound settles it) and ties on a patch statistic judged against held-out crops; it
-#   wins on speed. A feature-space and an adversarial loss trade pixel error for real edges.
+#   wins on speed. A feature-space and an adversarial loss trade pixel error for sharper edges,
+#   part of them a regular grain rather than real texture.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # ## Exercises

@@ -25,7 +25,7 @@
 # 2. when a bound can be ranked against an exact number, and when the numbers cannot tell;
 # 3. a sample-quality score for digits (a digit FID), its noise, and where it and the likelihood
 #    disagree;
-# 4. why a good likelihood is neither necessary nor sufficient for good samples.
+# 4. why a good likelihood is not sufficient for good samples.
 #
 # The neural models load the weights shipped with `genzoo_lite` (trained in notebooks 03 and 05);
 # the Gaussian and the mixture of Gaussians are fitted here in seconds.
@@ -244,7 +244,7 @@ def bootstrap_spread(images, n_resamples=200, seed=0):
 print(f"bootstrap spread of one real set: {bootstrap_spread(x_test[:n_quality]):.1f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Three sets of real digits that no model saw score from 17.2 to 21.4, not 0; the bootstrap
+# Three sets of real digits that no model was trained on score from 17.2 to 21.4, not 0; the bootstrap
 # spread of one set, 3.9, is of the same size as their differences. Below, every model draws 200
 # samples and gets the same two numbers: its FID and the bootstrap spread of that FID.
 
@@ -302,11 +302,15 @@ check_claim(all(clearly_worse_fid(a, b) for a in per_pixel for b in joint),
             "the per-pixel models score clearly worse than every model that correlates the pixels")
 check_claim(min(scores[n].fid for n in joint) < scores["GAN (digits)"].fid < max(scores[n].fid for n in joint),
             "the GAN scores within the range of the models with a likelihood")
+check_claim(all(scores[n].fid + spread[n] > min(real_fid.values()) for n in joint),
+            "no model's FID lies below the real digits' range by more than its own spread")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The per-pixel models (discretized Gaussian, independent pixels) score clearly worse than every
 # model that correlates the pixels; the GAN, which has no likelihood at all, scores within the
-# range of the models that have one.
+# range of the models that have one. A model may score below the real sets' range (the real
+# sets are only three draws): no model does so by more than its own spread, so at 200 samples
+# this FID cannot tell the best models' samples from real digits.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where the two scores disagree
@@ -394,7 +398,8 @@ check_claim(all(clearly_worse_fid(mixture, name) for name in fitted),
 # recognizable digits (against the two bounds above it the numbers cannot tell), while its FID is
 # clearly worse than every fitted model's. Bits/dim averages $\log P(x)$ over the test digits, and a log
 # barely moves when a probability is divided by 100; the eye sees every sample. A good likelihood
-# is neither necessary nor sufficient for good samples: report both numbers.
+# is not sufficient for good samples (Theis et al. also show that it is not necessary): report
+# both numbers.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
