@@ -244,9 +244,9 @@ def bootstrap_spread(images, n_resamples=200, seed=0):
 print(f"bootstrap spread of one real set: {bootstrap_spread(x_test[:n_quality]):.1f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Three sets of real digits that no model was trained on score from 17.2 to 21.4, not 0; the bootstrap
-# spread of one set, 3.9, is of the same size as their differences. Below, every model draws 200
-# samples and gets the same two numbers: its FID and the bootstrap spread of that FID.
+# Three sets of real digits that no model was trained on score from 17.2 to 21.4, not 0; the
+# bootstrap spread of one set, 3.9, is of the same size as their differences. Below, every model
+# draws 200 samples and gets the same two numbers: its FID and the bootstrap spread of that FID.
 
 # %% slideshow={"slide_type": "skip"}
 gan = load_pretrained("gan_digits_8d")  # implicit: samples, no likelihood (notebook 03)
