@@ -63,6 +63,8 @@ from genzoo_lite.models.ebm import box_log_prob, grid_points, langevin
 from genzoo_lite.models.ebm_training import ReplayBuffer, ebm_step
 from genzoo_lite.models.gaussian import fit_gaussian, fit_gmm, gaussian_log_prob
 from genzoo_lite.recipes import EBM_DATASETS
+from genzoo_lite.views.figure_alt import show, show_live
+from genzoo_lite.views.plots import LINE_COLOURS
 
 set_seed(0)
 torch.set_num_threads(1)  # these 2-D models are fastest on the CPU with one thread
@@ -221,7 +223,10 @@ ax.set_xlabel("N (data samples = model samples)")
 ax.set_ylabel("relative error of the gradient")
 ax.legend()
 savefig(fig, "02_contrastive_check")
-plt.show()
+show(fig, alt="Log-log plot of the relative error of the contrastive gradient estimate against N, "
+     "the number of data and of model samples (circles on a solid line), beside a dashed "
+     "reference line proportional to 1/sqrt(N). The measured errors follow the reference line: "
+     "the error halves each time N grows fourfold.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The estimate is unbiased and its error falls like $1/\sqrt{N}$: the slide's estimator is right,
@@ -304,17 +309,22 @@ for ax, (name, chain) in zip(axes, chains.items()):
     ax.contour(axis, axis, e_wells, levels=15, cmap="Greys", linewidths=0.7)
     ax.scatter(*chain[-1].T, s=3, c="C0", alpha=0.6)
     for k in range(3):  # three chains' first 60 steps
-        ax.plot(*chain[:61, k].T, lw=0.8, c=f"C{k + 1}")
-        ax.plot(*chain[0, k], "o", c=f"C{k + 1}", ms=5)
+        ax.plot(*chain[:61, k].T, lw=0.8, c=LINE_COLOURS[k + 1])
+        ax.plot(*chain[0, k], "os^"[k], c=LINE_COLOURS[k + 1], ms=6)  # start: its own marker
     ax.set_title(f"{name}\nspread {spread(chain[-1]):.2f} (target {sigma})", fontsize=10)
     ax.set_xlim(-3, 3)
     ax.set_ylim(-3, 3)
     ax.set_aspect("equal")
 savefig(fig, "02_langevin")
-plt.show()
+show(fig, alt="Three panels of Langevin sampling on four wells (grey energy contours): the final "
+     "positions of all chains as dots, and the first 60 steps of three chains as lines from "
+     "their starting markers. Step 0.01 with noise: the chains roll into the wells and the dots "
+     "form four compact clouds. Step 0.01 without noise: every chain stops at the bottom of its "
+     "well, the dots collapse onto four points. Step 0.2 with noise: the paths jump back and "
+     "forth across the wells and the dots scatter far too widely.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# (The lines are three chains' first 60 steps, from the dots.) With the right noise the chains
+# (The lines are three chains' first 60 steps, from the larger markers.) With the right noise the chains
 # roll into a well and then keep jiggling with the right spread: 0.367 against 0.35, where a
 # single well sampled with this step would give 0.357 (the finite step's bias) and the rest is
 # about one Monte-Carlo standard error (0.009). Without noise they stop at the minima: gradient
@@ -343,7 +353,16 @@ except LangevinDivergedError as err:
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 langevin_view = LangevinView(four_wells, x0[:200], max_steps=200, precompute=(0.0, 1.0),
                              caption=lambda x: f"spread {spread(x):.3f} (target {sigma})")
-langevin_view
+show_live(langevin_view, alt="The live view's starting picture: 200 chains after 200 Langevin "
+          "steps on the four-well energy (grey shading, darker = lower), gathered in four clouds, "
+          "one per well; the title gives the step size, the noise and the spread against the "
+          "target.")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Moving the sliders: without noise the chains slide to the four minima and the spread falls
+# towards zero; a tiny step or a few steps leave them between their starts and the wells; a
+# step above the stability limit makes the chains diverge, and the title says so instead of
+# drawing them.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Training with persistent chains
@@ -426,12 +445,16 @@ for eta in (0.01, settings["rings"]["step_size"]):
 fig, axes = plt.subplots(1, 3, figsize=(12, 2.8), sharey=True)
 histories = {name: pretrained_history(f"ebm_{name}") for name in DATASETS}  # one entry a step
 for ax, name in zip(axes, DATASETS):
-    ax.plot(histories[name]["energy_data"], lw=0.6, label="mean E(data)")
-    ax.plot(histories[name]["energy_model"], lw=0.6, ls="--", label="mean E(model samples)")
+    ax.plot(histories[name]["energy_data"], lw=0.6, c=LINE_COLOURS[0], label="mean E(data)")
+    ax.plot(histories[name]["energy_model"], lw=0.6, ls="--", c=LINE_COLOURS[1],
+            label="mean E(model samples)")
     ax.set_title(name)
     ax.set_xlabel("training step")
 axes[0].legend()
-plt.show()
+show(fig, alt="Three panels, one per data set (eight_gaussians, two_moons, rings): the mean "
+     "energy of the data batch (solid line) and of the model's samples (dashed line) at every "
+     "training step. After a short start both fluctuate around separate levels, the samples' "
+     "energy above the data's, with a steady gap between them.")
 print(f"{'last 200 steps':16s} E(data)  E(samples)    sum     gap   2α(<E_d²> + E_s²)")
 gaps = {}
 for name in DATASETS:
@@ -549,17 +572,23 @@ def density_image(energy, lim=3.0, n=150):
 
 fig, axes = plt.subplots(2, 3, figsize=(7.2, 4.6))
 for col, name in zip(axes.T, DATASETS):
-    col[0].imshow(density_image(runs[name]["energy"]), origin="lower", extent=(-3, 3, -3, 3))
+    image = col[0].imshow(density_image(runs[name]["energy"]), origin="lower",
+                          extent=(-3, 3, -3, 3))
+    fig.colorbar(image, ax=col[0], ticks=[], label="bright = high", fraction=0.046, pad=0.03)
     col[1].scatter(*held_out[name][:1000].T, s=2, c="0.75")
-    col[1].scatter(*samples[name].T, s=2, c="C1")
+    col[1].scatter(*samples[name].T, s=7, c=LINE_COLOURS[1], marker="x", linewidths=0.5)
     col[0].set_title(name)
 axes[0, 0].set_ylabel("learned density\n(on the box)")
-axes[1, 0].set_ylabel("Langevin samples (orange)\nheld-out data (grey)")
+axes[1, 0].set_ylabel("Langevin samples (x)\nheld-out data (grey dots)")
 for ax in axes.flat:
     ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xticks=[], yticks=[])
 fig.tight_layout()
 savefig(fig, "02_ebm_toy")
-plt.show()
+show(fig, alt="Top row: the learned box density for each data set (bright = high): eight bright "
+     "spots on a circle, two crescent moons, and three concentric rings with the centre partly "
+     "filled in. Bottom row: the Langevin samples (crosses) over the held-out data (grey dots): "
+     "the samples follow the modes, the moons and the rings, with some stray samples off the "
+     "data.")
 radius = points300.norm(dim=1)  # rings: the mass inside the inner ring (radius 0.5)
 p_rings = box_log_prob(lambda x: -runs["rings"]["energy"](x), points300)[0].exp() * area300
 print(f"rings, mass within radius 0.3 of the centre: EBM {p_rings[radius < 0.3].sum():.1%}, "
@@ -651,8 +680,12 @@ for row, name in zip(axes, DATASETS):
             ax.set_title(f"step {it}", fontsize=10)
     row[0].set_ylabel(name, fontsize=9)
 fig.tight_layout(pad=0.3)
+fig.text(0.5, -0.01, "energy: dark = low (likely), bright = high", ha="center", va="top")
 savefig(fig, "02_ebm_snapshots")
-plt.show()
+show(fig, alt="A grid of energy maps (dark = low), one row per data set and one column per "
+     "snapshot of training. Each row starts from one broad dark blob that sharpens over training "
+     "into the data's shape: eight dark spots on a circle, two interlocking dark moons, and dark "
+     "rings.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Held-out log-likelihood against the baselines of notebook 01
@@ -756,7 +789,10 @@ ax.scatter(*odd[~flag].T, s=16, marker="+", c="C2", label="uniform, not flagged"
 ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", title="energy, threshold (white)")
 ax.legend(loc="lower left", fontsize=7)
 savefig(fig, "02_abnormality")
-plt.show()
+show(fig, alt="The two-moons energy (dark = low) with the threshold as a white contour around "
+     "both moons. Held-out moon points (dots) lie inside it; uniform points flagged as abnormal "
+     "(crosses) lie outside; the few uniform points not flagged (pluses) lie on or next to a "
+     "moon.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # 79 % of the uniform points are flagged at a false-alarm rate of 1.3 % on normal points. The
