@@ -4,7 +4,7 @@
 * Notebooks write their figures to a temporary folder, never over the committed figures/.
 * nbval compares printed outputs word for word but each number within a tolerance, because
   torch's last digits differ between CPUs (the plugin and its rule:
-  ``genzoo_lite.tolerant_outputs``).
+  ``genzoo_lite.testing.tolerant_outputs``).
 """
 from __future__ import annotations
 

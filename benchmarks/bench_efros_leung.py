@@ -19,10 +19,10 @@ import sys
 import numpy as np
 import torch
 
-from genzoo_lite.data import load_texture
-from genzoo_lite.models.efros_leung import SEED_SIZE, efros_leung_reference
-from genzoo_lite.models.efros_leung_fast import efros_leung
-from genzoo_lite.timing import best_time
+from genzoo_lite.core.data import load_texture
+from genzoo_lite.core.timing import best_time
+from genzoo_lite.models.nonparametric.efros_leung import SEED_SIZE, efros_leung_reference
+from genzoo_lite.models.nonparametric.efros_leung_fast import efros_leung
 
 
 def ms_per_pixel(synth, sample: np.ndarray, size: int, window: int, repeat: int = 1

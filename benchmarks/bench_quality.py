@@ -19,8 +19,8 @@ import torch
 from bench_zoo import ZOO, digits_bits_per_dim
 
 from genzoo_lite import load_digits, load_pretrained
-from genzoo_lite.models.digits_gan import generate
-from genzoo_lite.sample_quality import DigitQuality
+from genzoo_lite.evaluation.sample_quality import DigitQuality
+from genzoo_lite.models.adversarial.digits_gan import generate
 
 
 def samplers() -> dict:

@@ -1,8 +1,8 @@
 """Training time of the shipped digits models of the zoo table, retrained from scratch.
 
 Each model is trained by ``train_recipe(name)``, so with exactly the settings of its recipe in
-``genzoo_lite/recipes.py`` (the only place they are written); nothing is saved, so the shipped
-weights are never touched. One thread, as in the notebooks.
+``genzoo_lite/registry/recipes.py`` (the only place they are written); nothing is saved, so the
+shipped weights are never touched. One thread, as in the notebooks.
 
 Usage: python benchmarks/bench_training.py [--quick] [RECIPE ...]
   RECIPE   names from genzoo_lite.RECIPES (default: the zoo table's, bench_zoo.ZOO, except

@@ -1,8 +1,8 @@
 """Latent-space against pixel-space sampling time at the same output size (notebooks/06_vqvae2).
 
 Also both models' test bits per pixel on the same 16-level test crops (the pixel PixelCNN's
-exact, the VQ model's the bound of genzoo_lite.vq_bits) and the patch distance
-(genzoo_lite.texture_stats) of the timed brick samples to the held-out brick crops.
+exact, the VQ model's the bound of genzoo_lite.evaluation.vq_bits) and the patch distance
+(genzoo_lite.evaluation.texture_stats) of the timed brick samples to the held-out brick crops.
 
 Usage: python benchmarks/bench_vqvae.py [--n 8] [--repeats 3]
 Prints one JSON line. Uses the shipped weights (vqvae2, vqvae2_prior, vqvae2_pixel_pixelcnn).
@@ -15,10 +15,10 @@ import json
 import torch
 
 from genzoo_lite import best_time, load_pretrained, pretrained_history
-from genzoo_lite.models.pixelcnn import pixel_levels
-from genzoo_lite.recipes import VQ_IMAGES, vq_crops
-from genzoo_lite.texture_stats import patch_distance
-from genzoo_lite.vq_bits import decoder_sigma, vq_bits_per_dim
+from genzoo_lite.evaluation.texture_stats import patch_distance
+from genzoo_lite.evaluation.vq_bits import decoder_sigma, vq_bits_per_dim
+from genzoo_lite.models.autoregressive.pixelcnn import pixel_levels
+from genzoo_lite.registry.recipes import VQ_IMAGES, vq_crops
 
 
 def main() -> None:

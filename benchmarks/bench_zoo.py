@@ -1,7 +1,7 @@
 """Test bits/dim of the shipped digits models: the registry's part of the zoo table.
 
 Each model comes from ``load_pretrained`` and is scored by the library's
-``genzoo_lite.metrics.model_bits_per_dim`` (as in the notebook): exact models with their
+``genzoo_lite.evaluation.metrics.model_bits_per_dim`` (as in the notebook): exact models with their
 ``bits_per_dim``, the VAE with its IWAE bound (k = 1000), on the 447 test digits. The figures
 are deterministic, so they reproduce notebooks/00_zoo_overview, "3. One test set, every
 model" (which also fits a discretized Gaussian and a GMM on the spot; those have no recipe and
@@ -18,7 +18,7 @@ import json
 import torch
 
 from genzoo_lite import load_digits, load_pretrained
-from genzoo_lite.metrics import model_bits_per_dim
+from genzoo_lite.evaluation.metrics import model_bits_per_dim
 
 #: The zoo table's models that are shipped: its label -> recipe name.
 ZOO = {"independent pixels": "independent_digits", "PixelCNN": "pixelcnn_digits",

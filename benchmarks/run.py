@@ -38,7 +38,7 @@ import torch
 from nbclient import NotebookClient
 
 from genzoo_lite import best_time
-from genzoo_lite.likelihood_variants import gated_variants
+from genzoo_lite.registry.variants import gated_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -273,7 +273,7 @@ def readme_block(results: dict, elsewhere: dict) -> str:
         f"({nb['pixelrnn_bits']:.3f}) and the",
         "conditional per-pixel models, and notebooks 03 and 05 print every variant measured on "
         "the way",
-        "(`genzoo_lite/likelihood_variants.py`).", ""]
+        "(`genzoo_lite/registry/variants.py`).", ""]
     sliders = results["bench_sliders"]["slider_ms"]
     short = {"01 Gaussian likelihood": "Gaussian", "02 Langevin chains": "Langevin",
              "03 VAE latent": "VAE latent", "04 Efros-Leung window": "Efros–Leung window",
@@ -283,7 +283,7 @@ def readme_block(results: dict, elsewhere: dict) -> str:
     gated, pair = likelihood["gated_pixelcnn_digits"], likelihood["gated_pixelcnn_pair_digits"]
     vae = likelihood["vae_digits_8d"]
     # the longer schedules of the pair, measured by bench_likelihood.py --variants (not part of
-    # `make bench`) and recorded in genzoo_lite/likelihood_variants.py
+    # `make bench`) and recorded in genzoo_lite/registry/variants.py
     best = min((row for row in gated_variants() if row["variant"].startswith("pair,")),
                key=lambda row: row["test_bits"], default=None)
     pair_text = f"the pair {pair['test_bits_per_dim']:.3f} in {pair['train_cpu_seconds']} CPU s"

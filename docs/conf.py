@@ -21,7 +21,7 @@ master_doc = "index"
 nb_execution_mode = "off"
 nb_merge_streams = True
 # the saved widget state is dropped (no kernel, nothing fetched from unpkg): a slider's output
-# shows its static PNG (genzoo_lite/widgets.py) instead of an empty widget view
+# shows its static PNG (genzoo_lite/views/live.py) instead of an empty widget view
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3

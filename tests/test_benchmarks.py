@@ -14,9 +14,9 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from genzoo_lite import RECIPES, fit, load_digits
-from genzoo_lite.metrics import bits_per_dim, model_bits_per_dim
-from genzoo_lite.recipes import Recipe
-from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.evaluation.metrics import bits_per_dim, model_bits_per_dim
+from genzoo_lite.registry.recipes import Recipe
+from genzoo_lite.views.live import LiveFigure
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the bench_* scripts import each other

@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from genzoo_lite.checkpoints import (
+from genzoo_lite.registry.checkpoints import (
     CheckpointError,
     load_history,
     load_weights,
@@ -66,7 +66,7 @@ def test_bad_names_are_rejected(tmp_path):
 
 
 def test_every_shipped_weights_file_matches_the_manifest():
-    from genzoo_lite.checkpoints import WEIGHTS_DIR, sha256_of
+    from genzoo_lite.registry.checkpoints import WEIGHTS_DIR, sha256_of
 
     manifest = json.loads((WEIGHTS_DIR / "manifest.json").read_text())
     files = {p.name for pattern in ("*.safetensors", "*.history.json")

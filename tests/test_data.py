@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from genzoo_lite.data import (
+from genzoo_lite.core.data import (
     DIGIT_SPLITS,
     TEXTURE_NAMES,
     TOY2D_NAMES,

@@ -1,6 +1,6 @@
 import torch
 
-from genzoo_lite.distributions import discretized_gaussian_log_probs
+from genzoo_lite.core.distributions import discretized_gaussian_log_probs
 
 
 def test_discretized_gaussian_sums_to_one_and_has_finite_gradients():

@@ -6,9 +6,8 @@ import pytest
 import torch
 
 from genzoo_lite import RECIPES, DivergedError, train_recipe
-from genzoo_lite.checkpoints import load_weights, save_weights
-from genzoo_lite.data import toy2d
-from genzoo_lite.models.ebm import (
+from genzoo_lite.core.data import toy2d
+from genzoo_lite.models.energy.ebm import (
     EnergyMLP,
     LangevinDivergedError,
     box_log_prob,
@@ -17,9 +16,10 @@ from genzoo_lite.models.ebm import (
     grid_points,
     langevin,
 )
-from genzoo_lite.models.ebm_training import EBMRun, ReplayBuffer, ebm_step, train_ebm
-from genzoo_lite.models.gaussian import fit_gaussian, gaussian_log_prob
-from genzoo_lite.pretrained import build_model
+from genzoo_lite.models.energy.training import EBMRun, ReplayBuffer, ebm_step, train_ebm
+from genzoo_lite.models.explicit.gaussian import fit_gaussian, gaussian_log_prob
+from genzoo_lite.registry.checkpoints import load_weights, save_weights
+from genzoo_lite.registry.pretrained import build_model
 
 #: a short run of the shipped recipe (fewer and cheaper steps): seconds, not minutes
 SHORT = dict(num_steps=120, snapshot_at=(10, 40, 80, 120), batch_size=128, langevin_steps=10)

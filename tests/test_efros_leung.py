@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from genzoo_lite.data import load_texture
-from genzoo_lite.models.efros_leung import (
+from genzoo_lite.core.data import load_texture
+from genzoo_lite.models.nonparametric.efros_leung import (
     candidate_mask,
     efros_leung_reference,
     gaussian_weights,
     patch_distances,
 )
-from genzoo_lite.models.efros_leung_fast import efros_leung
+from genzoo_lite.models.nonparametric.efros_leung_fast import efros_leung
 
 BOTH = [efros_leung, efros_leung_reference]
 

@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from genzoo_lite import DivergedError, train_recipe
-from genzoo_lite.losses import discriminator_loss, generator_loss
-from genzoo_lite.models.gan import build_gan, train_gan
-from genzoo_lite.pretrained import build_model
+from genzoo_lite.core.losses import discriminator_loss, generator_loss
+from genzoo_lite.models.adversarial.gan import build_gan, train_gan
+from genzoo_lite.registry.pretrained import build_model
 
 
 def test_losses_at_an_undecided_discriminator_and_as_cross_entropies():

@@ -3,9 +3,9 @@ import pytest
 import torch
 from sklearn.mixture import GaussianMixture
 
-from genzoo_lite.data import toy2d
-from genzoo_lite.distributions import discretized_gaussian_log_probs
-from genzoo_lite.models.gaussian import (
+from genzoo_lite.core.data import toy2d
+from genzoo_lite.core.distributions import discretized_gaussian_log_probs
+from genzoo_lite.models.explicit.gaussian import (
     discretized_gaussian_log_prob,
     em_step,
     fit_gaussian,

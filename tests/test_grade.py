@@ -15,9 +15,9 @@ import pytest
 from solutions import load_solutions
 
 from genzoo_lite.exercises import MODULES, exercises_for
-from genzoo_lite.grade import find_submissions, grade, main
 from genzoo_lite.grading import probe_function
-from genzoo_lite.grading_judge import judge, judge_exercise
+from genzoo_lite.grading.judge import judge, judge_exercise
+from genzoo_lite.grading.runner import find_submissions, grade, main
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -159,7 +159,7 @@ def test_the_judge_replays_the_checks_verdicts(stem, capsys):
 def test_the_gated_layers_mistakes_are_found_from_recorded_values():
     """Exercise 2 of 05 calls the layer many times: causality is judged from the outputs."""
     from genzoo_lite.exercises import pixelcnn
-    from genzoo_lite.models.gated_pixelcnn import GatedLayer
+    from genzoo_lite.models.autoregressive.gated_pixelcnn import GatedLayer
 
     exercise = pixelcnn.EXERCISES[1]
 

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from genzoo_lite.exercises import exercises_for
-from genzoo_lite.grade import grade
+from genzoo_lite.grading.runner import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -61,7 +61,7 @@ _ex.exercises_for = lambda nb, fresh=False: list(_m.EXERCISES)
 _ex.checks_module = lambda nb, fresh=False: _m
 """,
     "patched_grader": """\
-import json, genzoo_lite.grading as _g, genzoo_lite.grading_judge as _j
+import json, genzoo_lite.grading as _g, genzoo_lite.grading.judge as _j
 from genzoo_lite.exercises import gaussian_mle as _m
 _x, _y, _z = _m._X, _m._lognormal_data().log(), _m._correlated_data()
 _c = (_z - _z.mean(0)).T @ (_z - _z.mean(0)) / len(_z)

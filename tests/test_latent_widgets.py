@@ -8,9 +8,9 @@ import pytest
 import torch
 from test_widgets_viz import wait_for_trailing_render  # the throttle's own tests live there
 
-from genzoo_lite.latent_widgets import LatentTraversal, digit_png
-from genzoo_lite.models.vae import VAE
-from genzoo_lite.utils import seeded
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.models.latent.vae import VAE
+from genzoo_lite.views.latent import LatentTraversal, digit_png
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,16 @@ import pytest
 import torch
 
 from genzoo_lite import load_digits
-from genzoo_lite.models.ema import WeightAverage, train_averaged
-from genzoo_lite.models.gated_pixelcnn import GatedPixelCNN
-from genzoo_lite.models.logistic_mixture import (
+from genzoo_lite.core.ema import WeightAverage, train_averaged
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.models.autoregressive.gated_pixelcnn import GatedPixelCNN
+from genzoo_lite.models.autoregressive.logistic_mixture import (
     LogisticMixtureGatedPixelCNN,
     discretized_logistic_mixture_log_probs,
 )
-from genzoo_lite.models.pixelcnn import train_autoregressive
-from genzoo_lite.models.pixelrnn import dependency_matrix
-from genzoo_lite.models.vae import VAE, train_vae
-from genzoo_lite.utils import seeded
+from genzoo_lite.models.autoregressive.pixelcnn import train_autoregressive
+from genzoo_lite.models.autoregressive.pixelrnn import dependency_matrix
+from genzoo_lite.models.latent.vae import VAE, train_vae
 
 
 def test_weight_average_is_an_exponential_moving_average():

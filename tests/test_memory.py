@@ -7,15 +7,15 @@ import pytest
 import torch
 
 from genzoo_lite import load_digits
-from genzoo_lite._memory import return_freed_memory
-from genzoo_lite.distributions import (
+from genzoo_lite.core.distributions import (
     discretized_gaussian_log_prob_at,
     discretized_gaussian_log_probs,
 )
-from genzoo_lite.metrics import edge_distance, edge_magnitudes
-from genzoo_lite.models import ebm
-from genzoo_lite.models.ebm import EnergyMLP, grid_log_prob
-from genzoo_lite.models.vae import VAE
+from genzoo_lite.core.memory import return_freed_memory
+from genzoo_lite.evaluation.metrics import edge_distance, edge_magnitudes
+from genzoo_lite.models.energy import ebm
+from genzoo_lite.models.energy.ebm import EnergyMLP, grid_log_prob
+from genzoo_lite.models.latent.vae import VAE
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

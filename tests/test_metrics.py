@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from genzoo_lite import load_digits
-from genzoo_lite.metrics import edge_distance
+from genzoo_lite.evaluation.metrics import edge_distance
 
 
 def test_real_images_are_close_and_noise_and_blur_are_far():

@@ -7,13 +7,13 @@ import torch
 from skimage.transform import downscale_local_mean
 
 from genzoo_lite import load_digits, load_pretrained, train_recipe
-from genzoo_lite.models.pixel_classifier import (
+from genzoo_lite.models.autoregressive.pixel_classifier import (
     PixelClassifier,
     PixelCNNUpsampler,
     downsample,
     train_upsampler,
 )
-from genzoo_lite.models.pixelrnn import dependency_matrix
+from genzoo_lite.models.autoregressive.pixelrnn import dependency_matrix
 
 
 def small(cls, **kwargs):

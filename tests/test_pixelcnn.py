@@ -6,14 +6,19 @@ import pytest
 import torch
 
 from genzoo_lite import RECIPES, load_digits, train_recipe
-from genzoo_lite.models.gated_pixelcnn import (
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.models.autoregressive.gated_pixelcnn import (
     GatedPixelCNN,
     HorizontalStackConv2d,
     VerticalStackConv2d,
 )
-from genzoo_lite.models.independent import IndependentPixels, fit_counts
-from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN, pixel_levels, train_autoregressive
-from genzoo_lite.utils import seeded
+from genzoo_lite.models.autoregressive.pixelcnn import (
+    MaskedConv2d,
+    PixelCNN,
+    pixel_levels,
+    train_autoregressive,
+)
+from genzoo_lite.models.explicit.independent import IndependentPixels, fit_counts
 
 
 def small(cls, **kwargs):

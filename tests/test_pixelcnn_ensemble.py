@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from genzoo_lite import load_digits
-from genzoo_lite.models.ema import WeightAverage
-from genzoo_lite.models.pixelcnn_ensemble import PixelCNNEnsemble, train_ensemble
-from genzoo_lite.utils import seeded
+from genzoo_lite.core.ema import WeightAverage
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.models.autoregressive.ensemble import PixelCNNEnsemble, train_ensemble
 
 
 def small(**kwargs):

@@ -6,8 +6,14 @@ import pytest
 import torch
 
 from genzoo_lite import load_digits, load_pretrained, train_recipe
-from genzoo_lite.models.pixelcnn import PixelCNN
-from genzoo_lite.models.pixelrnn import DiagonalBiLSTM, PixelRNN, dependency_matrix, skew, unskew
+from genzoo_lite.models.autoregressive.pixelcnn import PixelCNN
+from genzoo_lite.models.autoregressive.pixelrnn import (
+    DiagonalBiLSTM,
+    PixelRNN,
+    dependency_matrix,
+    skew,
+    unskew,
+)
 
 
 def small(**kwargs):

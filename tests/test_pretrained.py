@@ -5,8 +5,13 @@ import json
 import pytest
 import torch
 
-from genzoo_lite.checkpoints import WEIGHTS_DIR
-from genzoo_lite.pretrained import RECIPES, load_pretrained, pretrained_history, train_recipe
+from genzoo_lite.registry.checkpoints import WEIGHTS_DIR
+from genzoo_lite.registry.pretrained import (
+    RECIPES,
+    load_pretrained,
+    pretrained_history,
+    train_recipe,
+)
 
 
 def package_weights_digest() -> dict[str, str]:

@@ -19,12 +19,12 @@ import pytest
 import torch
 from torch import nn
 
-from genzoo_lite import likelihood_variants
-from genzoo_lite.checkpoints import WEIGHTS_DIR, save_weights, saved_record
-from genzoo_lite.models.gated_pixelcnn import GatedPixelCNN
-from genzoo_lite.models.vqgan import PatchDiscriminator
-from genzoo_lite.models.vqvae2 import VQVAE2
-from genzoo_lite.pretrained import (
+from genzoo_lite.models.adversarial.vqgan import PatchDiscriminator
+from genzoo_lite.models.autoregressive.gated_pixelcnn import GatedPixelCNN
+from genzoo_lite.models.quantized.vqvae2 import VQVAE2
+from genzoo_lite.registry import variants
+from genzoo_lite.registry.checkpoints import WEIGHTS_DIR, save_weights, saved_record
+from genzoo_lite.registry.pretrained import (
     RECIPES,
     build_model,
     recipe_record,
@@ -71,14 +71,14 @@ def test_every_shipped_weights_file_records_its_recipe():
 
 
 def test_the_shipped_variant_rows_are_the_recipes():
-    gated = {row["variant"].split(":")[0]: row for row in likelihood_variants.GATED_VARIANTS}
+    gated = {row["variant"].split(":")[0]: row for row in variants.GATED_VARIANTS}
     single, pair = RECIPES["gated_pixelcnn_digits"], RECIPES["gated_pixelcnn_pair_digits"]
     assert gated["shipped"]["model"] == single.model
     assert gated["shipped"]["train"] == single.settings
     assert {**gated["shipped pair"]["model"], "num_members": gated["shipped pair"]["members"]} \
         == pair.model
     assert gated["shipped pair"]["train"] == pair.settings
-    vae = {row["variant"].split(":")[0]: row for row in likelihood_variants.VAE_VARIANTS}
+    vae = {row["variant"].split(":")[0]: row for row in variants.VAE_VARIANTS}
     assert vae["shipped"]["model"] == RECIPES["vae_digits_8d"].model
     assert vae["shipped"]["train"] == RECIPES["vae_digits_8d"].settings
 
@@ -102,10 +102,10 @@ def test_a_changed_recipe_is_followed_everywhere(monkeypatch):
     assert build_model("vae_digits_8d").latent_dim == 6
 
     # the measured variants: the shipped rows, and the rows that are changes to them
-    rows = {row["variant"]: row for row in likelihood_variants.GATED_VARIANTS}
+    rows = {row["variant"]: row for row in variants.GATED_VARIANTS}
     shipped = next(row for name, row in rows.items() if name.startswith("shipped:"))
     assert shipped["model"]["dropout"] == 0.35 and shipped["train"]["lr"] == 4e-3
-    vae_rows = likelihood_variants.VAE_VARIANTS
+    vae_rows = variants.VAE_VARIANTS
     assert all(row["model"]["latent_dim"] == 6 for row in vae_rows
                if row["variant"].startswith("shipped") and "16-D" not in row["variant"])
     assert next(row for row in vae_rows if "16-D" in row["variant"])["model"]["latent_dim"] == 16

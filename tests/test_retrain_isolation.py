@@ -6,7 +6,7 @@ from pathlib import Path
 import jupytext
 from nbclient import NotebookClient
 
-from genzoo_lite.checkpoints import WEIGHTS_DIR
+from genzoo_lite.registry.checkpoints import WEIGHTS_DIR
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_pixelcnn.py"
 

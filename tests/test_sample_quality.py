@@ -1,4 +1,5 @@
-"""The digits FID (genzoo_lite/sample_quality.py) and the shipped digit classifier behind it."""
+"""The digits FID (genzoo_lite/evaluation/sample_quality.py) and the shipped digit classifier
+behind it."""
 import math
 
 import numpy as np
@@ -7,8 +8,8 @@ import scipy.linalg
 import torch
 
 from genzoo_lite import load_digits, load_pretrained, train_recipe
-from genzoo_lite.models.digit_classifier import DigitClassifier, _shift
-from genzoo_lite.sample_quality import (
+from genzoo_lite.evaluation.digit_classifier import DigitClassifier, _shift
+from genzoo_lite.evaluation.sample_quality import (
     DigitQuality,
     confidence_entropy,
     fid,

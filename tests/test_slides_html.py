@@ -99,8 +99,8 @@ def test_render_refuses_output_that_loads_a_cdn(monkeypatch):
 
 def figures_without_alt() -> list[str]:
     """'notebook cell N' for each image output of an executed notebook without an alt text in
-    its metadata (genzoo_lite.figure_alt.show writes it)."""
-    from genzoo_lite.figure_alt import PLACEHOLDER
+    its metadata (genzoo_lite.views.figure_alt.show writes it)."""
+    from genzoo_lite.views.figure_alt import PLACEHOLDER
 
     missing = []
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
@@ -128,7 +128,7 @@ def test_figure_alt_show_carries_the_alt_into_every_view(monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from genzoo_lite import figure_alt
+    from genzoo_lite.views import figure_alt
 
     shown = []
     monkeypatch.setattr("IPython.display.publish_display_data",
@@ -155,7 +155,7 @@ ONE_PIXEL_PNG = (
 
 @pytest.mark.parametrize("kind", ["slides", "html"])
 def test_exports_carry_the_alt_and_never_the_placeholder(kind):
-    from genzoo_lite.figure_alt import bundle
+    from genzoo_lite.views.figure_alt import bundle
 
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     notebook = nbformat.v4.new_notebook(cells=[md("# A *title*: here"), code("plot()"),

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from genzoo_lite.recipes import vq_crops
-from genzoo_lite.texture_stats import patch_distance, patches
+from genzoo_lite.evaluation.texture_stats import patch_distance, patches
+from genzoo_lite.registry.recipes import vq_crops
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_bad_input_is_named():
 
 def test_drawn_patches_equal_drawing_from_all_patches():
     """The memory-light draw picks exactly the rows a permutation of all patches would."""
-    from genzoo_lite.texture_stats import _drawn_patches, patches
+    from genzoo_lite.evaluation.texture_stats import _drawn_patches, patches
 
     x = torch.rand(7, 3, 12, 10, generator=torch.Generator().manual_seed(1))
     every = patches(x, 5)

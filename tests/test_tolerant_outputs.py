@@ -1,10 +1,11 @@
-"""The numeric tolerance nbval compares notebook outputs with (genzoo_lite.tolerant_outputs):
-words exactly, numbers within RTOL or UNITS in their last printed digit."""
+"""The numeric tolerance nbval compares notebook outputs with
+(genzoo_lite.testing.tolerant_outputs): words exactly, numbers within RTOL or UNITS in their last
+printed digit."""
 import json
 
 import pytest
 
-from genzoo_lite.tolerant_outputs import (
+from genzoo_lite.testing.tolerant_outputs import (
     RTOL,
     UNITS,
     align_numbers,
@@ -29,7 +30,7 @@ def test_last_digits_within_the_tolerance_match():
     assert text_difference("variance 3613059.5\n", "variance 3613058.5\n") is None
     assert text_difference("2.0% of the chains", "1.9% of the chains") is None  # one unit
     # An ELBO that differed by 0.16 % between two CPUs came from torch.special.ndtr's lower-tail
-    # cancellation (genzoo_lite.distributions.normal_cdf avoids it); it is now a real change.
+    # cancellation (genzoo_lite.core.distributions.normal_cdf avoids it); it is now a real change.
     assert not numbers_close("-92.67", "-92.82")
 
 
@@ -116,6 +117,6 @@ def _notebook(saved_text: str, printed: str) -> str:
 def test_nbval_uses_the_tolerance(pytester, printed, passes):
     """The plugin, as the root conftest loads it for `make test`, on a one-cell notebook."""
     pytester.makefile(".ipynb", probe=_notebook("bits/dim 1.7787", printed))
-    result = pytester.runpytest_subprocess("--nbval", "-p", "genzoo_lite.tolerant_outputs",
+    result = pytester.runpytest_subprocess("--nbval", "-p", "genzoo_lite.testing.tolerant_outputs",
                                            "-p", "no:cacheprovider", "probe.ipynb")
     result.assert_outcomes(passed=1) if passes else result.assert_outcomes(failed=1)

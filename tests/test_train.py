@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from genzoo_lite.train import DivergedError, Phase, fit
+from genzoo_lite.core.train import DivergedError, Phase, fit
 
 
 def regression():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from genzoo_lite.utils import get_device, set_seed
+from genzoo_lite.core.utils import get_device, set_seed
 
 
 def test_set_seed_repeats_all_three_generators():

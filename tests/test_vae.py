@@ -5,12 +5,12 @@ import math
 import pytest
 import torch
 
-from genzoo_lite.data import load_digits
-from genzoo_lite.distributions import discretized_gaussian_log_probs
-from genzoo_lite.models.autoencoder import Autoencoder, train_autoencoder
-from genzoo_lite.models.vae import VAE, gaussian_kl, reparameterize, train_vae
-from genzoo_lite.models.vaegan import build_vaegan, train_vaegan
-from genzoo_lite.pretrained import RECIPES, train_recipe
+from genzoo_lite.core.data import load_digits
+from genzoo_lite.core.distributions import discretized_gaussian_log_probs
+from genzoo_lite.models.adversarial.vaegan import build_vaegan, train_vaegan
+from genzoo_lite.models.latent.autoencoder import Autoencoder, train_autoencoder
+from genzoo_lite.models.latent.vae import VAE, gaussian_kl, reparameterize, train_vae
+from genzoo_lite.registry.pretrained import RECIPES, train_recipe
 
 #: The shipped VAEs' training settings, for the short runs here (fewer epochs, smaller models).
 SETTINGS = dict(RECIPES["vae_digits_2d"].settings)

@@ -5,11 +5,11 @@ import math
 import pytest
 import torch
 
-from genzoo_lite.data import load_digits
-from genzoo_lite.models.digits_gan import build_digits_gan, generate, train_digits_gan
-from genzoo_lite.models.vaegan import build_vaegan, feature_distance, train_vae_disl
-from genzoo_lite.pretrained import RECIPES, load_pretrained, train_recipe
-from genzoo_lite.utils import seeded
+from genzoo_lite.core.data import load_digits
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.models.adversarial.digits_gan import build_digits_gan, generate, train_digits_gan
+from genzoo_lite.models.adversarial.vaegan import build_vaegan, feature_distance, train_vae_disl
+from genzoo_lite.registry.pretrained import RECIPES, load_pretrained, train_recipe
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -90,7 +90,7 @@ def test_training_gives_the_same_weights_whatever_the_global_seed(name):
 def test_shipped_columns_order_as_in_larsen_et_al():
     """The shipped GAN's and VAE_Disl's decoded prior samples: VAE_Disl is sharper than the L2
     VAE by the edge distance, the GAN sharper still (the notebook's section 9 table)."""
-    from genzoo_lite.metrics import edge_distance
+    from genzoo_lite.evaluation.metrics import edge_distance
 
     x_test = load_digits("test")[0]
     z = torch.randn(500, 8, generator=torch.Generator().manual_seed(8))

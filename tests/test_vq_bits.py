@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from genzoo_lite import load_pretrained
-from genzoo_lite.models.pixelcnn import pixel_levels
-from genzoo_lite.recipes import vq_crops
-from genzoo_lite.vq_bits import decoder_sigma, pixel_bits_given_codes, vq_bits_per_dim
+from genzoo_lite.evaluation.vq_bits import decoder_sigma, pixel_bits_given_codes, vq_bits_per_dim
+from genzoo_lite.models.autoregressive.pixelcnn import pixel_levels
+from genzoo_lite.registry.recipes import vq_crops
 
 
 def test_pixel_bits_given_codes_is_a_discretized_gaussian():

@@ -1,21 +1,22 @@
 """Properties of the vector quantizer, VQ-VAE-2, its prior and the VQGAN decoder
-(genzoo_lite.models.quantizer, .vqvae2, .vqvae_prior, .vqgan)."""
+(genzoo_lite.models.quantized: quantizer, vqvae2, vqvae_prior;
+genzoo_lite.models.adversarial.vqgan)."""
 import math
 
 import pytest
 import torch
 from sklearn.cluster import KMeans
 
-from genzoo_lite.models.quantizer import VectorQuantizer, perplexity
-from genzoo_lite.models.vqgan import (
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.models.adversarial.vqgan import (
     PatchDiscriminator,
     encoder_feature_distance,
     train_vqgan_decoder,
 )
-from genzoo_lite.models.vqvae2 import VQVAE2, train_vqvae2
-from genzoo_lite.models.vqvae_prior import VQVAE2Prior, train_prior
-from genzoo_lite.pretrained import RECIPES, load_pretrained, train_recipe
-from genzoo_lite.utils import seeded
+from genzoo_lite.models.quantized.quantizer import VectorQuantizer, perplexity
+from genzoo_lite.models.quantized.vqvae2 import VQVAE2, train_vqvae2
+from genzoo_lite.models.quantized.vqvae_prior import VQVAE2Prior, train_prior
+from genzoo_lite.registry.pretrained import RECIPES, load_pretrained, train_recipe
 
 
 def _z(n=4, dim=3, h=5, w=5, seed=0):

@@ -4,7 +4,7 @@ Torch picks its CPU kernels (vector width, BLAS paths) by machine; ``ATEN_CPU_CA
 the ones another student's laptop would use. For each capability this writes the freshly executed
 notebooks to ``_build/kernels/<capability>/`` and compares every code cell's text outputs with
 the saved ``notebooks/*.ipynb`` through the same numeric tolerance nbval uses
-(``genzoo_lite.tolerant_outputs``).
+(``genzoo_lite.testing.tolerant_outputs``).
 
 ``--retrain`` instead runs each notebook's source with ``GENZOO_RETRAIN=1`` (every model trained
 on this machine, into a temporary cache) and checks only that it runs to its end.
@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbval.plugin import find_comment_markers, find_metadata_tags, get_sanitize_patterns
 
-from genzoo_lite.tolerant_outputs import compare_cell_outputs
+from genzoo_lite.testing.tolerant_outputs import compare_cell_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "kernels"

@@ -23,8 +23,8 @@ import sys
 
 import torch
 
-from genzoo_lite.checkpoints import WEIGHTS_DIR, save_history, save_weights
-from genzoo_lite.pretrained import (
+from genzoo_lite.registry.checkpoints import WEIGHTS_DIR, save_history, save_weights
+from genzoo_lite.registry.pretrained import (
     RECIPES,
     load_pretrained,
     recipe_record,

@@ -53,7 +53,8 @@ def get_device() -> torch.device:
 
 def retrain_requested() -> bool:
     """True when ``GENZOO_RETRAIN=1``: notebooks then train from scratch instead of loading
-    shipped weights, into :func:`cache_dir` (see :func:`genzoo_lite.pretrained.load_pretrained`)."""
+    shipped weights, into :func:`cache_dir` (see
+    :func:`genzoo_lite.registry.pretrained.load_pretrained`)."""
     return os.environ.get("GENZOO_RETRAIN", "0") == "1"
 
 

@@ -1,10 +1,11 @@
 """A small digit classifier: the feature space in which samples of the digits models are judged.
 
 Not a generative model: the "Inception network" of an FID for 8x8 digits
-(:mod:`genzoo_lite.sample_quality`). Trained on the 1000 training digits only, so the test digits
-and every model's samples are new to it. Its penultimate layer (:meth:`DigitClassifier.features`)
-is the feature space of the Fréchet distance; its softmax gives the confidence and entropy of a
-sample set. Taught in notebooks/07_zoo_comparison, "Sample quality beside likelihood".
+(:mod:`genzoo_lite.evaluation.sample_quality`). Trained on the 1000 training digits only, so the
+test digits and every model's samples are new to it. Its penultimate layer
+(:meth:`DigitClassifier.features`) is the feature space of the Fréchet distance; its softmax gives
+the confidence and entropy of a sample set. Taught in notebooks/07_zoo_comparison, "Sample quality
+beside likelihood".
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Bits/dim scores how much probability a model puts on the test digits; it says little about how
 its samples look (Theis et al. 2016, "A note on the evaluation of generative models"). Here the
 samples are judged the way FID judges ImageNet models, with a small digit classifier
-(:class:`~genzoo_lite.models.digit_classifier.DigitClassifier`, recipe ``digit_classifier``)
+(:class:`~genzoo_lite.evaluation.digit_classifier.DigitClassifier`, recipe ``digit_classifier``)
 in place of the Inception network:
 
 * the **Fréchet distance** between Gaussians fitted to the classifier's penultimate features of

@@ -3,10 +3,10 @@
 After the submitted cells ran, the grader sends one cell of its own that calls
 :func:`probe_namespace` with a seed and a file path it has just drawn at random. For each exercise
 the library's check runs once on the check's own inputs and once on the inputs the seed gives,
-with a :class:`~genzoo_lite.grading_data.Recorder` in place of the student's function: what the
+with a :class:`~genzoo_lite.grading.records.Recorder` in place of the student's function: what the
 function returned on every call is written to that file as plain data (or the name of what it
 raised). The verdicts are computed later, by a clean process that never imported the submission
-(:mod:`genzoo_lite.grading_judge`), which runs the same checks on inputs it builds itself and
+(:mod:`genzoo_lite.grading.judge`), which runs the same checks on inputs it builds itself and
 replays the recorded answers. Anything the submission changed in this kernel can only change those
 answers, which is what the student's function could have returned anyway.
 """

@@ -1,10 +1,10 @@
 """The judge of ``genzoo-grade``: verdicts computed in a process where no student code has run.
 
-``python -I -m genzoo_lite.grading_judge REQUEST.json`` reads ``{"requests": [{"notebook",
+``python -I -m genzoo_lite.grading.judge REQUEST.json`` reads ``{"requests": [{"notebook",
 "seed", "seconds", "record"}, ...], "out"}``: each record is the file a submission's kernel wrote
-(:mod:`genzoo_lite.grading`), read as JSON data only. Each exercise's check runs here, on the
-inputs it builds itself (the check's own, then the grader's random ones from ``seed``), with a
-:class:`~genzoo_lite.grading_data.Replay` of the recorded answers in place of the student's
+(:mod:`genzoo_lite.grading.in_kernel`), read as JSON data only. Each exercise's check runs here, on
+the inputs it builds itself (the check's own, then the grader's random ones from ``seed``), with a
+:class:`~genzoo_lite.grading.records.Replay` of the recorded answers in place of the student's
 function. The rows go to ``out``. ``-I`` keeps the submission's folder, PYTHONPATH and user site
 out of this interpreter; :func:`judge_in_subprocess` starts it with a minimal environment.
 """

@@ -4,7 +4,7 @@
 student's function: it calls the function, turns each return value into plain JSON data
 (:func:`encode`: numbers, strings, lists, dicts, and ``torch.Tensor`` / ``numpy.ndarray`` as dtype,
 shape and raw bytes) and notes any exception by its name. A separate, clean process then runs the
-same check again with a :class:`Replay` of those values (:mod:`genzoo_lite.grading_judge`): the
+same check again with a :class:`Replay` of those values (:mod:`genzoo_lite.grading.judge`): the
 check builds its own inputs and computes every verdict there, so nothing the submission changed in
 its kernel (the checks, ``torch.allclose``, numpy, the grader itself) takes part in a verdict. A
 value the grader cannot read as plain data (an object with its own ``__eq__``, a tensor subclass)

@@ -8,8 +8,8 @@ with the network blocked, in a scratch folder, cell by cell like Restart & Run A
 the first error or when the notebook's time limit runs out (the kernel is then interrupted).
 Then the grader sends one cell of its own with a seed and a file name drawn for this run: each
 exercise function the kernel holds is called on the checks' inputs and on random ones, and its
-answers are written to that file as plain data (:mod:`.grading`, :mod:`.grading_data`). A clean
-process that never imported the submission judges them (:mod:`.grading_judge`). Nothing the
+answers are written to that file as plain data (:mod:`.in_kernel`, :mod:`.records`). A clean
+process that never imported the submission judges them (:mod:`.judge`). Nothing the
 submission prints, writes or patches in its kernel takes part in a verdict; an exercise the run
 never reached scores 0 with the reason. The caller's ``os.environ`` is left as it was.
 """

@@ -91,8 +91,8 @@ def save_weights(model: torch.nn.Module, name: str, directory: Path | str,
     """Save ``model.state_dict()`` to ``<directory>/<name>.safetensors`` and record its SHA-256.
 
     ``record``: what the weights were trained from (JSON values, e.g.
-    ``genzoo_lite.pretrained.recipe_record(name)``), kept in the file's metadata. There is no
-    default directory: the package's ``weights/`` is written only by
+    ``genzoo_lite.registry.pretrained.recipe_record(name)``), kept in the file's metadata. There is
+    no default directory: the package's ``weights/`` is written only by
     ``tools/retrain_weights.py``; retraining in a notebook saves to the user cache.
     """
     _check_name(name)

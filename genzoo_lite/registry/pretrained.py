@@ -4,7 +4,7 @@
 :func:`load_pretrained`, benchmarks and tests call :func:`train_recipe` (with fewer epochs for a
 short test, via ``overrides``), and ``tools/retrain_weights.py``, the only writer of
 ``genzoo_lite/weights/``, trains every recipe. ``GENZOO_RETRAIN=1`` makes :func:`load_pretrained`
-train instead of load, and save into the user cache (:func:`genzoo_lite.utils.cache_dir`),
+train instead of load, and save into the user cache (:func:`genzoo_lite.core.utils.cache_dir`),
 never into the package.
 
 Every saved weights file records the recipe it was trained from (:func:`recipe_record`: the

@@ -1,12 +1,12 @@
 """Every shipped model's recipe: its constructor settings, its data and its training settings.
 
-The registry itself: read through :mod:`genzoo_lite.pretrained` (``RECIPES``, ``load_pretrained``).
-A setting written here is written nowhere else; a notebook that needs one reads it from
-``RECIPES[name].settings`` (training) or ``RECIPES[name].model`` (the constructor's arguments,
-every one written out, so a changed class default cannot change a shipped model unnoticed).
-The shipped weights record both (``genzoo_lite.pretrained.recipe_record``), and a test fails
-when a recipe changes but its weights were not retrained. One section per model family, each
-importing only its own models.
+The registry itself: read through :mod:`genzoo_lite.registry.pretrained` (``RECIPES``,
+``load_pretrained``). A setting written here is written nowhere else; a notebook that needs one
+reads it from ``RECIPES[name].settings`` (training) or ``RECIPES[name].model`` (the constructor's
+arguments, every one written out, so a changed class default cannot change a shipped model
+unnoticed). The shipped weights record both (``genzoo_lite.registry.pretrained.recipe_record``),
+and a test fails when a recipe changes but its weights were not retrained. One section per model
+family, each importing only its own models.
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def _vae_recipes() -> dict[str, Recipe]:
                                      model=dict(latent_dim=2, hidden=200), taught_in=taught),
         # The shipped 8-D VAE: a learned-sigma discretized Gaussian decoder (the best decoder of
         # notebooks/03_vae, section 8), trained on the IWAE bound with k = 5 (a tighter bound to
-        # push up), stopped on val; the variants: genzoo_lite/likelihood_variants.py
+        # push up), stopped on val; the variants: genzoo_lite/registry/variants.py
         "vae_digits_8d": Recipe(VAE, _digits("train", "val"), train_vae, iwae5,
                                 model=vae8, taught_in=taught),
         # the same network and training with the 17-way softmax decoder (section 8's comparison)
@@ -151,7 +151,7 @@ def _larsen_recipes() -> dict[str, Recipe]:
 
 # ----- autoregressive models of the digits: notebook 05 --------------------------------------
 #: The shipped Gated PixelCNN of the digits (alone, and each member of the pair): an embedding of
-#: 16 for the 17 levels, the best of the variants in genzoo_lite/likelihood_variants.py.
+#: 16 for the 17 levels, the best of the variants in genzoo_lite/registry/variants.py.
 GATED_DIGITS = dict(levels=17, channels=32, num_layers=5, embed_dim=16, first_kernel=7,
                     kernel_size=3, dropout=0.2, num_classes=None, cond_channels=None)
 

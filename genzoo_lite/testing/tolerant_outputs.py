@@ -16,7 +16,7 @@ EPYC under ``ATEN_CPU_CAPABILITY=default`` / ``avx2`` (``tools/execute_under_ker
 continuous values within 3e-7 relative, and printed values one unit apart where a value sits on
 a rounding boundary. RTOL is still small enough that a model 0.01 bits/dim worse fails.
 This module is also the pytest plugin that makes nbval use the rule (loaded by the root
-``conftest.py``; ``pytest -p genzoo_lite.tolerant_outputs`` elsewhere), and is used by
+``conftest.py``; ``pytest -p genzoo_lite.testing.tolerant_outputs`` elsewhere), and is used by
 ``tools/execute_under_kernels.py``.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A :class:`LatentTraversal` shows one slider per chosen latent dimension and an interpolation
 control between two digits, and decodes into a single image. It is a
-:class:`~genzoo_lite.widgets.LiveView`, the one live-view mechanism of the notebooks: updates
+:class:`~genzoo_lite.views.live.LiveView`, the one live-view mechanism of the notebooks: updates
 replace the image's PNG bytes in place, a fast drag is coalesced by the throttle and always ends
 on the latest value, and without a widget front end the cell still shows a static PNG. Only what
 is specific to the latent space lives here. Taught in notebooks/03_vae ("The latent space, live").
@@ -48,7 +48,7 @@ class LatentTraversal(LiveView):
         vmax: the level drawn as full ink (16 for digits).
         scale: screen pixels per image pixel.
 
-    Attributes: those of :class:`~genzoo_lite.widgets.LiveView` (``image``, ``last_ms``,
+    Attributes: those of :class:`~genzoo_lite.views.live.LiveView` (``image``, ``last_ms``,
     ``updated_at_ms``, ``render_count``), and ``z``, the current latent vector (L,), and
     ``sliders``, one per entry of ``dims``.
     """

@@ -8,7 +8,7 @@ run) the same cell still shows a static PNG.
 
 Two kinds of view are built on it: :class:`LiveFigure` here (controls plus a matplotlib figure,
 taught in notebooks/01_gaussian_mle, "The likelihood landscape") and
-:class:`~genzoo_lite.latent_widgets.LatentTraversal` (notebooks/03_vae, "The latent space, live").
+:class:`~genzoo_lite.views.latent.LatentTraversal` (notebooks/03_vae, "The latent space, live").
 """
 from __future__ import annotations
 

@@ -46,8 +46,8 @@ def train_digits_gan(model: nn.ModuleDict, x: torch.Tensor, *, num_epochs: int, 
 
     Taught in notebooks/03_vae, "VAE + GAN"; the shipped settings are
     ``RECIPES["gan_digits_8d"]``. Images are scaled to [0, 1] for the discriminator; the losses
-    are :func:`~genzoo_lite.losses.discriminator_loss` (real x against G(z)) and the
-    non-saturating :func:`~genzoo_lite.losses.generator_loss`, each phase with fresh noise z.
+    are :func:`~genzoo_lite.core.losses.discriminator_loss` (real x against G(z)) and the
+    non-saturating :func:`~genzoo_lite.core.losses.generator_loss`, each phase with fresh noise z.
     Adam with betas (0.5, 0.999) for both.
 
     Args:

@@ -3,7 +3,7 @@
 Taught in notebooks/00_zoo_overview ("Explicit and implicit models on toy data").
 The generator maps noise to points; nothing here can evaluate p(x). The model is an explicit
 ``nn.ModuleDict({"generator": Generator(), "discriminator": Discriminator()})``
-(:func:`build_gan`), trained by :func:`train_gan` with the losses of :mod:`genzoo_lite.losses`.
+(:func:`build_gan`), trained by :func:`train_gan` with the losses of :mod:`genzoo_lite.core.losses`.
 """
 from __future__ import annotations
 
@@ -70,9 +70,9 @@ def train_gan(model: nn.ModuleDict, x: torch.Tensor, *, num_steps: int, batch_si
     """Train ``model["generator"]`` and ``model["discriminator"]`` on points x (N, 2).
 
     Each step draws a batch of x, then runs two phases, each with fresh noise z: a step of the
-    discriminator on :func:`~genzoo_lite.losses.discriminator_loss` (real batch against G(z)),
+    discriminator on :func:`~genzoo_lite.core.losses.discriminator_loss` (real batch against G(z)),
     then a step of the generator on the non-saturating
-    :func:`~genzoo_lite.losses.generator_loss` against the *updated* discriminator. Adam with
+    :func:`~genzoo_lite.core.losses.generator_loss` against the *updated* discriminator. Adam with
     betas (0.5, 0.999) for both. Taught in notebooks/00_zoo_overview, "Explicit and implicit
     models"; the
     shipped model's settings are ``RECIPES["gan_eight_gaussians"].settings``.

@@ -3,8 +3,8 @@ distance in a discriminator's hidden layer, plus a GAN loss that makes decodes l
 
 Taught in notebooks/03_vae, "VAE + GAN". The model is an explicit
 ``nn.ModuleDict({"vae": VAE, "discriminator": Discriminator})``; training alternates a
-discriminator step and an encoder/decoder step (two :class:`~genzoo_lite.train.Phase` s), with
-the GAN losses of :mod:`genzoo_lite.losses`. VAE_Disl, Larsen et al.'s second column, has the
+discriminator step and an encoder/decoder step (two :class:`~genzoo_lite.core.train.Phase` s), with
+the GAN losses of :mod:`genzoo_lite.core.losses`. VAE_Disl, Larsen et al.'s second column, has the
 same ModuleDict and the same feature-matching loss, but no GAN term: its discriminator is a
 trained GAN's, kept fixed (:func:`train_vae_disl`; the GAN is :mod:`.digits_gan`).
 """

@@ -3,8 +3,8 @@ patch discriminator, keeping its codes.
 
 Taught in notebooks/06_vqvae2, "5. How to improve further". The model is an explicit
 ``nn.ModuleDict({"vqvae": VQVAE2, "discriminator": PatchDiscriminator})``; training alternates a
-discriminator step and a decoder step (two :class:`~genzoo_lite.train.Phase` s), with the GAN
-losses of :mod:`genzoo_lite.losses`.
+discriminator step and a decoder step (two :class:`~genzoo_lite.core.train.Phase` s), with the GAN
+losses of :mod:`genzoo_lite.core.losses`.
 """
 from __future__ import annotations
 

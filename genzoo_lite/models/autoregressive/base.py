@@ -6,7 +6,7 @@ P(x) = prod_i P(x_i | x_1, ..., x_{i-1}), each factor a softmax over the ``level
 Taught in notebooks/05_pixelcnn; the same models are the prior over VQ-VAE-2 codes in
 notebooks/06_vqvae2, conditioned through ``label=`` (a class per image) and ``cond=`` (a spatial
 map, e.g. the embedded top-level codes). The networks are in :mod:`.pixelcnn`,
-:mod:`.gated_pixelcnn` and :mod:`.independent`.
+:mod:`.gated_pixelcnn` and :mod:`genzoo_lite.models.explicit.independent`.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 van den Oord et al. 2016, "Conditional Image Generation with PixelCNN Decoders". Taught in
 notebooks/05_pixelcnn, "3. The blind spot and the Gated PixelCNN"; the same class is the prior
 over VQ-VAE-2 codes in notebooks/06_vqvae2 (conditioned through ``label=`` and ``cond=``).
-Trained by :func:`genzoo_lite.models.pixelcnn.train_autoregressive`.
+Trained by :func:`genzoo_lite.models.autoregressive.pixelcnn.train_autoregressive`.
 """
 from __future__ import annotations
 

@@ -101,8 +101,8 @@ class PixelRNN(EmbeddedCNN):
 
     ``sample``, ``log_prob``, ``bits_per_dim`` and ``complete`` come from
     :class:`~.autoregressive.AutoregressiveModel`; train it with
-    :func:`genzoo_lite.models.pixelcnn.train_autoregressive`. Taught in notebooks/05_pixelcnn,
-    "PixelRNN vs PixelCNN".
+    :func:`genzoo_lite.models.autoregressive.pixelcnn.train_autoregressive`. Taught in
+    notebooks/05_pixelcnn, "PixelRNN vs PixelCNN".
 
     Args:
         levels: number of pixel values (classes); 17 for the digits.

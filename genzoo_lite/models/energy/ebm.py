@@ -5,7 +5,7 @@ Taught in notebooks/02_ebm. An EBM defines p_theta(x) = exp(-E_theta(x)) / Z(the
 computes Z(theta) except :func:`grid_log_prob` and :func:`box_log_prob`, which integrate over a
 bounded 2-D box. Z over the whole plane need not be finite (a network's energy may fall without
 bound far from the data), so the notebook's densities are defined on the box: :func:`box_log_prob`.
-Training with persistent chains is in :mod:`genzoo_lite.models.ebm_training`.
+Training with persistent chains is in :mod:`genzoo_lite.models.energy.training`.
 """
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def fit_counts(model: IndependentPixels, x: torch.Tensor, pseudo_count: float,
         x: integer images (N, 1, H, W) with values 0..model.levels-1.
         pseudo_count: a >= 0, added to every count so that an unseen level is not impossible.
         generator, progress: unused (nothing is random, nothing takes long); they make this a
-            trainer like the others of :mod:`genzoo_lite.recipes`.
+            trainer like the others of :mod:`genzoo_lite.registry.recipes`.
 
     Returns:
         ``{"loss": [the training cross-entropy after the fit, nats per pixel]}``.

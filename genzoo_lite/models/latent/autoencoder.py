@@ -1,8 +1,8 @@
 """A plain (deterministic) autoencoder on 8x8 digits, the VAE's point of comparison.
 
 Taught in notebooks/03_vae, "Autoencoder against VAE": the same networks as
-:class:`~genzoo_lite.models.vae.VAE`, trained on reconstruction alone, so nothing makes its codes
-look like N(0, I) and decoding prior samples lands where no digit was ever encoded.
+:class:`~genzoo_lite.models.latent.vae.VAE`, trained on reconstruction alone, so nothing makes its
+codes look like N(0, I) and decoding prior samples lands where no digit was ever encoded.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Autoencoder(nn.Module):
     """A deterministic autoencoder (Hinton and Salakhutdinov 2006): z = f(x), x ~ p(x | z).
 
     Taught in notebooks/03_vae, "Autoencoder against VAE". The decoder is the VAE's categorical
-    :class:`~genzoo_lite.models.vae.Decoder`.
+    :class:`~genzoo_lite.models.latent.vae.Decoder`.
     """
 
     def __init__(self, latent_dim: int = 2, hidden: int = 200) -> None:

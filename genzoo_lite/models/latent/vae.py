@@ -4,7 +4,8 @@ the importance-weighted bound, and its trainer.
 Taught in notebooks/03_vae: "The ELBO" (``VAE.elbo``, ``gaussian_kl``), "Importance sampling with
 q" and "Is the bound tight?" (``VAE.log_weights``, ``VAE.iwae_bound``) and "Why are the results
 blurry?" (the ``likelihood`` choice of :class:`Decoder`). The plain autoencoder is in
-:mod:`.autoencoder`, VAE/GAN in :mod:`.vaegan`; both reuse :func:`mlp` and :class:`Decoder`.
+:mod:`.autoencoder`, VAE/GAN in :mod:`genzoo_lite.models.adversarial.vaegan`; both reuse
+:func:`mlp` and :class:`Decoder`.
 
 Every log-probability is in nats per image, over the discrete space of 17^64 images, so the
 categorical and the (discretized) Gaussian decoder can be compared number for number.
@@ -83,7 +84,7 @@ class Decoder(nn.Module):
 
     Taught in notebooks/03_vae, "Why are the results blurry?". ``"categorical"``: a softmax over
     the levels; ``"gaussian"``: N(G_mu(z), G_sigma(z)^2) on the level axis, discretized to the 17
-    levels by :func:`genzoo_lite.distributions.discretized_gaussian_log_probs`, with a fixed
+    levels by :func:`genzoo_lite.core.distributions.discretized_gaussian_log_probs`, with a fixed
     ``sigma`` (in levels) or a learned G_sigma (``sigma=None``).
     """
 

@@ -245,7 +245,7 @@ def efros_leung_reference(sample: np.ndarray, out_shape: tuple[int, int] | None,
     """Efros-Leung synthesis written as the plain loop of the paper (slow; for teaching).
 
     Same arguments and, for the same seed, the same output as
-    :func:`genzoo_lite.models.efros_leung_fast.efros_leung` (documented there).
+    :func:`genzoo_lite.models.nonparametric.efros_leung_fast.efros_leung` (documented there).
     Taught in notebooks/04_efros_leung, "3. The whole loop".
     """
     s = setup_synthesis(sample, out_shape, window, error_threshold, seed, image, mask)

@@ -1,10 +1,10 @@
 """Efros-Leung synthesis, vectorized: the steps of the reference loop, all sample windows at once.
 
 ``efros_leung`` makes exactly the choices of
-:func:`genzoo_lite.models.efros_leung.efros_leung_reference` (same candidates, same random
-numbers, same output; tests/test_efros_leung.py checks it), but screens every sample window for a
-batch of pixels with one matrix product: the fill order does not depend on the values filled, so
-it is worked out first, and the pixels a batch fills inside each other's windows enter as
+:func:`genzoo_lite.models.nonparametric.efros_leung.efros_leung_reference` (same candidates, same
+random numbers, same output; tests/test_efros_leung.py checks it), but screens every sample window
+for a batch of pixels with one matrix product: the fill order does not depend on the values filled,
+so it is worked out first, and the pixels a batch fills inside each other's windows enter as
 corrections. Taught in notebooks/04_efros_leung, "8. Timing".
 """
 from __future__ import annotations

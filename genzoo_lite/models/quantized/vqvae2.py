@@ -1,7 +1,8 @@
 """VQ-VAE-2: two levels of vector-quantized codes, fully convolutional, and its trainer.
 
 Taught in notebooks/06_vqvae2, "3. VQ-VAE-2". The quantizer is :mod:`.quantizer`; the prior over
-the codes is :mod:`.vqvae_prior`, the VQGAN-style decoder fine-tuning :mod:`.vqgan`.
+the codes is :mod:`.vqvae_prior`, the VQGAN-style decoder fine-tuning
+:mod:`genzoo_lite.models.adversarial.vqgan`.
 """
 from __future__ import annotations
 

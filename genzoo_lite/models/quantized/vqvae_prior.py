@@ -1,7 +1,8 @@
 """The prior over VQ-VAE-2 codes: p(top) p(bottom | top), two Gated PixelCNNs, and its trainer.
 
 Taught in notebooks/06_vqvae2, "4. Generation: a PixelCNN over codes". The PixelCNN is the one of
-notebooks/05_pixelcnn (:mod:`.gated_pixelcnn`), unchanged, over code maps instead of pixels.
+notebooks/05_pixelcnn (:mod:`genzoo_lite.models.autoregressive.gated_pixelcnn`), unchanged, over
+code maps instead of pixels.
 """
 from __future__ import annotations
 
