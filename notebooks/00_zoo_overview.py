@@ -326,9 +326,9 @@ show(fig, alt="Nine 4x4 grids of 8x8 digits, dark ink on white: test digits, the
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 # * Explicit models give a number for every point: exactly for a Gaussian, a mixture and the
-#   autoregressive models, as a bound for a VAE; an energy-based model gives an energy, no
-#   probability without its normalizer $Z(\theta)$, intractable in high dimensions and not even
-#   finite for every energy. Implicit models (GANs) only sample.
+#   PixelCNNs (Efros–Leung gives no number), as a bound for a VAE; an energy-based model gives
+#   an energy, no probability without its normalizer $Z(\theta)$, intractable in high dimensions
+#   and not even finite for every energy. Implicit models (GANs) only sample.
 # * Fitting can fail in ways the samples show: EM stops in local optima (restarts fix it), a GAN
 #   bridges the modes it covers.
 # * How a model draws its pixels shows in its samples: on their own (speckle), as the mean of
