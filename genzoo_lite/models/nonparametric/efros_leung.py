@@ -6,7 +6,8 @@ the best one. Taught in notebooks/04_efros_leung. This file holds the pieces of 
 (``gaussian_weights``, ``patch_distances``, ``candidate_mask``), the synthesis state both
 implementations share, and ``efros_leung_reference``, the plain loop the notebook explains
 ("2. One pixel, step by step" and "3. The whole loop"). ``efros_leung_fast.efros_leung`` is the
-same algorithm vectorized over all sample windows ("8. Timing"), checked against this loop.
+same algorithm vectorized over all sample windows ("3. The whole loop"), checked against this
+loop.
 """
 from __future__ import annotations
 

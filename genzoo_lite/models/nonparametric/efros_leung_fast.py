@@ -5,7 +5,8 @@
 random numbers, same output; tests/test_efros_leung.py checks it), but screens every sample window
 for a batch of pixels with one matrix product: the fill order does not depend on the values filled,
 so it is worked out first, and the pixels a batch fills inside each other's windows enter as
-corrections. Taught in notebooks/04_efros_leung, "8. Timing".
+corrections. Taught in notebooks/04_efros_leung, "3. The whole loop"; what it saves:
+benchmarks/RESULTS.md, "Efros-Leung: the loop against the vectorized version".
 """
 from __future__ import annotations
 
