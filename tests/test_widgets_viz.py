@@ -227,7 +227,7 @@ def test_discrete_controls_get_precomputed_frames():
 
 
 def test_rgb_png_round_trips():
-    from genzoo_lite.views.live import rgb_png
+    from genzoo_lite.views.png import rgb_png
     rng = np.random.default_rng(0)
     for shape in [(5, 7), (6, 9, 3), (4, 3, 4)]:
         a = rng.integers(0, 256, shape, dtype=np.uint8)
@@ -243,7 +243,7 @@ def test_rgb_png_round_trips():
 
 
 def test_every_control_gets_an_accessible_name_and_a_readout_that_shows_its_step():
-    from genzoo_lite.views.live import _LABEL_SLIDERS_JS
+    from genzoo_lite.views.slider_access import _LABEL_SLIDERS_JS
     controls = {"temperature": widgets.SelectionSlider(options=[0.5, 1.0], description="T"),
                 "mu": widgets.FloatSlider(value=0.3, step=0.002, description="mu"),
                 "n_steps": widgets.IntSlider()}

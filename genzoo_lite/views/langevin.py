@@ -1,14 +1,14 @@
 """Langevin chains, live: sliders for the step size, the noise and the number of steps (plumbing).
 
-A :class:`LangevinView` runs :func:`~genzoo_lite.models.ebm.langevin` on a 2-D energy from fixed
-starting points and shows where the chains are after ``n_steps`` steps, over the energy. Every
+A :class:`LangevinView` runs :func:`~genzoo_lite.models.energy.ebm.langevin` on a 2-D energy from
+fixed starting points and shows where the chains are after ``n_steps`` steps, over the energy. Every
 (step size, noise) pair the sliders can reach is run when the view is built, all of them in one
 batched pass (the same noise draws for every pair, as one generator per pair would give), and
 only the states at the steps slider's positions are kept, so a move never runs a chain: it
 picks a stored frame. A pair whose chains diverge shows the sampler's error message instead of
-points. It is a :class:`~genzoo_lite.widgets.LiveFigure`: redraws replace the PNG in place, a
-fast drag is throttled and ends on the latest value, and without a widget front end the cell
-still shows a static picture. Taught in notebooks/02_ebm, "4. Langevin dynamics" ("Langevin,
+points. It is a :class:`~genzoo_lite.views.live_figure.LiveFigure`: redraws replace the PNG in
+place, a fast drag is throttled and ends on the latest value, and without a widget front end the
+cell still shows a static picture. Taught in notebooks/02_ebm, "4. Langevin dynamics" ("Langevin,
 live").
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from genzoo_lite.core.checks import check_int, check_number, check_points
 from genzoo_lite.core.utils import grid_points
 from genzoo_lite.models.energy.ebm import LangevinDivergedError, langevin
-from genzoo_lite.views.live import LiveFigure
+from genzoo_lite.views.live_figure import LiveFigure
 
 __all__ = ["LangevinView"]
 
@@ -48,10 +48,10 @@ class LangevinView(LiveFigure):
             (e.g. a spread against its target); None for none.
         lim: the plotted box [-lim, lim]^2.
         seed: seeds the Langevin noise, the same for every setting.
-        dpi, throttle_ms: those of :class:`~genzoo_lite.widgets.LiveFigure`.
+        dpi, throttle_ms: those of :class:`~genzoo_lite.views.live_figure.LiveFigure`.
 
-    Attributes: those of :class:`~genzoo_lite.widgets.LiveFigure`; ``frame_steps``, the steps
-    slider's positions; ``states[(step_size, noise)]``, every setting's chains at
+    Attributes: those of :class:`~genzoo_lite.views.live_figure.LiveFigure`; ``frame_steps``, the
+    steps slider's positions; ``states[(step_size, noise)]``, every setting's chains at
     ``frame_steps`` (len(frame_steps), N, 2), or its divergence message (about 4 MB for the
     defaults and 200 chains); and ``chain(step_size, noise)``, a setting's
     ``(max_steps + 1, N, 2)`` states, run on demand for a step between the slider's positions.

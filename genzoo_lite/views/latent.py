@@ -2,10 +2,11 @@
 
 A :class:`LatentTraversal` shows one slider per chosen latent dimension and an interpolation
 control between two digits, and decodes into a single image. It is a
-:class:`~genzoo_lite.views.live.LiveView`, the one live-view mechanism of the notebooks: updates
-replace the image's PNG bytes in place, a fast drag is coalesced by the throttle and always ends
-on the latest value, and without a widget front end the cell still shows a static PNG. Only what
-is specific to the latent space lives here. Taught in notebooks/03_vae ("The latent space, live").
+:class:`~genzoo_lite.views.live_view.LiveView`, the one live-view mechanism of the notebooks:
+updates replace the image's PNG bytes in place, a fast drag is coalesced by the throttle and always
+ends on the latest value, and without a widget front end the cell still shows a static PNG. Only
+what is specific to the latent space lives here. Taught in notebooks/03_vae ("The latent space,
+live").
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import numpy as np
 import torch
 
 from genzoo_lite.core.checks import check_int, check_number
-from genzoo_lite.views.live import LiveView, rgb_png, slider_labeller
+from genzoo_lite.views.live_view import LiveView
+from genzoo_lite.views.png import rgb_png
+from genzoo_lite.views.slider_access import slider_labeller
 
 __all__ = ["digit_png", "LatentTraversal"]
 
@@ -48,7 +51,7 @@ class LatentTraversal(LiveView):
         vmax: the level drawn as full ink (16 for digits).
         scale: screen pixels per image pixel.
 
-    Attributes: those of :class:`~genzoo_lite.views.live.LiveView` (``image``, ``last_ms``,
+    Attributes: those of :class:`~genzoo_lite.views.live_view.LiveView` (``image``, ``last_ms``,
     ``updated_at_ms``, ``render_count``), and ``z``, the current latent vector (L,), and
     ``sliders``, one per entry of ``dims``.
     """
