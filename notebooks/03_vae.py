@@ -63,6 +63,8 @@ from genzoo_lite.latent_widgets import LatentTraversal
 from genzoo_lite.metrics import edge_distance, edge_magnitudes
 from genzoo_lite.models.digits_gan import generate
 from genzoo_lite.models.vae import VAE
+from genzoo_lite.views.figure_alt import show, show_live
+from genzoo_lite.views.plots import label_classes
 
 set_seed(0)
 torch.set_num_threads(1)
@@ -125,7 +127,10 @@ axes[1].contourf(axis, axis, density, levels=20, cmap="viridis")
 axes[1].set_title("p(x) = integral of p(x|z) p(z) dz")
 for ax in axes:
     ax.set_aspect("equal")
-plt.show()
+show(fig, alt="Left: samples of the toy latent-variable model, scattered around an S-shaped curve "
+     "with a band of noise and fainter outer arcs. Right: its density p(x) as filled contours "
+     "(bright = likely): a smooth S-shaped ridge, brightest at its two bends, with the outer arcs "
+     "faint.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The density integrates to one: a proper, continuous "infinite mixture". But the integral took
@@ -338,12 +343,17 @@ fig, axes = plt.subplots(1, 4, figsize=(14, 3.3), gridspec_kw={"width_ratios": [
 for ax, codes, title in [(axes[0], codes_ae, "autoencoder codes"),
                          (axes[2], codes_vae, "VAE codes")]:
     ax.scatter(*codes.T, c=y_test, cmap="tab10", s=4)
+    label_classes(ax, codes, y_test, fontsize=8)  # each digit class named at its median code
     ax.scatter(*z_prior.T, marker="x", c="k", s=20)
     ax.set_title(title + " (x: prior samples)")
 image_grid(samples_ae, nrow=6, ax=axes[1], vmax=16, title="autoencoder: decode z ~ N(0, I)")
 image_grid(samples_vae, nrow=6, ax=axes[3], vmax=16, title="VAE: decode z ~ N(0, I)")
 savefig(fig, "03_ae_vs_vae")
-plt.show()
+show(fig, alt="Four panels. The autoencoder's codes of the test digits (dots coloured by class, "
+     "each class labelled at its centre) spread far across their own range while the prior "
+     "samples (black crosses) bunch near the origin, and the prior samples decode to grey "
+     "smudges, mostly 8-like blobs. The VAE's codes fill the region around the origin where the "
+     "prior samples fall, and its decoded prior samples look like digits.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The autoencoder's codes spread over a range of their own, so most prior samples decode to
@@ -366,9 +376,14 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
 image_grid(manifold, nrow=15, ax=axes[0], vmax=16, title="decoded grid of z (2-D latent)")
 points = axes[1].scatter(*codes_vae.T, c=y_test, cmap="tab10", s=8)
 axes[1].legend(*points.legend_elements(), title="digit", fontsize=7, loc="upper right")
+label_classes(axes[1], codes_vae, y_test)  # each digit class named at its median code
 axes[1].set_title("mu of q(z|x) for the test digits")
 savefig(fig, "03_manifold")
-plt.show()
+show(fig, alt="Left: a 15 x 15 grid of digits decoded from a grid of 2-D latent codes; "
+     "neighbouring tiles change smoothly, through regions of 1s, 2s, 3s, 9s, 0s, 7s, 4s and 6s. "
+     "Right: the test digits' codes (mu of q(z|x)) as dots coloured by class, each class "
+     "labelled at its centre: the classes form their own clusters, without the VAE ever seeing "
+     "a label.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Neighbouring codes decode to similar digits, and digits of one class cluster without the VAE
@@ -383,7 +398,13 @@ plt.show()
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 sliders2 = LatentTraversal(vae2, digits=x_test)
-sliders2
+show_live(sliders2, alt="The live view's starting picture: the digit decoded from z = 0 of the "
+          "2-D VAE, a blurred grey shape between several classes.")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Moving a slider walks through the decoded grid above: the digit changes smoothly from one
+# class into a neighbouring one, never through noise. The interpolation from digit A to digit B
+# passes through intermediate shapes that stay digit-like all the way.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. A VAE with an 8-D latent: traversals
@@ -406,7 +427,9 @@ check_claim(kl_per_dim.min() > 0.1, "every latent dimension carries information 
 fig, ax = plt.subplots(figsize=(3.6, 3.4))
 image_grid(traversal, nrow=9, ax=ax, vmax=16, title="rows: z[0] .. z[7], columns: -3 .. 3")
 savefig(fig, "03_traversal")
-plt.show()
+show(fig, alt="Traversals of the 8-D VAE: each of the 8 rows decodes z = 0 with one coordinate "
+     "moved from -3 (left) to 3 (right). Every row changes the digit: some rows change the "
+     "thickness or slant, others turn one digit into another.")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # A dimension with a KL near zero would be unused, its row constant. Here every dimension
@@ -420,7 +443,12 @@ plt.show()
 # %% slideshow={"slide_type": "fragment"}
 # NBVAL_IGNORE_OUTPUT
 sliders8 = LatentTraversal(vae8, digits=x_test)
-sliders8
+show_live(sliders8, alt="The live view's starting picture: the digit decoded from z = 0 of the "
+          "8-D VAE, a blurred grey shape.")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Each slider changes the digit as its row of the traversal figure above does; moving several
+# at once combines those changes.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Is the bound tight? ELBO against IWAE$_k$
@@ -498,7 +526,10 @@ for col, (name, model) in enumerate(decoders.items()):
     image_grid(mean_images, nrow=4, ax=axes[0, col], vmax=16, title=f"{name}: E[x|z]")
     image_grid(pixel_samples, nrow=4, ax=axes[1, col], vmax=16, title="x ~ p(x|z)")
 savefig(fig, "03_likelihoods")
-plt.show()
+show(fig, alt="Two rows of 4x4 digit grids for three decoders (categorical; Gaussian with a fixed "
+     "sigma; Gaussian with a learned sigma), all decoded from the same 16 codes z. Top row, the "
+     "mean images E[x|z]: digits for all three. Bottom row, pixel samples x ~ p(x|z): the same "
+     "digit shapes with grainier grey levels.")
 for split, figures in [("val", val_100), ("test", nll_100)]:
     fixed_nll = figures[f"Gaussian, sigma = {gauss_fixed.decoder.sigma:g}"]
     check_claim(figures["Gaussian, learned sigma"] < figures["categorical"] < fixed_nll,
@@ -602,7 +633,10 @@ for ax, name in zip(axes[1:], columns):
     image_grid(samples[name][:24], nrow=6, ax=ax, vmax=16, title=f"{name} ({edge[name]:.2f})")
 fig.suptitle("decoded prior samples z ~ N(0, I) (edge distance to the test digits)")
 savefig(fig, "03_vaegan")
-plt.show()
+show(fig, alt="Five grids of 24 digits: test digits, then decoded prior samples of the VAE, "
+     "VAE_Disl, VAE/GAN and GAN, each titled with its edge distance to the test digits. The "
+     "VAE's digits are blurred grey strokes, VAE_Disl's a little sharper, and the two models "
+     "with a GAN loss draw crisp dark strokes closest to the test digits.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Lower is better, and the training digits mark the floor at 0.061. As in Larsen et al.'s faces,

@@ -59,6 +59,8 @@ from genzoo_lite.models.efros_leung import (candidate_mask, efros_leung_referenc
                                             gaussian_weights, patch_distances)
 from genzoo_lite.models.efros_leung_fast import efros_leung
 from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.views.figure_alt import show, show_live
+from genzoo_lite.views.plots import LINE_COLOURS
 
 set_seed(0)
 plt.rcParams["figure.dpi"] = 80
@@ -108,7 +110,9 @@ for ax, (name, sample) in zip(axes, samples.items()):
     ax.imshow(sample, cmap="gray", vmin=0, vmax=1)
     ax.set_title(f"{name} {sample.shape[0]}x{sample.shape[1]}")
     ax.set_axis_off()
-plt.show()
+show(fig, alt="Four 64x64 grey texture samples: brick (a regular wall of long bricks with light "
+     "mortar), grass (dense blades), gravel (small stones) and text (handwritten strokes on a "
+     "tilted sheet).")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. One pixel, step by step
@@ -174,7 +178,7 @@ print(f"the library filled p with {x_hat[y, x]:.4f}, a candidate centre: "
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
 axes[0].imshow(np.where(order < step, x_hat, np.nan), cmap=gray, vmin=0, vmax=1)
-axes[0].add_patch(Rectangle((x - p - 0.5, y - p - 0.5), window, window, fill=False, ec="C1"))
+axes[0].add_patch(Rectangle((x - p - 0.5, y - p - 0.5), window, window, fill=False, ec=LINE_COLOURS[1]))
 axes[0].plot(x, y, "s", color="C3", ms=4)
 axes[0].set_title(f"before step {step}; p in red")
 axes[1].imshow(np.where(known, template, np.nan), cmap=gray, vmin=0, vmax=1)
@@ -183,21 +187,27 @@ axes[2].imshow(weights, cmap="viridis")
 axes[2].set_title("weights G m / sum G m")
 axes[3].imshow(sample, cmap="gray", vmin=0, vmax=1)
 ci, cj = np.nonzero(is_candidate)
-axes[3].plot(cj + p, ci + p, "o", mfc="none", color="C1", ms=7)
+axes[3].plot(cj + p, ci + p, "o", mfc="none", color=LINE_COLOURS[1], ms=7)
 axes[3].set_title(f"{len(ci)} candidate centres")
 for ax in axes[:4]:
     ax.set_axis_off()
 bins = np.linspace(0.3, 0.75, 46)  # the range of the brick sample's values
 axes[4].hist(sample.ravel(), bins=bins, density=True, color="#bbb", label="P(p)")
-axes[4].hist(centres[candidate_mask(d, 1.0)], bins=bins, density=True, color="C0", alpha=0.7,
-             label="P(p | N(p)), eps = 1")
-axes[4].hist(centres[is_candidate], bins=bins, density=True, color="C1", alpha=0.8,
-             label="P(p | N(p)), eps = 0.1")
-axes[4].axvline(x_hat[y, x], color="C3", label="drawn")
+axes[4].hist(centres[candidate_mask(d, 1.0)], bins=bins, density=True, histtype="step", lw=1.5,
+             color=LINE_COLOURS[0], label="P(p | N(p)), eps = 1")
+axes[4].hist(centres[is_candidate], bins=bins, density=True, color=LINE_COLOURS[1], alpha=0.8,
+             hatch="///", edgecolor="white", label="P(p | N(p)), eps = 0.1")
+axes[4].axvline(x_hat[y, x], color="k", ls="--", label="drawn")
 axes[4].set_xlabel("pixel value")
+axes[4].set_ylabel("density")
 axes[4].legend(fontsize=8)
 savefig(fig, "04_one_pixel")
-plt.show()
+show(fig, alt="One synthesis step on brick, in five panels: the output so far, a growing disc, "
+     "with the pixel p as a small red square and its window outlined; the known part of p's "
+     "neighbourhood; the weights of the distance, heaviest next to p; the brick sample with the "
+     "candidate centres circled; and histograms of pixel values: the whole sample's (grey, "
+     "wide), the candidates' for eps = 1 (outline) and for eps = 0.1 (hatched), both in a narrow "
+     "band, with the drawn value as a dashed vertical line inside it.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The candidates sit at the same place in different bricks: the neighbourhood has located $p$
@@ -263,7 +273,9 @@ for col, name in enumerate(samples):
 for ax in axes.flat:
     ax.set_axis_off()
 savefig(fig, "04_textures")
-plt.show()
+show(fig, alt="Top row: the four 64x64 samples (brick, grass, gravel, text); bottom row: the "
+     "48x48 texture synthesized from each. Each output looks like its sample: bricks stay bricks, "
+     "stones stay stones, and the text's long stroke comes back in pieces.")
 for name, (out, _) in outputs.items():
     print(f"{name:7s} every output value occurs in the sample: {np.isin(out, samples[name]).all()}")
 
@@ -284,7 +296,9 @@ for ax, frac in zip(axes, [0.0, 0.1, 0.3, 0.6, 1.0]):
     ax.set_title(f"step {t}")
     ax.set_axis_off()
 savefig(fig, "04_growth")
-plt.show()
+show(fig, alt="Five snapshots of the brick output as it grows: a tiny seed in the centre, then a "
+     "disc of brick texture that widens step by step until it fills the square; the part not "
+     "filled yet is pale blue.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. An autoregressive model with the sample as its network
@@ -315,13 +329,15 @@ for ax, steps, title in [(axes[0], order_map, "Efros-Leung (seed in white)"),
     ax.set_axis_off()
 fig.colorbar(im, ax=axes, label="step at which the pixel is filled", shrink=0.9)
 savefig(fig, "04_fill_order")
-plt.show()
+show(fig, alt="The step at which each pixel is filled, dark early to yellow late (colourbar on the "
+     "right). Efros-Leung (left) grows outward from the seed in the centre in rounded rings; "
+     "raster order (right) fills row by row from top to bottom.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Nothing stops us from running the non-parametric model in raster order. Start from a 3x3 seed
-# in the top-left corner and visit pixels row by row: then the known part of each window is
-# exactly the causal half that PixelCNN's masked convolution sees. Built from the public pieces
-# of section 2:
+# in the top-left corner and visit pixels row by row: then the known part of each window is,
+# apart from the seed patch, exactly the causal half that PixelCNN's masked convolution sees.
+# Built from the public pieces of section 2:
 
 # %% slideshow={"slide_type": "fragment"}
 def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
@@ -352,12 +368,14 @@ for ax, img, title in [(axes[0], onion_out, "most constrained first"),
     ax.imshow(img, cmap="gray", vmin=0, vmax=1)
     ax.set_title(title)
     ax.set_axis_off()
-plt.show()
+show(fig, alt="Two 32x32 brick textures, grown most-constrained-first (left) and in raster order "
+     "with a causal window (right). Both show bricks and mortar lines.")
 print(f"raster output values all from the sample: {np.isin(raster_out, samples['brick']).all()}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Both grow brick texture. In raster order each pixel is matched on half a window, so it has
-# less to go on, and a mistake can only be corrected by pixels below and to the right of it.
+# less to go on, and a mistake is never revisited: the pixels below and to the right can only
+# adapt to it.
 # PixelCNN faces the same one-way street ("errors accumulate over steps", notebook 05).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -423,7 +441,15 @@ window_view = LiveFigure(live_fig, show_result, {
     "window": widgets.SelectionSlider(options=windows, value=9, description="window"),
     "threshold": widgets.SelectionSlider(options=thresholds, value=0.1, description="eps"),
 })
-window_view
+show_live(window_view, alt="The live view's picture: one synthesis of the text texture, "
+          "its window, eps and share of copied 9x9 patches in the title; dark strokes cross a "
+          "grey sheet.")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# Moving the sliders switches between the outputs of the table above. The window changes them
+# as the next figure shows, from broken dashes at the smallest window to long copied strokes;
+# $\epsilon$ changes little except at the smallest and the largest window, as the table's
+# copied shares say.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 fig, axes = plt.subplots(1, len(windows) + 1, figsize=(14, 2.8))
@@ -435,7 +461,9 @@ for ax, w in zip(axes[1:], windows):
 for ax in axes:
     ax.set_axis_off()
 savefig(fig, "04_window_size")
-plt.show()
+show(fig, alt="The 64x64 text sample and its synthesis with windows 3, 5, 9, 15 and 21. Window 3 "
+     "breaks the strokes into short smudged dashes; windows 5 and 9 copy long pieces of stroke "
+     "whole; windows 15 and 21 keep long lines and whole curved strokes, pieced together.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # * **Window 3** sees too little to tell a stroke from its surroundings: strokes break into
@@ -479,7 +507,9 @@ for ax, img, title in [(axes[0], np.where(mask, image, np.nan), "occluded"),
     ax.set_title(title)
     ax.set_axis_off()
 savefig(fig, "04_hole_filling")
-plt.show()
+show(fig, alt="Hole filling on brick: the image with a rectangular hole (pale blue), the "
+     "completion, and the original. The completion continues the mortar lines into the hole, "
+     "though not where the original has them.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The completion continues the mortar lines into the hole, though not as the original did: it
