@@ -204,10 +204,11 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
 contours = axes[0].contourf(mus, sigmas, landscape.clamp(min=-1), levels=30, cmap="viridis")
 fig.colorbar(contours, ax=axes[0], label="L (nats, clipped at -1)")
 axes[0].plot(path[:, 0], path[:, 1], "w.-", ms=2, lw=1, label="gradient ascent")
+axes[0].plot(path[0, 0], path[0, 1], "wo", ms=7, mec="k", label="start")
 axes[0].plot(mu_hat, sigma_hat, "r*", ms=14, label="closed form")
 axes[0].set_xlabel("mu")
 axes[0].set_ylabel("sigma")
-axes[0].legend(loc="upper right")
+axes[0].legend(loc="lower right", fontsize="small")
 axes[1].plot(path[:, 2], label="gradient ascent")
 axes[1].axhline(best, color="r", ls="--", label="closed-form maximum")
 axes[1].set_xlabel("step")
@@ -217,8 +218,9 @@ axes[1].legend()
 savefig(fig, "01_gaussian_mle")
 show(fig, alt="Left: the average log-likelihood L over mu (horizontal) and sigma (vertical) as "
      "filled contours with a colourbar, brightest in a narrow peak at small sigma; the path of "
-     "gradient ascent (white line) runs from the upper right down into the peak and ends on the "
-     "closed-form maximum (red star). Right: L per step of the ascent (solid line) rises quickly, "
+     "gradient ascent (white line) runs from its start (white dot) in the upper right down into "
+     "the peak and ends on the closed-form maximum (red star); the legend sits in the lower "
+     "right corner. Right: L per step of the ascent (solid line) rises quickly, "
      "then levels off on the closed-form maximum (dashed horizontal line).")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -232,7 +234,7 @@ show(fig, alt="Left: the average log-likelihood L over mu (horizontal) and sigma
 # cell shows a static image of the starting state.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
-live_fig = Figure(figsize=(6, 2.8))
+live_fig = Figure(figsize=(6, 2.8), layout="constrained")  # room for the title it sets
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#7d8fa6")
 xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
@@ -240,7 +242,6 @@ xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
 live_ax.set_xlim(0.15, 0.5)
 live_ax.set_ylim(0, 28)
 live_ax.set_xlabel("ink")
-live_fig.tight_layout()
 
 
 def draw_gaussian(mu, sigma):
@@ -350,8 +351,8 @@ show(fig, alt="Left: the mean log-likelihood over 100 EM iterations, rising stee
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How many components?
 # More components *can* fit the training points better, but EM only finds a local optimum, so a
-# larger $k$ is not guaranteed a higher training log-likelihood. The held-out points (a fresh
-# sample, used only for this choice) tell when extra components start to memorize.
+# larger $k$ is not guaranteed a higher training log-likelihood. The held-out points (the fresh
+# sample of section 3) tell when extra components start to memorize.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 print(" k   train LL   held-out LL   train - held-out  (nats/point)")
@@ -408,6 +409,14 @@ order = test_ll.argsort()
 print(f"test log p(x): median {test_ll.median():.1f}, min {test_ll.min():.1f} nats")
 pixel_sd = digit_gmm.covs.diagonal(dim1=1, dim2=2).sqrt()  # (10, 64) per component and pixel
 print(f"a pixel's standard deviation within a component: median {pixel_sd.median():.2f}")
+log_2pi = 64 * math.log(2 * math.pi)
+log_peak = -0.5 * (log_2pi + torch.linalg.slogdet(digit_gmm.covs)[1])  # log N(u_k; u_k, Sigma_k)
+log_peak_indep = -0.5 * (log_2pi + 2 * pixel_sd.log().sum(dim=1))  # the same, pixels independent
+print(f"a component's peak log-density: {log_peak.min():.0f} to {log_peak.max():.0f} nats "
+      f"(its 64 pixels as if independent: {log_peak_indep.min():.0f} to "
+      f"{log_peak_indep.max():.0f})")
+check_claim(bool((log_peak > log_peak_indep + 10).all()),
+            "correlated pixels raise every component's peak far above the independent-pixel one")
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 2.2))
 image_grid(test_images[order[:10]], nrow=10, ax=axes[0], title="least likely test digits")
@@ -421,7 +430,10 @@ show(fig, alt="Two rows of ten test digits: the least likely under the digit mix
 # The least likely digits have heavy strokes and odd shapes; the most likely are plain, mostly
 # 0s, 7s and 2s. The log-densities are large and positive (a median of 39.5 nats): each pixel's
 # density is narrow (a median standard deviation of 0.22 on a scale of 0 to 1, so a peak near
-# 2), and 64 such factors multiply to a density far above 1, as in section 2. Now genuinely abnormal inputs: the same test digits
+# 2). With a full covariance a component's peak, $1/\sqrt{(2\pi)^{64}\det\Sigma_k}$, is higher
+# still: correlated pixels shrink $\det\Sigma_k$ below the product of the pixel variances, so
+# the peaks lie between $e^{57}$ and $e^{68}$ (between $e^{39}$ and $e^{50}$ were the pixels
+# independent), far above 1, as in section 2. Now genuinely abnormal inputs: the same test digits
 # mirrored top to bottom (`flip(1)` reverses the rows), and random noise with the same ink.
 # How well does $\log p(x)$ separate them from normal digits? (AUROC 1 = perfectly.)
 
