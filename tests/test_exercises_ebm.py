@@ -113,3 +113,61 @@ def test_step_size_keeps_the_spread_within_tolerance():
         x = x - eta * x / sigma**2 + math.sqrt(2 * eta) * torch.randn(4000, generator=g,
                                                                       dtype=torch.float64)
     assert abs(x.std().item() / sigma - (1 + tol)) < 0.03
+
+
+def _autograd_grad(features, theta, lim, n):
+    """The gradient the long way round: autograd on the grid's log Z."""
+    phi, _, area = grid(features, torch.zeros_like(theta), lim, n)
+    t = theta.clone().requires_grad_(True)
+    return torch.autograd.grad(torch.logsumexp(-phi @ t, 0) + math.log(area), t)[0]
+
+
+def _autograd_grad_enabled(features, theta, lim, n):
+    """The same, switching gradients back on and using backward()."""
+    phi, _, area = grid(features, torch.zeros_like(theta), lim, n)
+    with torch.enable_grad():
+        t = torch.tensor(theta.tolist(), dtype=torch.float64, requires_grad=True)
+        (torch.logsumexp(-phi @ t, 0) + math.log(area)).backward()
+    return t.grad
+
+
+def _functional_hessian(features, theta, lim, n):
+    phi, _, area = grid(features, torch.zeros_like(theta), lim, n)
+    return torch.autograd.functional.hessian(
+        lambda t: torch.logsumexp(-phi @ t, 0) + math.log(area), theta)
+
+
+def test_autograd_answers_fail(capsys):
+    """Exercises 1 and 2 ask for the derivatives by hand; autograd is refused inside the call
+    (an exception there, which the grader's record keeps)."""
+    for answer in (_autograd_grad, _autograd_grad_enabled):
+        result = ex.check_grad_log_partition(answer)
+        assert not result.ok and "autograd" in result.message, result
+        assert "AutogradUsed" in result.message
+        result = ex.random_grad_log_partition(answer, 3)
+        assert not result.ok and "autograd" in result.message, result
+    result = ex.check_hessian_log_partition(_functional_hessian)
+    assert not result.ok and "autograd" in result.message, result
+    # the refusal is only inside the student's call: torch works as before afterwards
+    t = torch.ones(2, requires_grad=True)
+    (t ** 2).sum().backward()
+    assert t.grad.tolist() == [2.0, 2.0]
+    capsys.readouterr()
+
+
+def test_the_grader_sees_the_autograd_refusal():
+    """The refusal is an exception in the student's call, so the kernel's record carries it to
+    the judge, which replays the check without the student's code."""
+    import json
+
+    from genzoo_lite.grading.in_kernel import probe_function
+    from genzoo_lite.grading.judge import judge_exercise
+
+    exercise = ex.EXERCISES[0]
+    for answer, status in ((_autograd_grad, "wrong"), (SOL.exercise_grad_log_partition,
+                                                       "correct")):
+        record = json.loads(json.dumps(probe_function(exercise, answer, 60, 5)))
+        row = judge_exercise(exercise, record, 5)
+        assert row["status"] == status, row
+        if status == "wrong":
+            assert row["score"] == 0 and "autograd" in row["detail"], row

@@ -67,3 +67,29 @@ def test_copy_map_check():
     assert "value occurs in the sample" in message(lambda o, s, k: np.isin(o, s))
     assert "bool map" in message(lambda o, s, k: sol.exercise_copy_map(o, s, k).astype(int))
     assert "strip" in message(lambda o, s, k: sol.exercise_copy_map(o, s, k - 1))
+
+
+def inner_only(filled, window):
+    """Counts only for pixels whose whole window lies inside the image: the border is skipped."""
+    p = window // 2
+    h, w = filled.shape
+    best, where = -1, None
+    for y in range(p, h - p):
+        for x in range(p, w - p):
+            if not filled[y, x]:
+                count = filled[y - p:y + p + 1, x - p:x + p + 1].sum()
+                if count > best:
+                    best, where = count, (y, x)
+    return where
+
+
+def test_next_pixel_short_cuts_fail():
+    result = el.check_next_pixel(inner_only)
+    assert not result.ok and "at the border" in result.message, result
+    assert not el.check_next_pixel(lambda f, w: (5, 5)).ok
+    # the right pixel of the check's fixed mask, hard-coded, fails on the check's random mask
+    filled, window = el._next_pixel_case()
+    here = tuple(int(v) for v in sol.exercise_next_pixel(filled, window))
+    result = el.check_next_pixel(lambda f, w: here)
+    assert not result.ok and "not on the check's random inputs" in result.message, result
+    assert sol.exercise_next_pixel(filled, window) != inner_only(filled, window)

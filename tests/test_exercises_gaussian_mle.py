@@ -70,3 +70,15 @@ def test_full_minus_diag_check(capsys):
         lambda x: 0.5 * (torch.cov(x.T).diagonal().log().sum() - torch.logdet(torch.cov(x.T)))).ok
     assert "not attempted" in ex.check_full_minus_diag(todo).message
     assert "ZeroDivisionError" in ex.check_full_minus_diag(lambda x: 1 / 0).message
+
+
+def test_a_hard_coded_variance_fails():
+    """The right variance of the check's first input, returned for any input."""
+    right_here = float(((ex._X - ex._X.mean()) ** 2).mean())
+    result = ex.check_mle_variance(lambda x: right_here)
+    assert not result.ok and "not on the check's random inputs" in result.message, result
+    # the other two exercises, likewise
+    right2 = SOL.exercise_lognormal_fit(ex._lognormal_data())
+    assert not ex.check_lognormal_fit(lambda y: right2).ok
+    right3 = SOL.exercise_full_minus_diag(ex._correlated_data())
+    assert not ex.check_full_minus_diag(lambda x: right3).ok

@@ -95,3 +95,28 @@ def test_checks_leave_the_global_random_stream_alone():
     after = torch.rand(1)
     torch.manual_seed(0)
     assert torch.equal(after, torch.rand(1))
+
+
+def test_calling_the_layer_itself_fails(capsys):
+    """Exercise 2 builds the layer from its parts: the check's layers refuse to run whole."""
+    for answer in (lambda layer, v, h, bias: layer(v, h, bias),
+                   lambda layer, v, h, bias: layer.forward(v, h, bias)):
+        result = ex.check_gated_layer(answer)
+        assert not result.ok and "calling layer itself is not an answer" in result.message
+        result = ex.random_gated_layer(answer, 7)
+        assert not result.ok and "calling layer itself" in result.message, result
+    assert ex.check_gated_layer(key.exercise_gated_layer).ok
+    capsys.readouterr()
+
+
+def test_the_grader_sees_the_layer_refuse():
+    import json
+
+    from genzoo_lite.grading.in_kernel import probe_function
+    from genzoo_lite.grading.judge import judge_exercise
+
+    exercise = ex.EXERCISES[1]
+    record = json.loads(json.dumps(probe_function(
+        exercise, lambda layer, v, h, bias: layer(v, h, bias), 60, 5)))
+    row = judge_exercise(exercise, record, 5)
+    assert row["score"] == 0 and "calling layer itself" in row["detail"], row

@@ -1,4 +1,6 @@
 """notebooks/03_vae: the solutions pass their checks, and the checks name the usual mistakes."""
+import math
+
 import torch
 from solutions import load_solutions
 
@@ -72,3 +74,35 @@ def test_elbo_gap_names_mistakes():
     assert "variance where" in message(lambda x, w, b, s, qm, qs: kl1(
         qm, qs, post(x, w, b, s)[0], post(x, w, b, s)[1] ** 2))
     assert "one gap per data point" in message(lambda *a: torch.zeros(3))
+
+
+def _long_way(x, w, b, s, q_mu, q_std):
+    """log p(x) from the marginal N(b, w w^T + s^2 I) minus the ELBO in closed form."""
+    d = len(w)
+    cov = torch.outer(w, w) + s**2 * torch.eye(d, dtype=torch.float64)
+    log_px = torch.distributions.MultivariateNormal(b, cov).log_prob(x)
+    resid = ((x - b - q_mu[:, None] * w) ** 2).sum(1) + (w**2).sum() * q_std**2
+    recon = -0.5 * d * math.log(2 * math.pi * s**2) - resid / (2 * s**2)
+    return log_px - (recon - 0.5 * (q_mu**2 + q_std**2 - 1 - 2 * q_std.log()))
+
+
+def _long_way_low_rank(x, w, b, s, q_mu, q_std):
+    """The same with the marginal as a low-rank Gaussian (Woodbury inside)."""
+    d = len(w)
+    marginal = torch.distributions.LowRankMultivariateNormal(
+        b, w[:, None], torch.full((d,), s**2, dtype=torch.float64))
+    resid = ((x - b - q_mu[:, None] * w) ** 2).sum(1) + (w**2).sum() * q_std**2
+    recon = -0.5 * d * math.log(2 * math.pi * s**2) - resid / (2 * s**2)
+    return marginal.log_prob(x) - (recon - 0.5 * (q_mu**2 + q_std**2 - 1 - 2 * q_std.log()))
+
+
+def test_the_long_way_fails_exercise_3():
+    """Exercise 3 asks for the gap from the posterior, KL(q || p(z|x)); log p(x) - ELBO computed
+    the long way is right near the data but cancels catastrophically far from it."""
+    args = (ex._X, ex._W, ex._B, ex._S, ex._Q_MU, ex._Q_STD)
+    for long_way in (_long_way, _long_way_low_rank):
+        assert torch.allclose(long_way(*args), sol.exercise_elbo_gap(*args))  # same maths
+        result = ex.check_elbo_gap(long_way)
+        assert not result.ok and "KL(q || p(z|x)) from the posterior" in result.message, result
+    assert "orthogonal" in ex.check_elbo_gap(
+        lambda x, *a: sol.exercise_elbo_gap(x, *a) + 1e-14 * (x**2).sum(1)).message

@@ -36,14 +36,16 @@ def test_compression_ratio_names_the_mistakes():
 
 def test_codebook_size_names_the_mistakes():
     scores = ex._perplexities(ex._usage())
-    assert sorted(scores) == [8, 16, 32, 64, 128, 256]
-    assert ex.check_codebook_size(lambda u: 64).ok
+    assert sorted(scores) == [8, 16, 32, 64, 128, 256, 512]
+    assert ex.check_codebook_size(key.exercise_codebook_size).ok
+    # 64 is right on the fixed usage, but a constant fails on the check's random usage
+    assert "not on the check's random inputs" in ex.check_codebook_size(lambda u: 64).message
     assert "largest codebook" in ex.check_codebook_size(lambda u: max(u)).message
     assert "highest perplexity" in ex.check_codebook_size(
         lambda u: max(scores, key=scores.get)).message
-    assert "entropies" in ex.check_codebook_size(lambda u: 32).message
-    for k in (8, 16):  # both use every code
-        assert "fraction of its codes" in ex.check_codebook_size(lambda u, k=k: k).message
+    assert "entropies" in ex.check_codebook_size(lambda u: 16).message
+    # 8 uses every one of its codes equally (perplexity 8 of 8), the largest fraction
+    assert "fraction of its codes" in ex.check_codebook_size(lambda u: 8).message
     assert "expected one of the sizes" in ex.check_codebook_size(lambda u: 100).message
 
 
@@ -63,3 +65,32 @@ def test_usage_bits_names_the_mistakes():
     assert "not bits" in ex.check_usage_bits(lambda *a: bits(*a, log=lambda p: p)).message
     assert "left out the top" in ex.check_usage_bits(
         lambda t, b, kt, kb: b[0].numel() * math.log2(perplexity(b, kb))).message
+
+
+def _pick_by(perplexity_of):
+    """The exercise's rule on ``perplexity_of(p)``, p the usage frequencies of one size."""
+    def pick(usage):
+        scores = {}
+        for k, counts in usage.items():
+            p = counts.double() / counts.sum()
+            scores[k] = perplexity_of(p[p > 0])
+        best = max(scores.values())
+        return min(k for k, s in scores.items() if s >= 0.9 * best)
+    return pick
+
+
+def test_a_perplexity_in_the_wrong_base_fails():
+    def nats(p):
+        return -(p * p.log()).sum().item()
+
+    def bits(p):
+        return -(p * p.log2()).sum().item()
+
+    assert ex.check_codebook_size(_pick_by(lambda p: math.exp(nats(p)))).ok
+    assert ex.check_codebook_size(_pick_by(lambda p: 2 ** bits(p))).ok
+    for wrong in (lambda p: 2 ** nats(p), lambda p: math.exp(bits(p)),
+                  lambda p: 10 ** nats(p), lambda p: 10 ** bits(p), nats, bits):
+        result = ex.check_codebook_size(_pick_by(wrong))
+        assert not result.ok, result
+    assert "base" in ex.check_codebook_size(_pick_by(lambda p: 2 ** nats(p))).message
+    assert "base" in ex.check_codebook_size(_pick_by(lambda p: math.exp(bits(p)))).message

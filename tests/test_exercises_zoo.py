@@ -71,3 +71,21 @@ def test_better_model_check(capsys):
     assert "return 'A', 'B' or 'unknown'" in zoo.check_better_model(lambda *a: 1).message
     assert "not attempted" in zoo.check_better_model(todo).message
     assert "KeyError" in zoo.check_better_model(lambda *a: {}["x"]).message
+
+
+def test_a_hard_coded_bits_per_dim_fails():
+    """The right number for the notebook's -95 nats and 64 pixels, returned for any input."""
+    right_here = 95.0 / (64 * math.log(2))
+    result = zoo.check_bits_per_dim(lambda lp, n: right_here)
+    assert not result.ok and "not on the check's random inputs" in result.message, result
+
+
+def test_07_lookup_answers_fail():
+    """Right on every fixed case of 07's checks, wrong elsewhere."""
+    table = {(lp, d, lv): -lp / (d * math.log(2)) + math.log2(lv)
+             for lp, d, lv in zoo._DEQUANT_CASES}
+    result = zoo.check_dequantized_bits(lambda lp, d, lv: table.get((lp, d, lv), 0.0))
+    assert not result.ok and "not on the check's random inputs" in result.message, result
+    ranks = dict(zoo._RANK_CASES)
+    result = zoo.check_better_model(lambda *args: ranks.get(args, "A"))
+    assert not result.ok and "not on the check's random inputs" in result.message, result

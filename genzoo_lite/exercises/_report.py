@@ -1,9 +1,15 @@
 """The one-line verdict every self-check prints."""
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
+
+#: The seed of the inputs every check draws at random for itself, on top of its fixed ones (a
+#: fixed seed: the grader replays a check in a clean process and must get the same inputs).
+CHECK_SEED = 20_241
+_DRAWN_BY = contextvars.ContextVar("drawn_by", default="grader")
 
 
 class Exercise(NamedTuple):
@@ -90,18 +96,43 @@ def same_tensor(atol: float = 1e-8, rtol: float = 1e-5) -> Callable[[Any, Any], 
     return same
 
 
+def random_inputs() -> str:
+    """Who drew the random inputs being tried: "the grader's random inputs" (a fresh seed per
+    grading run) or "the check's random inputs" (:data:`CHECK_SEED`, see :func:`confirm`)."""
+    return f"the {_DRAWN_BY.get()}'s random inputs"
+
+
+def not_on_random(detail: str) -> str:
+    """The message for an answer right on the fixed inputs but wrong on random ones."""
+    fixed = "the check's own inputs" if _DRAWN_BY.get() == "grader" else "the check's fixed inputs"
+    return f"right on {fixed}, but not on {random_inputs()} {detail}"
+
+
 def on_random_inputs(fn: Callable, cases: list[tuple[tuple, Any, str]],
                      same: Callable[[Any, Any], bool]) -> Result:
-    """The grader's random cases ``(args, expected, what)`` of an exercise: each answer must
-    pass ``same(value, expected)``. Prints nothing (it runs only when grading)."""
+    """The random cases ``(args, expected, what)`` of an exercise: each answer must pass
+    ``same(value, expected)``. Prints nothing."""
     for args, expected, what in cases:
         value, error = call_answer(fn, *args)
         if error == "not_attempted":
             return not_attempted("the function still raises NotImplementedError")
         if error:
-            return Result(False, f"on the grader's random inputs ({what}): {error}")
+            return Result(False, f"on {random_inputs()} ({what}): {error}")
         if not same(value, expected):
-            return Result(False, f"right on the check's own inputs, but not on the grader's "
-                                 f"random inputs ({what}): got {_short(value)}, expected "
-                                 f"{_short(expected)}")
-    return Result(True, "also right on the grader's random inputs")
+            return Result(False, not_on_random(f"({what}): got {_short(value)}, expected "
+                                               f"{_short(expected)}"))
+    return Result(True, f"also right on {random_inputs()}")
+
+
+def confirm(verdict: Result, random: Callable[[Callable, int], Result], fn: Callable) -> Result:
+    """``verdict`` (right on the check's fixed inputs), kept only if ``fn`` is also right on the
+    inputs the exercise's ``random`` twin draws from :data:`CHECK_SEED`: every check tries at
+    least two inputs, one drawn at random, so that no constant passes it."""
+    if not verdict.ok:
+        return verdict
+    token = _DRAWN_BY.set("check")
+    try:
+        again = random(fn, CHECK_SEED)
+    finally:
+        _DRAWN_BY.reset(token)
+    return verdict if again.ok else again

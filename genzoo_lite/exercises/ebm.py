@@ -5,10 +5,12 @@ import math
 from collections.abc import Callable
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from genzoo_lite.exercises._report import (
     Exercise,
     Result,
+    confirm,
     not_attempted,
     on_random_inputs,
     report,
@@ -43,6 +45,35 @@ def _grid_terms():
     return phi, torch.softmax(-phi @ _THETA, 0), log_z, area
 
 
+class AutogradUsed(RuntimeError):
+    """Raised inside a student's function that reaches for autograd where the exercise asks for
+    the derivative by hand."""
+
+
+class _NoAutograd(TorchFunctionMode):
+    """Every torch call inside: refuse ``requires_grad`` tensors, ``backward`` and
+    ``autograd.grad``; an exception in the student's call, so the grader's record keeps it."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", str(func))
+        grads = any(isinstance(a, torch.Tensor) and a.requires_grad
+                    for a in (*args, *kwargs.values()))
+        if grads or kwargs.get("requires_grad") or name in ("requires_grad_", "backward",
+                                                              "grad"):
+            raise AutogradUsed(f"autograd ({name}): the exercise asks for the derivative by "
+                               "hand, from the weights p = softmax(-E) on the grid")
+        return func(*args, **kwargs)
+
+
+def _by_hand(fn: Callable) -> Callable:
+    """``fn`` run with autograd switched off and refused (the check calls this, not ``fn``)."""
+    def run(*args):
+        with torch.no_grad(), _NoAutograd():
+            return fn(*args)
+    return run
+
+
 def _tensor(value, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | None]:
     if not isinstance(value, torch.Tensor):
         return None, f"expected a torch.Tensor, got {type(value).__name__}"
@@ -52,7 +83,7 @@ def _tensor(value, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | N
 
 
 def _attempt(fn, name, what, shape, *args):
-    value, error = _call(fn, *args)
+    value, error = _call(_by_hand(fn), *args)
     if error == "not_attempted":
         return None, report(not_attempted(what), name)
     if error:
@@ -75,7 +106,8 @@ def check_grad_log_partition(grad_log_partition: Callable) -> Result:
     theta = _THETA.clone().requires_grad_(True)
     (right,) = torch.autograd.grad(log_z(theta), theta)
     if torch.allclose(value, right, atol=1e-6):
-        return report(Result(True, "-E_p[phi] equals autograd's d log Z / d theta"), name)
+        return report(confirm(Result(True, "-E_p[phi] equals autograd's d log Z / d theta"),
+                              random_grad_log_partition, grad_log_partition), name)
     wrong = {
         "wrong sign: Z = sum exp(-phi . theta) dA falls as theta . phi grows, so "
         "d log Z / d theta = -E_p[phi]": p @ phi,
@@ -108,9 +140,11 @@ def check_hessian_log_partition(hessian_log_partition: Callable) -> Result:
     right = torch.autograd.functional.hessian(log_z, _THETA.clone())
     if torch.allclose(value, right, atol=1e-6):
         eig = torch.linalg.eigvalsh(right)
-        return report(Result(True, f"Cov_p[phi] equals autograd's Hessian; its eigenvalues "
-                                   f"{eig.min():.3g} ... {eig.max():.3g} are >= 0, so the "
-                                   "log-likelihood is concave in theta"), name)
+        return report(confirm(Result(True, f"Cov_p[phi] equals autograd's Hessian; its "
+                                           f"eigenvalues {eig.min():.3g} ... {eig.max():.3g} "
+                                           "are >= 0, so the log-likelihood is concave in "
+                                           "theta"),
+                              random_hessian_log_partition, hessian_log_partition), name)
     mean = p @ phi
     second = phi.T @ (p[:, None] * phi)
     uniform = phi - phi.mean(0)
@@ -171,8 +205,9 @@ def check_max_step_size(max_step_size: Callable) -> Result:
 
     if matches(lambda s, t: _step_for(min(s), t)):
         s, t = _STEP_CASES[0]
-        return report(Result(True, f"eta = {values[0]:.4f} for sigma = {s[0]} and a "
-                                   f"{100 * t:.0f}% tolerance"), name)
+        return report(confirm(Result(True, f"eta = {values[0]:.4f} for sigma = {s[0]} and a "
+                                           f"{100 * t:.0f}% tolerance"),
+                              random_max_step_size, max_step_size), name)
     wrong = [
         (lambda s, t: 2 * min(s) ** 2,
          "that is the stability limit 2 sigma^2, where the spread becomes infinite; the spread "
@@ -220,16 +255,18 @@ def random_grad_log_partition(grad_log_partition: Callable, seed: int) -> Result
     t = theta.clone().requires_grad_(True)
     (right,) = torch.autograd.grad(_log_z_on(lim, n)(t), t)
     what = f"theta = {[round(v, 3) for v in theta.tolist()]}, lim = {lim}, n = {n}"
-    return on_random_inputs(grad_log_partition, [((_features, theta.clone(), lim, n), right,
-                                                  what)], same_tensor(atol=1e-6))
+    return on_random_inputs(_by_hand(grad_log_partition),
+                            [((_features, theta.clone(), lim, n), right, what)],
+                            same_tensor(atol=1e-6))
 
 
 def random_hessian_log_partition(hessian_log_partition: Callable, seed: int) -> Result:
     theta, lim, n = _random_theta(seed)
     right = torch.autograd.functional.hessian(_log_z_on(lim, n), theta.clone())
     what = f"theta = {[round(v, 3) for v in theta.tolist()]}, lim = {lim}, n = {n}"
-    return on_random_inputs(hessian_log_partition, [((_features, theta.clone(), lim, n), right,
-                                                     what)], same_tensor(atol=1e-6))
+    return on_random_inputs(_by_hand(hessian_log_partition),
+                            [((_features, theta.clone(), lim, n), right, what)],
+                            same_tensor(atol=1e-6))
 
 
 def random_max_step_size(max_step_size: Callable, seed: int) -> Result:

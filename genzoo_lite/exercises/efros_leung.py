@@ -6,20 +6,37 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from genzoo_lite.exercises._report import Exercise, Result, not_attempted, on_random_inputs, report
+from genzoo_lite.exercises._report import (
+    Exercise,
+    Result,
+    confirm,
+    not_attempted,
+    not_on_random,
+    on_random_inputs,
+    report,
+)
 from genzoo_lite.exercises._report import call_answer as _call
 
 __all__ = ["check_next_pixel", "check_spiral_order", "check_copy_map", "EXERCISES"]
+
+
+def _next_pixel_case() -> tuple[np.ndarray, int]:
+    """A 12x12 mask: the top four rows grown, with one unfilled pixel in the top edge, whose
+    window (cut off by the border) holds 14 filled pixels, more than any other's; and a small
+    island with a hole, which has the most filled 3x3 neighbours but few in the window."""
+    filled = np.zeros((12, 12), dtype=bool)
+    filled[:4] = True  # the grown region
+    filled[0, 6] = False  # its best next pixel lies in the image's top row
+    filled[8:11, 8:11] = True
+    filled[9, 9] = False  # a hole in a small island: 8 filled 3x3 neighbours, few in the window
+    return filled, 5
+
 
 def check_next_pixel(next_pixel: Callable[[np.ndarray, int], tuple[int, int]]) -> Result:
     """Exercise 1: ``next_pixel(filled, window)``, the unfilled pixel with most filled
     neighbours in its window."""
     name = "Exercise 1"
-    filled = np.zeros((12, 12), dtype=bool)
-    filled[:5] = True  # the grown region
-    filled[8:11, 8:11] = True
-    filled[9, 9] = False  # a hole in a small island: 8 filled 3x3 neighbours, few in the window
-    window = 5
+    filled, window = _next_pixel_case()
     value, error = _call(next_pixel, filled.copy(), window)
     if error == "not_attempted":
         return report(not_attempted("choose the next pixel to fill"), name)
@@ -31,19 +48,28 @@ def check_next_pixel(next_pixel: Callable[[np.ndarray, int], tuple[int, int]]) -
         return report(Result(False, f"return a pair (y, x), got {value!r}"), name)
     counts = sliding_window_view(np.pad(filled, window // 2), (window, window)).sum(axis=(2, 3))
     counts[filled] = -1
+    p = window // 2
+    inner = np.zeros_like(filled)
+    inner[p:-p, p:-p] = True  # the pixels whose whole window lies inside the image
     if not (0 <= y < 12 and 0 <= x < 12):
         msg = f"({y}, {x}) is outside the 12x12 image"
     elif filled[y, x]:
         msg = f"pixel ({y}, {x}) is already filled; choose among the unfilled ones"
     elif counts[y, x] == counts.max():
-        return report(Result(True, f"({y}, {x}) has {counts[y, x]} filled pixels in its "
-                                   f"{window}x{window} window, the most"), name)
+        return report(confirm(Result(True, f"({y}, {x}) has {counts[y, x]} filled pixels in "
+                                           f"its {window}x{window} window, the most"),
+                              random_next_pixel, next_pixel), name)
     else:
         near = sliding_window_view(np.pad(filled, 1), (3, 3)).sum(axis=(2, 3))
         near[filled] = -1
         if near[y, x] == near.max():
             msg = (f"you counted the 3x3 neighbours; count the filled pixels in the whole "
                    f"{window}x{window} window, which is what the match compares")
+        elif counts[y, x] == counts[inner].max():
+            msg = (f"({y}, {x}) has {counts[y, x]} filled pixels in its window, but "
+                   f"{tuple(int(v) for v in np.argwhere(counts == counts.max())[0])}, at the "
+                   f"border, has {counts.max()}: pixels whose window sticks out of the image "
+                   "are candidates too (count the part inside it, e.g. pad with unfilled pixels)")
         else:
             msg = (f"({y}, {x}) has {counts[y, x]} filled pixels in its window, but "
                    f"{tuple(int(v) for v in np.argwhere(counts == counts.max())[0])} has "
@@ -64,7 +90,8 @@ def _as_pairs(value, n: int) -> tuple[np.ndarray | None, str | None]:
 def check_spiral_order(spiral_order: Callable[[int], object]) -> Result:
     """Exercise 2: ``spiral_order(size)`` lists every pixel of a size x size image (size odd),
     from the centre outward in square rings, each pixel sharing an edge with an earlier one."""
-    return report(_spiral_verdict(spiral_order, (5, 9)), "Exercise 2")
+    return report(confirm(_spiral_verdict(spiral_order, (5, 9)), random_spiral_order,
+                          spiral_order), "Exercise 2")
 
 
 def _spiral_verdict(spiral_order: Callable[[int], object], sizes: tuple[int, ...]) -> Result:
@@ -158,9 +185,10 @@ def check_copy_map(copy_map: Callable[[np.ndarray, np.ndarray, int], np.ndarray]
     for i, j in np.argwhere(hits):
         right[i:i + size, j:j + size] = True
     if np.array_equal(value, right):
-        return report(Result(True, f"{right.mean():.0%} of the pixels lie in a copied "
-                                   f"{size}x{size} patch; the thin strip and the stray pixel do "
-                                   "not count"), name)
+        return report(confirm(Result(True, f"{right.mean():.0%} of the pixels lie in a copied "
+                                           f"{size}x{size} patch; the thin strip and the stray "
+                                           "pixel do not count"), random_copy_map, copy_map),
+                      name)
     corner, centre = np.zeros_like(right), np.zeros_like(right)
     corner[:hits.shape[0], :hits.shape[1]] = hits
     centre[size // 2:size // 2 + hits.shape[0], size // 2:size // 2 + hits.shape[1]] = hits
@@ -205,9 +233,8 @@ def random_spiral_order(spiral_order: Callable, seed: int) -> Result:
     size = int(np.random.default_rng(seed).choice([7, 11, 13]))
     result = _spiral_verdict(spiral_order, (size,))
     if result.ok or result.message.startswith("not attempted"):
-        return Result(True, "also right at a random size") if result.ok else result
-    return Result(False, f"right on the check's own sizes, but not on the grader's random "
-                         f"one: {result.message}")
+        return Result(True, f"also right at size {size}") if result.ok else result
+    return Result(False, not_on_random(f"(size {size}): {result.message}"))
 
 
 def random_copy_map(copy_map: Callable, seed: int) -> Result:

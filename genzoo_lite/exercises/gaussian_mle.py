@@ -10,6 +10,7 @@ from genzoo_lite.exercises._report import (
     Exercise,
     Result,
     as_number,
+    confirm,
     not_attempted,
     on_random_inputs,
     report,
@@ -40,8 +41,9 @@ def check_mle_variance(mle_sigma2: Callable[[torch.Tensor], torch.Tensor]) -> Re
     n, mu = len(_X), _X.mean()
     right = ((_X - mu) ** 2).sum() / n
     if _close(value, right):
-        return report(Result(True, f"sigma^2 = {value:.4f}, the 1/N maximum-likelihood "
-                                   "variance"), "Exercise 1")
+        return report(confirm(Result(True, f"sigma^2 = {value:.4f}, the 1/N maximum-likelihood "
+                                           "variance"), random_mle_variance, mle_sigma2),
+                      "Exercise 1")
     if _close(value, right * n / (n - 1)):
         msg = ("you divided by N - 1: that is the unbiased estimator; maximum likelihood "
                "divides by N (set the derivative of the log-likelihood to zero and see)")
@@ -86,8 +88,9 @@ def check_lognormal_fit(lognormal_fit: Callable[[torch.Tensor], float]) -> Resul
     jacobian = z.mean().item()  # mean log |dz/dy|^-1 = mean log y
     right = _gauss_max_ll(z) - jacobian
     if _close(value, right):
-        return report(Result(True, f"{value:.4f} nats per point; a Gaussian fitted to y itself "
-                                   f"scores {_gauss_max_ll(y):.4f}"), name)
+        return report(confirm(Result(True, f"{value:.4f} nats per point; a Gaussian fitted to "
+                                           f"y itself scores {_gauss_max_ll(y):.4f}"),
+                              random_lognormal_fit, lognormal_fit), name)
     wrong = {
         "the Jacobian is missing: that is the log-likelihood of log y; a density of y needs "
         "log p(y) = log p_z(log y) + log |dz/dy| = log p_z(log y) - log y": _gauss_max_ll(z),
@@ -133,8 +136,10 @@ def check_full_minus_diag(full_minus_diag: Callable[[torch.Tensor], float]) -> R
     log_det, log_diag = torch.logdet(cov).item(), cov.diagonal().log().sum().item()
     right = 0.5 * (log_diag - log_det)
     if _close(value, right):
-        return report(Result(True, f"full covariance gains {value:.4f} nats per point; the gain "
-                                   "is never negative and 0 only for uncorrelated data"), name)
+        return report(confirm(Result(True, f"full covariance gains {value:.4f} nats per point; "
+                                           "the gain is never negative and 0 only for "
+                                           "uncorrelated data"),
+                              random_full_minus_diag, full_minus_diag), name)
     wrong = {
         "wrong sign: the full covariance contains the diagonal one as a special case, so its "
         "maximum likelihood cannot be lower": -right,

@@ -5,6 +5,7 @@ runs in well under a second, so the grader can call it outside the notebook.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import torch
@@ -13,8 +14,11 @@ import torch.nn.functional as F
 from genzoo_lite.exercises._report import (
     Exercise,
     Result,
+    confirm,
     not_attempted,
+    not_on_random,
     on_random_inputs,
+    random_inputs,
     report,
     same_tensor,
 )
@@ -82,8 +86,10 @@ def check_column_mask(make_mask: Callable[[int, str], torch.Tensor]) -> Result:
     if all(torch.equal(masks[key], right[key]) for key in masks) and not seen[later].any():
         i = torch.arange(36)
         near = seen[i[6:], i[6:] - 6].all() and seen[i[i % 6 > 0], i[i % 6 > 0] - 1].all()
-        return report(Result(True, "causal in column order; every output sees the pixel above "
-                                   f"and the pixel to the left: {bool(near)}"), name)
+        return report(confirm(Result(True, "causal in column order; every output sees the "
+                                           "pixel above and the pixel to the left: "
+                                           f"{bool(near)}"), random_column_mask, make_mask),
+                      name)
     raster = {key: MaskedConv2d.build_mask(key[0], key[0], key[1]) for key in masks}
     if all(torch.equal(masks[key], raster[key]) for key in masks):
         return report(Result(False, "that is the raster-order mask of section 2: in column "
@@ -105,10 +111,29 @@ def check_column_mask(make_mask: Callable[[int, str], torch.Tensor]) -> Result:
 
 
 # ----- Exercise 2: a gated layer -----------------------------------------------------------
+class PartsOnly(GatedLayer):
+    """A :class:`GatedLayer` whose parts work but which refuses to run as a whole: the exercise
+    is to build the layer from ``v_conv``, ``h_conv``, ``v_to_h``, ``h_out`` and ``gate``."""
+
+    def forward(self, *args, **kwargs):
+        raise RuntimeError("the exercise builds the layer from its parts (layer.v_conv, "
+                           "layer.h_conv, layer.v_to_h, layer.h_out, GatedLayer.gate); "
+                           "calling layer itself is not an answer")
+
+
+def _parts_only(layer: GatedLayer) -> PartsOnly:
+    """A copy of ``layer`` (same weights) that the student's function receives."""
+    parts = copy.deepcopy(layer)
+    parts.__class__ = PartsOnly
+    return parts
+
+
 def _gated_stack(fn: Callable, model: GatedPixelCNN, bias: torch.Tensor) -> Callable:
+    layers = [_parts_only(layer) for layer in model.layers]
+
     def run(e):
         v, h = model.v_first(e), model.h_first(e)
-        for layer in model.layers:
+        for layer in layers:
             v, h = fn(layer, v, h, bias)
         return model.head(h)
     return run
@@ -166,7 +191,14 @@ def check_gated_layer(gated_layer: Callable[[GatedLayer, torch.Tensor, torch.Ten
     v, h = (torch.randn(1, 6, 6, 6, generator=gen, dtype=torch.float64) for _ in range(2))
     layer = model.layers[0]
     with torch.no_grad():
-        (v_new, h_new), (v_ok, h_ok) = gated_layer(layer, v, h, bias), layer(v, h, bias)
+        value, error = _call(gated_layer, _parts_only(layer), v.clone(), h.clone(), bias)
+        if error:
+            return report(Result(False, error), name)
+        try:
+            v_new, h_new = (torch.as_tensor(t, dtype=torch.float64) for t in value)
+        except (TypeError, ValueError, RuntimeError):
+            return report(Result(False, "return the pair (v_new, h_new) of tensors"), name)
+        v_ok, h_ok = layer(v, h, bias)
         f, g = (layer.v_conv(v) + bias).chunk(2, dim=1)
         h_feat = layer.h_conv(h) + layer.v_to_h(layer.v_conv(v))
         gate_h = GatedLayer.gate(h_feat + bias)
@@ -189,7 +221,8 @@ def check_gated_layer(gated_layer: Callable[[GatedLayer, torch.Tensor, torch.Ten
         else:
             msg = "causal and no blind spot, but h' differs from the equation above"
         return report(Result(False, msg), name)
-    return report(Result(True, "causal, no blind spot, and the gated equations"), name)
+    return report(confirm(Result(True, "causal, no blind spot, and the gated equations"),
+                          random_gated_layer, gated_layer), name)
 
 
 # ----- Exercise 3: log P(hidden | known) ---------------------------------------------------
@@ -248,8 +281,9 @@ def check_log_prob_given(log_prob_given: Callable[[torch.nn.Module, torch.Tensor
     try:
         log_prob_given(model, x.clone(), cols < 3)
     except ValueError:
-        return report(Result(True, "the sum over the hidden pixels, and a ValueError when a "
-                                   "known pixel comes after a hidden one"), name)
+        return report(confirm(Result(True, "the sum over the hidden pixels, and a ValueError "
+                                           "when a known pixel comes after a hidden one"),
+                              random_log_prob_given, log_prob_given), name)
     except Exception as err:  # noqa: BLE001
         return report(Result(False, f"with the left half known, raise ValueError (got "
                                     f"{type(err).__name__}: {err})"), name)
@@ -283,7 +317,7 @@ def random_gated_layer(gated_layer: Callable, seed: int) -> Result:
             v, h = (torch.randn(2, 5, 5, 7, generator=gen, dtype=torch.float64)
                     for _ in range(2))
             bias = torch.randn(2, 10, 1, 1, generator=gen, dtype=torch.float64)
-            cases.append(((layer, v, h, bias), layer(v, h, bias),
+            cases.append(((_parts_only(layer), v, h, bias), layer(v, h, bias),
                           "a random 5-channel layer on 2 images of 5x7"))
 
     def same(value, right) -> bool:
@@ -318,10 +352,10 @@ def random_log_prob_given(log_prob_given: Callable, seed: int) -> Result:
     except ValueError:
         return result
     except Exception as err:  # noqa: BLE001 - a student's error becomes a message
-        return Result(False, f"on the grader's random inputs, with a known pixel after a hidden "
-                             f"one: raise ValueError (got {type(err).__name__}: {err})")
-    return Result(False, "right on the check's own inputs, but on the grader's random ones a "
-                         "known pixel after a hidden one raised no ValueError")
+        return Result(False, f"on {random_inputs()}, with a known pixel after a hidden one: "
+                             f"raise ValueError (got {type(err).__name__}: {err})")
+    return Result(False, not_on_random("(a known pixel after a hidden one raised no "
+                                       "ValueError)"))
 
 
 EXERCISES = [

@@ -9,8 +9,11 @@ import torch
 from genzoo_lite.exercises._report import (
     Exercise,
     Result,
+    confirm,
     not_attempted,
+    not_on_random,
     on_random_inputs,
+    random_inputs,
     report,
     same_tensor,
 )
@@ -54,7 +57,8 @@ def check_kl_gaussians(kl: Callable) -> Result:
         return report(Result(False, error + ": one KL per row, summed over the latent dims"), name)
     right = _kl(_MU_Q, _LV_Q, _MU_P, _LV_P)
     if torch.allclose(value, right):
-        return report(Result(True, f"KL(q || p) = {right.numpy().round(4).tolist()} nats"), name)
+        return report(confirm(Result(True, f"KL(q || p) = {right.numpy().round(4).tolist()} "
+                                           "nats"), random_kl_gaussians, kl), name)
     var_q, var_p = _LV_Q.exp(), _LV_P.exp()
     if torch.allclose(value, _kl(_MU_P, _LV_P, _MU_Q, _LV_Q)):
         msg = "that is KL(p || q): the KL is not symmetric; the ELBO needs KL(q || p)"
@@ -146,9 +150,10 @@ def check_score_grad_log_sigma(estimator: Callable) -> Result:
         return report(Result(False, f"unbiased, but the variance is only {factor:.1f} times "
                                     "below the plain score function's: subtract a baseline "
                                     "b_i (the mean of f over the other samples)"), name)
-    return report(Result(True, f"unbiased (mean {mean.numpy().round(2).tolist()}, true "
-                               f"{right.numpy().round(2).tolist()}), variance {factor:.0f} times "
-                               "below the plain score function's"), name)
+    return report(confirm(Result(True, f"unbiased (mean {mean.numpy().round(2).tolist()}, "
+                                       f"true {right.numpy().round(2).tolist()}), variance "
+                                       f"{factor:.0f} times below the plain score function's"),
+                          random_score_grad_log_sigma, estimator), name)
 
 
 # ----- Exercise 3: linear-Gaussian model, the exact ELBO gap ---------------------------------
@@ -176,6 +181,22 @@ def _kl_1d(m1, s1, m2, s2):
     return (s2 / s1).log() + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
 
 
+def _posterior_gap(x, w, b, s, q_mu, q_std) -> torch.Tensor:
+    """The same gap the short way, KL(q || p(z|x)): exact where the long way cancels."""
+    post_var = 1 / (1 + (w**2).sum() / s**2)
+    return _kl_1d(q_mu, q_std, post_var * ((x - b) @ w) / s**2, post_var.sqrt())
+
+
+def _far_case() -> tuple[torch.Tensor, ...]:
+    """Two points a long way from the line w z + b (along [1, 3, 0], orthogonal to w): log p(x)
+    and the ELBO are then both about -1e13 nats, and their difference in float64 is off in the
+    third digit, while KL(q || p(z|x)) does not depend on that distance at all."""
+    away = 1e6 * torch.tensor([1.0, 3.0, 0.0], dtype=torch.float64)
+    x = torch.stack([_B + 0.8 * _W + away, _B - 1.2 * _W - away])
+    return (x, _W.clone(), _B.clone(), _S, torch.tensor([0.9, -0.9], dtype=torch.float64),
+            torch.tensor([0.2, 0.4], dtype=torch.float64))
+
+
 def check_elbo_gap(gap: Callable) -> Result:
     """Exercise 3: ``gap(x, w, b, s, q_mu, q_std)`` = log p(x) - ELBO(q), shape (N,)."""
     name = "Exercise 3"
@@ -191,8 +212,10 @@ def check_elbo_gap(gap: Callable) -> Result:
         return report(Result(False, error + ": one gap per data point"), name)
     right = _log_px_minus_elbo()
     if torch.allclose(value, right):
-        return report(Result(True, f"gap = KL(q || p(z|x)) = {right.numpy().round(3).tolist()} "
-                                   "nats, equal to log p(x) - ELBO"), name)
+        return report(confirm(_far_verdict(gap, Result(True, f"gap = KL(q || p(z|x)) = "
+                                                             f"{right.numpy().round(3).tolist()} "
+                                                             "nats, equal to log p(x) - ELBO")),
+                              random_elbo_gap, gap), name)
     ww, proj = (_W**2).sum(), (_X - _B) @ _W
     post_std = (1 / (1 + ww / _S**2)).sqrt()
     post_mu = post_std**2 * proj / _S**2
@@ -212,6 +235,31 @@ def check_elbo_gap(gap: Callable) -> Result:
                f"{right.numpy().round(3).tolist()}; complete the square in z in log p(x|z) p(z) "
                "to get the posterior, then take KL(q || posterior)")
     return report(Result(False, msg), name)
+
+
+def _far_verdict(gap: Callable, verdict: Result) -> Result:
+    """``verdict`` if ``gap`` is also right at the two far points of :func:`_far_case`."""
+    args = _far_case()
+    value, error = _call(gap, *(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
+    if error:
+        return Result(False, f"at two points far from the line w z + b: {error}")
+    value, error = _as_tensor(value, (2,))
+    if error:
+        return Result(False, error)
+    right = _posterior_gap(*args)
+    if torch.allclose(value, right):
+        return verdict
+    err = (value - right).abs().max().item()
+    if err < 0.05:
+        return Result(False, f"right near the data, but off by {err:.1e} nats at two points far "
+                             "from the line w z + b, where log p(x) and the ELBO are both about "
+                             "-1e13 nats and their difference loses its digits in float64: "
+                             "write the gap as KL(q || p(z|x)) from the posterior, as the "
+                             "exercise asks")
+    return Result(False, f"at two points far from the line w z + b you gave "
+                         f"{value.numpy().round(3).tolist()}, expected "
+                         f"{right.numpy().round(3).tolist()}: the gap does not depend on the part "
+                         "of x - b orthogonal to w")
 
 
 # ----- the grader's random inputs (genzoo-grade draws a new seed for every run) ---------------
@@ -237,17 +285,17 @@ def random_score_grad_log_sigma(estimator: Callable, seed: int) -> Result:
     if error == "not_attempted":
         return not_attempted("the function still raises NotImplementedError")
     if error:
-        return Result(False, f"on the grader's random inputs ({what}): {error}")
+        return Result(False, f"on {random_inputs()} ({what}): {error}")
     value, error = _as_tensor(value, (_M, 2))
     if error or not torch.isfinite(value).all():
-        return Result(False, f"on the grader's random inputs ({what}): "
+        return Result(False, f"on {random_inputs()} ({what}): "
                              f"{error or 'got inf/nan in the estimates'}")
     right, mean, se = -sigma**2, value.mean(0), value.std(0) / _M**0.5
     if not ((mean - right).abs() < 5 * se).all():
-        return Result(False, f"right on the check's own inputs, but biased on the grader's random "
-                             f"inputs ({what}): mean {mean.numpy().round(3).tolist()}, true "
-                             f"{right.numpy().round(3).tolist()}")
-    return Result(True, "also unbiased on random inputs")
+        return Result(False, not_on_random(f"({what}), where it is biased: mean "
+                                           f"{mean.numpy().round(3).tolist()}, true "
+                                           f"{right.numpy().round(3).tolist()}"))
+    return Result(True, f"also unbiased on {random_inputs()}")
 
 
 def random_elbo_gap(gap: Callable, seed: int) -> Result:
@@ -256,7 +304,7 @@ def random_elbo_gap(gap: Callable, seed: int) -> Result:
     s = 0.5 + 0.5 * torch.rand(1, generator=gen).item()
     q_mu = torch.randn(5, generator=gen, dtype=torch.float64)
     q_std = 0.1 + 0.5 * torch.rand(5, generator=gen, dtype=torch.float64)
-    right = _log_px_minus_elbo(w, b, s, x, q_mu, q_std)
+    right = _posterior_gap(x, w, b, s, q_mu, q_std)
     return on_random_inputs(gap, [((x.clone(), w.clone(), b.clone(), s, q_mu.clone(),
                                     q_std.clone()), right, "a random model and 5 points")],
                             same_tensor())

@@ -14,6 +14,7 @@ from genzoo_lite.exercises._report import (
     Exercise,
     Result,
     as_number,
+    confirm,
     not_attempted,
     on_random_inputs,
     report,
@@ -72,21 +73,32 @@ def check_compression_ratio(compression_ratio: Callable[[VQVAE2, int, int], floa
                    f"got {value:.4g} for a {height}x{width} image with K = {k_top} top and "
                    f"{k_bottom} bottom codes, expected {right:.4g}")
         return report(Result(False, msg), name)
-    return report(Result(True, "; ".join(ratios)), name)
+    return report(confirm(Result(True, "; ".join(ratios)), random_compression_ratio,
+                          compression_ratio), name)
 
 
 # ----- Exercise 2: the codebook size by perplexity -----------------------------------------
+# Perplexity per codebook size, as after training one quantizer of each size: it stops growing
+# past some size. Placed so that a perplexity in another base picks another size: the rule on
+# perplexities gives 64; on entropies (log perplexity) 16; on 2 ** (entropy in nats) 32; on
+# e ** (entropy in bits) 128; and the largest perplexity (256) is not the largest size (512).
+_PERPLEXITY = {8: 8.0, 16: 15.5, 32: 17.5, 64: 18.3, 128: 19.0, 256: 20.0, 512: 19.6}
+
+
 def _usage() -> dict[int, torch.Tensor]:
-    """Code counts per codebook size, as after training one quantizer of each size: the first
-    sizes use every code, the larger ones leave many dead (a few used rarely)."""
-    def counts(k: int, busy: int, rare: int = 0, total: int = 4096) -> torch.Tensor:
-        c = torch.zeros(k, dtype=torch.long)
-        c[:busy] = (total - rare) // busy
-        c[busy:busy + rare] = 1
+    """Code counts (4096 codes in all) with the perplexities of ``_PERPLEXITY``: a geometric
+    usage over the K codes, its decay found by bisection (rare codes round to 0, dead)."""
+    def counts(k: int, target: float, total: int = 4096) -> torch.Tensor:
+        lo, hi = 0.0, 4.0
+        for _ in range(60):
+            rate = (lo + hi) / 2
+            p = torch.exp(-rate * torch.arange(k, dtype=torch.float64))
+            c = (total * p / p.sum()).round().long()
+            q = c[c > 0].double() / c.sum()
+            lo, hi = (rate, hi) if (-(q * q.log()).sum()).exp() > target else (lo, rate)
         return c[torch.randperm(k, generator=torch.Generator().manual_seed(k))]
 
-    return {8: counts(8, 8), 16: counts(16, 16), 32: counts(32, 30), 64: counts(64, 38),
-            128: counts(128, 41), 256: counts(256, 36, rare=40)}
+    return {k: counts(k, target) for k, target in _PERPLEXITY.items()}
 
 
 def _perplexities(usage: dict[int, torch.Tensor]) -> dict[int, float]:
@@ -112,8 +124,9 @@ def check_codebook_size(pick_size: Callable[[dict[int, torch.Tensor]], int]) -> 
     scores = _perplexities(usage)
     right = _smallest_reaching(scores)
     if value == right:
-        return report(Result(True, f"K = {right}: perplexity {scores[right]:.1f}, against at "
-                                   f"most {max(scores.values()):.1f} for any size"), name)
+        return report(confirm(Result(True, f"K = {right}: perplexity {scores[right]:.1f}, "
+                                           f"against at most {max(scores.values()):.1f} for any "
+                                           "size"), random_codebook_size, pick_size), name)
     used = {k: float((c > 0).sum()) for k, c in usage.items()}
     fullest = max(s / k for k, s in scores.items())
     if any(value == k and s / k > fullest - 1e-4 for k, s in scores.items()):
@@ -126,6 +139,12 @@ def check_codebook_size(pick_size: Callable[[dict[int, torch.Tensor]], int]) -> 
                                       "the smallest size within 0.9 of it"),
         (_smallest_reaching({k: math.log(s) for k, s in scores.items()}),
          "you compared entropies (log perplexity); the rule compares perplexities"),
+        (_smallest_reaching({k: 2 ** math.log(s) for k, s in scores.items()}),
+         "the base of the perplexity must match the entropy's log: exp(entropy in nats), or "
+         "2 ** (entropy in bits); you raised 2 to an entropy in nats"),
+        (_smallest_reaching({k: math.exp(math.log2(s)) for k, s in scores.items()}),
+         "the base of the perplexity must match the entropy's log: exp(entropy in nats), or "
+         "2 ** (entropy in bits); you raised e to an entropy in bits"),
         (_smallest_reaching(used), "you counted the codes used at least once; rare codes count "
                                    "as much as busy ones there, use the perplexity")]
     msg = next((m for wrong, m in mistakes if value == wrong),
@@ -162,8 +181,9 @@ def check_usage_bits(usage_bits: Callable[[torch.Tensor, torch.Tensor, int, int]
     p_top, p_bottom = perplexity(top, 32).item(), perplexity(bottom, 64).item()
     right = 15 * math.log2(p_top) + 60 * math.log2(p_bottom)
     if _close(value, right):
-        return report(Result(True, f"{right:.1f} bits per image, against {15 * 5 + 60 * 6} for "
-                                   "fixed-length codes"), name)
+        return report(confirm(Result(True, f"{right:.1f} bits per image, against "
+                                           f"{15 * 5 + 60 * 6} for fixed-length codes"),
+                              random_usage_bits, usage_bits), name)
     mistakes = [
         (15 * 5 + 60 * 6, "that is the fixed-length code (log2 K bits per code); coding by "
                           "usage needs only log2(perplexity) bits per code on average"),

@@ -11,6 +11,7 @@ from genzoo_lite.exercises._report import (
     Result,
     as_number,
     call_answer,
+    confirm,
     not_attempted,
     on_random_inputs,
     report,
@@ -33,7 +34,8 @@ def check_bits_per_dim(bits_per_dim: Callable[[float, int], float]) -> Result:
         return report(Result(False, error), name)
     right = 95.0 / (64 * math.log(2))
     if math.isclose(value, right, rel_tol=1e-6):
-        return report(Result(True, f"{value:.4f} bits/dim"), name)
+        return report(confirm(Result(True, f"{value:.4f} bits/dim"), random_bits_per_dim,
+                              bits_per_dim), name)
     if math.isclose(value, -right, rel_tol=1e-6):
         msg = "wrong sign: bits/dim is the negative log-likelihood, a positive number"
     elif math.isclose(value, 95.0 / 64, rel_tol=1e-6):
@@ -79,9 +81,11 @@ def check_dequantized_bits(dequantized_bits: Callable[[float, int, int], float])
 
     if matches(lambda lp, d, lv: base(lp, d, lv) + math.log2(lv)):
         first = values[0]
-        return report(Result(True, f"{first:.4f} bits/dim for the first model (without the "
-                                   f"Jacobian it would be {base(*_DEQUANT_CASES[0]):.4f}, "
-                                   "negative, impossible for a discrete distribution)"), name)
+        return report(confirm(Result(True, f"{first:.4f} bits/dim for the first model (without "
+                                           f"the Jacobian it would be "
+                                           f"{base(*_DEQUANT_CASES[0]):.4f}, negative, impossible "
+                                           "for a discrete distribution)"),
+                              random_dequantized_bits, dequantized_bits), name)
     wrong = [
         (lambda lp, d, lv: base(lp, d, lv),
          "the Jacobian is missing: p_x(x + u) = p_y(y) |dy/dx| with dy/dx = 1/levels per pixel; "
@@ -155,7 +159,8 @@ def check_better_model(better_model: Callable[[float, str, float, str], str]) ->
         answers.append(value)
     expected = [want for _, want in _RANK_CASES]
     if answers == expected:
-        return report(Result(True, f"all {len(expected)} comparisons right"), name)
+        return report(confirm(Result(True, f"all {len(expected)} comparisons right"),
+                              random_better_model, better_model), name)
     if answers == [_as_if_exact(*args) for args, _ in _RANK_CASES]:
         msg = ("you compared the numbers as if they were exact: a 'bound' bits/dim is an upper "
                "bound, the model's true value may lie lower, so it wins only where even the "
