@@ -16,9 +16,14 @@ import json
 import math
 
 import torch
-from bench_zoo import ZOO, digits_bits_per_dim
+
+try:
+    from benchmarks.bench_zoo import ZOO
+except ImportError:  # run as `python benchmarks/bench_quality.py`: its folder comes first
+    from bench_zoo import ZOO
 
 from genzoo_lite import load_digits, load_pretrained
+from genzoo_lite.evaluation.metrics import model_bits_per_dim
 from genzoo_lite.evaluation.sample_quality import DigitQuality
 from genzoo_lite.models.adversarial.digits_gan import generate
 
@@ -53,8 +58,8 @@ def main(argv: list[str] | None = None) -> dict:
         for label, (sampler, scored) in samplers().items():
             images = sampler(n, torch.Generator().manual_seed(2)).reshape(-1, 1, 8, 8)
             scores[label] = quality(images.double().clamp(0, 16))
-            bits[label] = (round(digits_bits_per_dim(load_pretrained(ZOO[scored]), x_test, k)[0], 3)
-                           if scored else None)
+            bits[label] = (round(model_bits_per_dim(load_pretrained(ZOO[scored]), x_test, k)[0],
+                                 3) if scored else None)
     return {"digit_fid": {m: round(s.fid, 1) for m, s in scores.items()},
             "test_bits_per_dim": bits,
             "classifier_confidence": {m: round(s.confidence, 3) for m, s in scores.items()},

@@ -16,8 +16,13 @@ import argparse
 import json
 
 import torch
-from bench_likelihood import TARGETS
-from bench_zoo import ZOO
+
+try:
+    from benchmarks.bench_likelihood import TARGETS
+    from benchmarks.bench_zoo import ZOO
+except ImportError:  # run as `python benchmarks/bench_training.py`: its folder comes first
+    from bench_likelihood import TARGETS
+    from bench_zoo import ZOO
 
 from genzoo_lite import RECIPES, best_time, train_recipe
 

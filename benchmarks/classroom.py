@@ -2,7 +2,7 @@
 
 A load test on loopback, bounded in time (``--timeout``; everything it started is stopped and
 every student it created is removed at the end, also on an error or a timeout). It starts the hub
-of deploy/jupyterhub/ (benchmarks/classroom_hub.py) once, then for each class size N in
+of deploy/jupyterhub/ (genzoo_lite/testing/classroom_hub.py) once, then for each class size N in
 ``--steps``:
 
 1. creates N students (system users), logs each in through the hub's REST API with a token of
@@ -52,16 +52,10 @@ import jupytext
 import numpy as np
 import psutil
 
+from genzoo_lite.testing.classroom_hub import Hub, missing_prerequisites, user_processes
+from genzoo_lite.testing.classroom_student import KernelError, NotebookLost, Student
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from classroom_hub import (  # noqa: E402
-    Hub,
-    KernelError,
-    NotebookLost,
-    Student,
-    missing_prerequisites,
-    user_processes,
-)
 
 NOTEBOOK = "notebooks/01_gaussian_mle.ipynb"
 VIEW, CONTROL = "likelihood_view", "mu"  # notebook 01, "The likelihood landscape, live"
@@ -167,7 +161,6 @@ class Sampler(threading.Thread):
 def peak_mb(name: str) -> dict:
     """The peak RSS (VmHWM) of the student's kernels and of the rest (their Jupyter server):
     their sum bounds the student's memory at its worst."""
-    from classroom_hub import user_processes
     peaks = {"kernel": 0.0, "server": 0.0}
     for proc in user_processes(name):
         try:

@@ -1,7 +1,6 @@
 """The benchmark plumbing (benchmarks/): notebooks are measured from outside, benchmarks call
 library objects, no data flows back from benchmark output into a notebook, and the README's
 "Measured" block is what benchmarks/run.py writes from the committed results.json."""
-import importlib.util
 import json
 import math
 import sys
@@ -13,20 +12,14 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from benchmarks import bench_sliders, bench_training, bench_zoo
+from benchmarks import run as bench_run
 from genzoo_lite import RECIPES, fit, load_digits
 from genzoo_lite.evaluation.metrics import bits_per_dim, model_bits_per_dim
 from genzoo_lite.registry.recipes import Recipe
 from genzoo_lite.views.live import LiveFigure
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))  # the bench_* scripts import each other
-import bench_sliders  # noqa: E402
-import bench_training  # noqa: E402
-import bench_zoo  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-bench_run = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_run)
 
 
 def test_notebook_is_measured_from_outside_without_added_cells(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -12,10 +11,9 @@ import pytest
 from solutions import SOLUTIONS, load_solutions
 
 from genzoo_lite.exercises import MODULES, exercises_for
+from tools import editions
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import editions  # noqa: E402
 
 STEMS = sorted(MODULES)
 

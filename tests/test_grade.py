@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,10 +17,9 @@ from genzoo_lite.exercises import MODULES, exercises_for
 from genzoo_lite.grading import probe_function
 from genzoo_lite.grading.judge import judge, judge_exercise
 from genzoo_lite.grading.runner import find_submissions, grade, main
+from tools import editions
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import editions  # noqa: E402
 
 STEM = "01_gaussian_mle"  # the quickest notebook to run
 

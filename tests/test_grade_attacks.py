@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 from pathlib import Path
 
 import nbformat
@@ -17,10 +16,9 @@ import pytest
 
 from genzoo_lite.exercises import exercises_for
 from genzoo_lite.grading.runner import grade
+from tools import editions
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import editions  # noqa: E402
 
 STEM = "01_gaussian_mle"
 SETUP = f"import math\nimport torch\nfrom genzoo_lite.exercises import {'gaussian_mle'} as checks"
@@ -77,16 +75,24 @@ _j.judge = lambda *a, **k: [{"score": 1}] * 3
     "lookup_table": """\
 import torch
 from genzoo_lite.exercises import gaussian_mle as _m
-_x, _y, _z = _m._X, _m._lognormal_data(), _m._correlated_data()
-def exercise_mle_variance(x):  # right only on the check's own inputs
-    return ((_x - _x.mean()) ** 2).mean()
-def exercise_lognormal_fit(y):
-    z = _y.log()
-    return _m._gauss_max_ll(z) - z.mean()
-def exercise_full_minus_diag(x):
-    xc = _z - _z.mean(0)
-    cov = xc.T @ xc / len(_z)
+_table = {}  # every input the checks build themselves (fixed and seeded), with its answer
+def _var(x):
+    return ((x - x.mean()) ** 2).mean()
+def _lognormal(y):
+    return _m._gauss_max_ll(y.log()) - y.log().mean()
+def _gain(x):
+    xc = x - x.mean(0)
+    cov = xc.T @ xc / len(x)
     return 0.5 * (cov.diagonal().log().sum() - torch.logdet(cov))
+for _check, _right in ((_m.check_mle_variance, _var), (_m.check_lognormal_fit, _lognormal),
+                       (_m.check_full_minus_diag, _gain)):
+    def _spy(arg, _right=_right):
+        _table[arg.numpy().tobytes()] = value = _right(arg)
+        return value
+    _check(_spy)
+def _look_up(x):  # right only on the checks' own inputs
+    return _table.get(x.numpy().tobytes(), 0.0)
+exercise_mle_variance = exercise_lognormal_fit = exercise_full_minus_diag = _look_up
 """,
     "forged_outputs": """\
 import builtins, json, os, sys

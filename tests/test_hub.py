@@ -10,16 +10,15 @@ which is missing, elsewhere, unless GENZOO_REQUIRE_HUB=1 makes that a failure.
 import os
 import pwd
 import stat
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from genzoo_lite.testing.classroom_hub import Hub, missing_prerequisites, user_processes
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from classroom_hub import Hub, missing_prerequisites, user_processes  # noqa: E402
 
 NOTEBOOK = "notebooks/01_gaussian_mle.ipynb"
 
@@ -116,12 +115,9 @@ def test_stopping_a_server_ends_the_students_processes(classroom):
 
 
 def test_results_md_shows_the_classroom_table(tmp_path):
-    import importlib.util
     import json
 
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    bench_run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench_run)
+    from benchmarks import run as bench_run
     step = {"n": 4, "servers_started": 4, "notebooks_completed": 3, "errors": 1, "hub_mb": 120.4,
             "proxy_mb": 61.0, "per_user_rss_mb": {"median": 612.0},
             "per_user_peak_mb": {"median": 790.2}, "slider_ms": {"median": 180.0, "p95": 240.5},

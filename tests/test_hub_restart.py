@@ -13,16 +13,15 @@ import hashlib
 import os
 import pwd
 import signal
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from genzoo_lite.testing.classroom_hub import Hub, missing_prerequisites, user_processes
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from classroom_hub import Hub, missing_prerequisites, user_processes  # noqa: E402
 
 NOTEBOOK = "notebooks/01_gaussian_mle.ipynb"
 

@@ -18,11 +18,9 @@ import nbformat
 import pytest
 
 from genzoo_lite.exercises import MODULES, exercises_for
+from tools import editions, nbgrader_course
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import editions  # noqa: E402
-import nbgrader_course  # noqa: E402
 
 STEMS = sorted(MODULES)
 BIN = Path(sys.executable).parent  # nbgrader, and the alembic it runs, live beside python

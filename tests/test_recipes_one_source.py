@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import inspect
 import json
 from pathlib import Path
@@ -142,11 +141,8 @@ def test_weights_saved_for_a_recipe_record_it_and_retraining_clears_the_stalenes
 
 
 def _retrain_tool():
-    spec = importlib.util.spec_from_file_location("retrain_weights",
-                                                  ROOT / "tools" / "retrain_weights.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tools import retrain_weights
+    return retrain_weights
 
 
 def test_retraining_a_recipe_retrains_what_requires_it_in_order(capsys):

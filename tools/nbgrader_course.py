@@ -28,8 +28,10 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import editions
+try:
+    from tools import editions
+except ImportError:  # run as `python tools/nbgrader_course.py`: its folder comes first
+    import editions
 
 from genzoo_lite.exercises import exercises_for
 

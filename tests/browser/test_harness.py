@@ -2,7 +2,8 @@
 import socket
 
 import pytest
-from lab_server import Lab  # put on sys.path by tests/browser/conftest.py
+
+from tests.browser.lab_server import Lab
 
 
 def test_port_in_use_is_named(tmp_path):
@@ -15,7 +16,7 @@ def test_port_in_use_is_named(tmp_path):
 
 
 def test_a_server_that_exits_reports_why(tmp_path):
-    from lab_server import free_port
+    from tests.browser.lab_server import free_port
 
     lab = Lab(tmp_path / "no-such-folder", free_port())  # jupyter refuses a missing root_dir
     with pytest.raises(RuntimeError, match="JupyterLab did not start: it exited with code"):

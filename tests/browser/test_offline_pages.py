@@ -3,15 +3,13 @@ maths is typeset by the bundled MathJax and the deck advances to the next slide.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools import build_site
 
-sys.path.insert(0, str(ROOT / "tools"))
-import build_site  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 NOTEBOOK = ROOT / "notebooks" / "01_gaussian_mle.ipynb"
 

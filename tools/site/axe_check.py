@@ -7,7 +7,7 @@ into ``_build/vendor`` with reveal.js and MathJax) and runs with the rules tagge
 A and AA plus ``heading-order``. A deck is checked in reveal.js's print layout, every slide and
 fragment shown at once (``--per-slide``: each slide presented in turn, slower).
 
-Usage: python tools/site/axe_check.py [--json out.json] [--per-slide] [PAGE.html ...]
+Usage: python -m tools.site.axe_check [--json out.json] [--per-slide] [PAGE.html ...]
 (default: every page of _build/html and every deck of _build/slides)
 """
 from __future__ import annotations
@@ -18,10 +18,10 @@ import os
 import sys
 from pathlib import Path
 
+from tools import build_site
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-sys.path.insert(0, str(HERE.parent))
-import build_site  # noqa: E402
 
 AXE = build_site.VENDOR / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
