@@ -1,4 +1,4 @@
-"""genzoo-grade against a student who may put any code in any cell (issue 24).
+"""genzoo-grade against a student who may put any code in any cell.
 
 Each attack is a small submission of notebook 01: the exercise cells (stubs, or wrong answers)
 plus the attacking cell. All are graded in one ``grade()`` run (one kernel each, a few seconds);
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STEM = "01_gaussian_mle"
 SETUP = f"import math\nimport torch\nfrom genzoo_lite.exercises import {'gaussian_mle'} as checks"
 
-# The cell of issue 24, verbatim.
-ISSUE_CELL = """\
+# A cell that replaces the grader's scoring with one that gives every exercise full marks.
+FORGED_SCORES_CELL = """\
 import json as _j, genzoo_lite.grading as _g
 from genzoo_lite.exercises import exercises_for as _ef
 _g.grade_namespace = lambda nb, ns, s=60: _g.MARKER + _j.dumps([{'exercise': e.label, 'function': e.function, 'score': 1, 'status': 'correct', 'detail': 'ok'} for e in _ef(nb)])
@@ -40,7 +40,7 @@ def exercise_full_minus_diag(x):
 """
 
 ATTACKS = {
-    "issue_cell": ISSUE_CELL,
+    "forges_scores": FORGED_SCORES_CELL,
     "patched_comparisons": WRONG + """\
 import math, numpy, torch
 torch.allclose = torch.equal = lambda *a, **k: True
@@ -207,7 +207,7 @@ def test_grade_leaves_the_callers_environment_as_it_was(graded):
 
 
 REASONS = {  # attack: (status of every row, words in every detail)
-    "issue_cell": ("not attempted", "not attempted yet"),
+    "forges_scores": ("not attempted", "not attempted yet"),
     "patched_comparisons": ("wrong", "got 0.0000"),
     "patched_checks": ("error", "the kernel's record does not fit the check"),
     "patched_grader": ("error", "the kernel's record does not fit the check"),

@@ -1,5 +1,6 @@
-"""Weight averaging + early stopping (models/ema.py), PixelCNN++'s discretized logistic mixture
-(models/logistic_mixture.py) and IWAE-k training of the VAE: the issue-16 likelihood changes."""
+"""Weight averaging + early stopping (core/ema.py), PixelCNN++'s discretized logistic mixture
+(models/autoregressive/logistic_mixture.py) and IWAE-k training of the VAE: the training changes
+behind the shipped models' likelihoods."""
 import math
 
 import pytest

@@ -1,4 +1,4 @@
-"""The memory-saving computations behind every notebook's peak under 800 MB (issue 15) give the
+"""The memory-saving computations behind every notebook's peak under 800 MB give the
 numbers of the plain ones: chunked grids, and the Gaussian decoder's likelihood evaluated only at
 the observed levels instead of gathered from the full 17-level table."""
 import sys

@@ -1,4 +1,4 @@
-"""Notebooks that present well as slides (issue 12): one `##` section per slide, no figure
+"""Notebooks that present well as slides: one `##` section per slide, no figure
 taller than 5 inches."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every number a notebook's prose states is printed or asserted right above it (issue 12).
+"""Every number a notebook's prose states is printed or asserted right above it.
 
 A decimal (2.05), a percentage (79 %) or a ratio (134x) in a markdown cell, outside maths and
 code, must be backed: some number in the text output of the code cells since the previous

@@ -1,5 +1,5 @@
 """A student's `GENZOO_RETRAIN=1` run of a notebook retrains into the user cache and leaves the
-installed package's weights and manifest byte-identical (issue 14)."""
+installed package's weights and manifest byte-identical."""
 import hashlib
 from pathlib import Path
 

@@ -93,7 +93,7 @@ def test_render_refuses_output_that_loads_a_cdn(monkeypatch):
         build_site.render(notebook, "html", "01_gaussian_mle.ipynb")
 
 
-# --- accessibility (issue 25): alt texts, titles, no placeholder --------------------------------
+# --- accessibility: alt texts, titles, no placeholder --------------------------------
 
 def figures_without_alt() -> list[str]:
     """'notebook cell N' for each image output of an executed notebook without an alt text in

@@ -3,13 +3,13 @@
 * ``test_slider_to_changed_pixels``: a key press on a slider until the browser has painted the
   new picture, timed in the page (keydown's timestamp to the animation frame after the new image
   has decoded), for the VAE latent view (03) and the Gaussian likelihood view (01). The target
-  is a median of 50 ms (issue 26); it is recorded, not asserted (timings flake on a shared
+  is a median of 50 ms; it is recorded, not asserted (timings flake on a shared
   machine): benchmarks/browser_sliders.json and test-artifacts/browser/measured.json. What is
   asserted: every move changes the picture's pixels.
 * ``test_slider_works_from_the_keyboard_and_has_a_name``: Tab reaches the slider, an arrow key
   changes it and the figure redraws, and axe-core (from npm, tests/browser/axe/) finds no
   unnamed slider (``aria-input-field-name``) and no image without a text alternative
-  (``image-alt``) in the live view (issue 25).
+  (``image-alt``) in the live view.
 """
 from __future__ import annotations
 

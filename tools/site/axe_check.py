@@ -1,5 +1,5 @@
-"""axe-core on the built pages and decks, in chromium, offline: the accessibility checks of
-issue 25, shared by tests/browser/test_a11y.py and the command line.
+"""axe-core on the built pages and decks, in chromium, offline: the accessibility checks,
+shared by tests/browser/test_a11y.py and the command line.
 
 Every page is opened from disk (``file://``) with every other request refused. axe-core comes
 from npm (pinned by ``tools/site/package.json`` and its lock; ``tools/build_site.py`` installs it
