@@ -58,12 +58,6 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def without_image_alt(violations: list[dict]) -> list[dict]:
-    # axe's image-alt is covered, more strictly (it accepts a placeholder or a file name), by
-    # test_every_image_has_a_real_alt_*; it waits on the notebooks' alt texts
-    return [v for v in violations if v["id"] != "image-alt"]
-
-
 def real_alt_missing(page) -> list[str]:
     """Images whose alt is missing, empty, the placeholder or just the image's file name."""
     missing = axe_check.images_without_alt(page)
@@ -110,8 +104,7 @@ def visit(tab, kind: str, name: str) -> dict:
 def test_site_page_passes_axe_offline(tab, name):
     result = visit(tab, "site", name)
     assert not result["refused"], f"the page asked the network for {result['refused']}"
-    violations = without_image_alt(result["violations"])
-    assert not violations, describe(violations)
+    assert not result["violations"], describe(result["violations"])
     problems = axe_check.heading_problems(result["headings"])
     assert not problems, f"headings of {name}: {problems}"
 
@@ -121,28 +114,12 @@ def test_deck_passes_axe_on_every_slide_offline(tab, name):
     result = visit(tab, "deck", name)
     assert not result["refused"], f"the deck asked the network for {result['refused']}"
     assert result["count"] >= 4, f"{name}: {result['count']} slides checked"
-    failing = {k: without_image_alt(v) for k, v in result["slides"].items()}
-    failing = {k: v for k, v in failing.items() if v}
+    failing = {k: v for k, v in result["slides"].items() if v}
     assert not failing, "\n".join(f"slide {k}:\n{describe(v)}" for k, v in failing.items())
     problems = axe_check.heading_problems(result["headings"])
     assert not problems, f"headings of the {name} deck: {problems}"
 
 
-def figures_have_alt_texts() -> bool:
-    """Whether every figure output of every executed notebook carries an alt text yet."""
-    sys.path.insert(0, str(ROOT))
-    from tests.test_slides_html import figures_without_alt
-
-    return not figures_without_alt()
-
-
-ALT_TEXTS_WRITTEN = figures_have_alt_texts()
-WAITING_FOR_ALT = pytest.mark.xfail(
-    not ALT_TEXTS_WRITTEN, strict=True,
-    reason="the notebooks' figures have no alt texts yet (genzoo_lite.figure_alt.show)")
-
-
-@WAITING_FOR_ALT
 @pytest.mark.parametrize("kind", ["site", "deck"])
 def test_every_image_has_a_real_alt(tab, kind):
     names = SITE_PAGES if kind == "site" else NOTEBOOKS
