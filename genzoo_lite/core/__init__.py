@@ -1,0 +1,2 @@
+"""The plumbing every room uses: data, seeding, argument checks, the training loop, timing,
+memory."""

@@ -1,0 +1,2 @@
+"""Scores of models and samples: bits/dim, the digits FID and its classifier, texture and VQ
+statistics."""

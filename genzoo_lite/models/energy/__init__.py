@@ -1,0 +1,2 @@
+"""Energy-based models: the energy network, Langevin sampling and training with persistent
+chains."""

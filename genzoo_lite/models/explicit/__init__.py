@@ -1,0 +1,1 @@
+"""Explicit densities fitted in closed form: Gaussians, a mixture by EM, independent pixels."""
