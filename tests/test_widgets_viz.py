@@ -152,7 +152,7 @@ def test_image_grid_rejects_bad_arguments():
         image_grid(torch.zeros(4, 8, 8), nrow=0, ax=ax)
 
 
-# --- frame rate (issue 26) and accessibility (issue 25) of the live views ---
+# --- frame rate and accessibility of the live views ---
 
 def titled_view(**kwargs):
     """A figure like notebook 01's: a histogram, a curve and a title that change per move."""
@@ -224,6 +224,33 @@ def test_discrete_controls_get_precomputed_frames():
         slider.value = level
     assert len(drawn) == count  # the moves only swap stored pictures
     assert view.image.value == view.frames[(2,)][0]
+
+
+def test_the_static_picture_shows_the_starting_values_not_the_last_precomputed_frame():
+    def level_view(html_titles, cache):
+        fig = Figure(figsize=(2, 2))
+        ax = fig.add_subplot()
+        shown = ax.imshow(np.zeros((4, 4)), vmin=0, vmax=3)
+
+        def draw(level):
+            shown.set_data(np.full((4, 4), level))
+            ax.set_title(f"level {level}")
+
+        slider = widgets.SelectionSlider(options=[0, 1, 2, 3], value=1)
+        return LiveFigure(fig, draw, {"level": slider}, throttle_ms=0, html_titles=html_titles,
+                          cache=cache)
+
+    def static(view):
+        return base64.b64decode(view._repr_mimebundle_()["image/png"])
+
+    view = level_view(html_titles=False, cache=True)
+    assert len(view.frames) == 4  # every frame drawn, the last one (level 3) last
+    assert static(view) == view.image.value == view.frames[(1,)][0]  # the render of level 1
+    for html_titles in (False, True):  # titles drawn in the picture either way
+        drawn_once = level_view(html_titles=html_titles, cache=False)  # only level 1 is drawn
+        assert not drawn_once.frames
+        np.testing.assert_array_equal(pixels(static(level_view(html_titles, cache=True))),
+                                      pixels(static(drawn_once)))
 
 
 def test_rgb_png_round_trips():

@@ -113,8 +113,10 @@ class LiveFigure(LiveView):
         return png
 
     def static_png(self) -> bytes:
-        """The figure as one picture, its titles drawn in it: the fallback where no widget
-        front end runs (nbconvert pages, GitHub)."""
+        """The figure for the controls' current values as one picture, its titles drawn in it:
+        the fallback where no widget front end runs (nbconvert pages, GitHub). Drawn afresh,
+        since precomputing the frames leaves the figure in the state of the last one."""
+        self.draw(**self.values())
         titles = _titles(self.fig)
         for artist, _ in titles:
             artist.set_visible(True)
