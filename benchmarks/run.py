@@ -13,6 +13,9 @@ The README's "Measured" block (between ``<!-- bench:start -->`` and ``<!-- bench
 written from results.json by :func:`readme_block` (plus ``measured_elsewhere.json``: the few
 figures that `make bench` does not measure, each with its source), after every full run and by
 ``--readme`` alone; tests/test_benchmarks.py checks that the committed README matches.
+RESULTS.md is rewritten the same way: only its block between ``RESULTS_START`` and
+``RESULTS_END`` (:func:`write_results_md`); the faults table and the sections kept by hand
+around it stay as they are.
 
 Usage: python benchmarks/run.py [--quick] [--only STEP ...] [--out DIR] | --readme
   STEP      "notebooks", a notebook (e.g. 01_gaussian_mle) or a script (e.g. bench_zoo)
@@ -173,6 +176,29 @@ def markdown(results: dict) -> str:
             lines += ["", f"## {key}", "", "| figure | value |", "|---|---:|", *_rows("", value)]
     lines += classroom_section()
     return "\n".join(lines) + "\n"
+
+
+#: RESULTS.md's generated block lies between these lines; the text around it (the classroom
+#: faults table that benchmarks/classroom.py writes, the sections kept by hand) is never rewritten.
+RESULTS_START = ("<!-- results:start: written by benchmarks/run.py from results.json and "
+                 "classroom.json; edit those, not this block -->")
+RESULTS_END = "<!-- results:end: the text below is kept as it is -->"
+
+
+def write_results_md(results: dict, path: Path = HERE / "RESULTS.md") -> None:
+    """Replace RESULTS.md's generated block with :func:`markdown`, keeping every line outside
+    the markers; a new file is the block alone."""
+    block = RESULTS_START + "\n" + markdown(results) + RESULTS_END + "\n"
+    if not path.exists():
+        path.write_text(block)
+        return
+    text = path.read_text()
+    if RESULTS_START not in text or RESULTS_END not in text:
+        raise SystemExit(f"{path} has no {RESULTS_START!r} ... {RESULTS_END!r} markers: put them "
+                         "around its generated part (the tables) before regenerating it")
+    head, rest = text.split(RESULTS_START, 1)
+    _, tail = rest.split(RESULTS_END, 1)
+    path.write_text(head + block + tail.removeprefix("\n"))
 
 
 README = ROOT / "README.md"
@@ -386,7 +412,7 @@ def main(argv: list[str] | None = None) -> dict:
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-        (out_dir / "RESULTS.md").write_text(markdown(results))
+        write_results_md(results, out_dir / "RESULTS.md")
         if out_dir == HERE and not args.only:  # a full `make bench`: the README quotes it
             if hasattr(os, "getloadavg"):
                 results["machine"]["load_average"].append(round(os.getloadavg()[0], 2))

@@ -46,6 +46,43 @@ def test_results_markdown_has_a_table_per_script():
     assert "| total | 1.0 |" in text
 
 
+def _outside_generated_block(text: str) -> tuple[str, str]:
+    head, rest = text.split(bench_run.RESULTS_START, 1)
+    return head, rest.split(bench_run.RESULTS_END, 1)[1]
+
+
+def test_regenerating_results_md_keeps_the_text_kept_by_hand(tmp_path):
+    """`make bench` rewrites only RESULTS.md's generated block: the classroom faults table and
+    the sections kept by hand come through byte for byte, and a second run changes nothing."""
+    committed = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    path = tmp_path / "RESULTS.md"
+    path.write_text(committed)
+    bench_run.write_results_md(results, path)
+    regenerated = path.read_text()
+    assert _outside_generated_block(regenerated) == _outside_generated_block(committed)
+    kept = _outside_generated_block(regenerated)[1]
+    assert "### Faults: `make classroom-faults`" in kept and "## Notebooks 03, 05, 06" in kept
+    bench_run.write_results_md(results, path)
+    assert path.read_text() == regenerated
+
+
+def test_results_md_block_follows_results_json(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text(f"intro by hand\n{bench_run.RESULTS_START}\nold tables\n"
+                    f"{bench_run.RESULTS_END}\n\n## Notes by hand\n")
+    results = {"machine": {"date": "2026-01-01", "cpu": "cpu", "cores": 2, "python": "3.11",
+                           "torch": "2"},
+               "notebooks": {}, "bench_zoo": {"test_bits_per_dim": {"PixelCNN": 1.5}}}
+    bench_run.write_results_md(results, path)
+    text = path.read_text()
+    assert text.startswith("intro by hand\n") and text.endswith("\n\n## Notes by hand\n")
+    assert "old tables" not in text and "| test_bits_per_dim / PixelCNN | 1.5 |" in text
+    path.write_text("# Benchmark results\nno markers\n")
+    with pytest.raises(SystemExit, match="markers"):
+        bench_run.write_results_md(results, path)
+
+
 def test_steps_selects_notebooks_and_scripts_and_rejects_unknown_names():
     everything = bench_run.steps(None)
     assert "01_gaussian_mle" in everything and "bench_training" in everything
