@@ -279,7 +279,8 @@ gauss_val = gaussian_log_prob(moons_val, mu2, cov2).mean().item()
 print(f"mu = {mu2.numpy().round(3)}, held-out log-likelihood {gauss_val:.3f} nats/point")
 
 fig, ax = plt.subplots(figsize=(3.6, 3.6))
-density_contour(lambda p: gaussian_log_prob(p, mu2, cov2), ax=ax, data=moons, title="one Gaussian")
+density_contour(lambda p: gaussian_log_prob(p, mu2, cov2), ax=ax, data=moons,
+                title="one Gaussian (bright = likely)")
 show(fig, alt="The density of the one Gaussian fitted to the two moons (filled contours, bright "
      "= likely) under the data as white dots: one tilted ellipse, brightest in the middle "
      "between the moons where there are few points, while the tips of both arms lie in its faint "
@@ -341,6 +342,8 @@ for ax, it in zip(axes[1:], snapshots):
     snap = fit_gmm(moons, k=8, n_iter=it, seed=0)
     density_contour(snap.log_prob, ax=ax, data=moons, title=f"after {it} iterations")
     ax.plot(snap.means[:, 0], snap.means[:, 1], "r+", ms=8)
+fig.text(0.6, 0.14, "density: bright = likely; red +: the component means", ha="center",
+         va="top")
 savefig(fig, "01_gmm_em")
 show(fig, alt="Left: the mean log-likelihood over 100 EM iterations, rising steeply at first, "
      "then in small steps, never falling. Right: the density of the mixture on the two moons "
@@ -546,7 +549,7 @@ checks.check_full_minus_diag(exercise_full_minus_diag)
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (open).** Fit `fit_gmm(x, k, n_iter=100, seed=0)` on `x = toy2d("rings", 1000,
 # seed=0)` for k = 2, 8, 32 and score a fresh sample `toy2d("rings", 1000, seed=1)` (about 10 s in
-# all), next to one Gaussian. How many components does a ring need, and why does the held-out
-# log-likelihood barely move for a while and then jump? Compare the train and held-out numbers
-# as $k$ grows. Plot `density_contour(g.log_prob, data=x)` for each $k$ to see what the
+# all), next to one Gaussian. How does the held-out log-likelihood change as $k$ grows, and
+# why? How many components does a ring need? Compare the train and held-out numbers as $k$
+# grows. Plot `density_contour(g.log_prob, data=x)` for each $k$ to see what the
 # components do.

@@ -125,6 +125,7 @@ axes[0].scatter(*x_toy.T, s=2)
 axes[0].set_title("samples x = G_mu(z) + G_sigma eps")
 axes[1].contourf(axis, axis, density, levels=20, cmap="viridis")
 axes[1].set_title("p(x) = integral of p(x|z) p(z) dz")
+axes[1].set_xlabel("bright = likely")
 for ax in axes:
     ax.set_aspect("equal")
 show(fig, alt="Left: samples of the toy latent-variable model, scattered around an S-shaped curve "
@@ -725,8 +726,10 @@ checks.check_score_grad_log_sigma(exercise_score_grad_log_sigma)
 # says $\log p(x) - \mathrm{ELBO} = \mathrm{KL}(q \,\|\, p(z|x))$. Derive the posterior
 # $p(z|x)$ (complete the square in $z$ in $\log p(x|z) + \log p(z)$) and return that gap for
 # $q = \mathcal{N}(\mu_q, \sigma_q^2)$, one value per data point: `x` (N, D), `w`, `b` (D,),
-# `s` a float, `q_mu`, `q_std` (N,). The check compares it with $\log p(x) - \mathrm{ELBO}$
-# computed the long way, from the marginal $p(x) = \mathcal{N}(b, w w^\top + s^2 I)$.
+# `s` a float, `q_mu`, `q_std` (N,). Return it as $\mathrm{KL}(q \,\|\, p(z|x))$, not as the
+# difference $\log p(x) - \mathrm{ELBO}$ from the marginal $p(x) = \mathcal{N}(b, w w^\top +
+# s^2 I)$: the check includes points far from the line $w z + b$, where both terms are huge and
+# their difference loses its digits in float64.
 
 # %% slideshow={"slide_type": "skip"}
 def exercise_elbo_gap(x, w, b, s, q_mu, q_std):

@@ -53,7 +53,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from skimage.transform import downscale_local_mean
 
-from genzoo_lite import load_texture, savefig, set_seed
+from genzoo_lite import check_claim, load_texture, savefig, set_seed
 from genzoo_lite.exercises import efros_leung as checks
 from genzoo_lite.models.efros_leung import (candidate_mask, efros_leung_reference,
                                             gaussian_weights, patch_distances)
@@ -184,7 +184,7 @@ axes[0].set_title(f"before step {step}; p in red")
 axes[1].imshow(np.where(known, template, np.nan), cmap=gray, vmin=0, vmax=1)
 axes[1].set_title("N(p): known part")
 axes[2].imshow(weights, cmap="viridis")
-axes[2].set_title("weights G m / sum G m")
+axes[2].set_title("weights G m / sum G m\n(bright = heavy)")
 axes[3].imshow(sample, cmap="gray", vmin=0, vmax=1)
 ci, cj = np.nonzero(is_candidate)
 axes[3].plot(cj + p, ci + p, "o", mfc="none", color=LINE_COLOURS[1], ms=7)
@@ -259,32 +259,65 @@ print(f"every output pixel is a sample pixel: {np.isin(fast, small).all()}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Synthesis on four textures
-# A 48x48 texture from each 64x64 sample, window 11, $\epsilon = 0.1$.
+# A 96x96 texture from each 64x64 sample, window 11, $\epsilon = 0.1$: larger than the sample,
+# so it cannot be a copy of it. To see how much of it is copied anyway, we count the 9x9 patches
+# of the output that occur verbatim in the sample.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
-outputs = {name: efros_leung(s, (48, 48), window=11, seed=1, return_order=True)
+def copied_fraction(out, sample, size=9):
+    """Fraction of the size x size patches of `out` that appear verbatim in `sample`."""
+    def patches(img):
+        view = np.lib.stride_tricks.sliding_window_view(img, (size, size))
+        return [view[i, j].tobytes() for i in range(view.shape[0]) for j in range(view.shape[1])]
+    seen = set(patches(sample))
+    return np.mean([patch in seen for patch in patches(out)])
+
+
+outputs = {name: efros_leung(s, (96, 96), window=11, seed=1, return_order=True)
            for name, s in samples.items()}
 fig, axes = plt.subplots(2, 4, figsize=(9, 5))
 for col, name in enumerate(samples):
     axes[0, col].imshow(samples[name], cmap="gray", vmin=0, vmax=1)
-    axes[0, col].set_title(f"sample: {name}")
+    axes[0, col].set(xlim=(-0.5, 95.5), ylim=(95.5, -0.5))  # drawn to the outputs' scale
+    axes[0, col].set_title(f"sample: {name} 64x64")
     axes[1, col].imshow(outputs[name][0], cmap="gray", vmin=0, vmax=1)
-    axes[1, col].set_title("synthesized")
+    axes[1, col].set_title("synthesized 96x96")
 for ax in axes.flat:
     ax.set_axis_off()
 savefig(fig, "04_textures")
-show(fig, alt="Top row: the four 64x64 samples (brick, grass, gravel, text); bottom row: the "
-     "48x48 texture synthesized from each. Each output looks like its sample: bricks stay bricks, "
-     "stones stay stones, and the text's long stroke comes back in pieces.")
+show(fig, alt="Top row: the four 64x64 samples (brick, grass, gravel, text), drawn to scale in "
+     "the top-left two thirds of their panels; bottom row: the 96x96 texture synthesized from "
+     "each. Each output looks like its sample: bricks stay bricks, stones stay stones, and the "
+     "text's strokes come back in pieces.")
+copied_96 = {name: copied_fraction(out, samples[name]) for name, (out, _) in outputs.items()}
 for name, (out, _) in outputs.items():
-    print(f"{name:7s} every output value occurs in the sample: {np.isin(out, samples[name]).all()}")
+    print(f"{name:7s} every output value occurs in the sample: {np.isin(out, samples[name]).all()};"
+          f" 9x9 patches copied verbatim: {copied_96[name]:.0%}")
+check_claim(all(0.15 < c < 0.4 for c in copied_96.values()),
+            "roughly a quarter of each output's 9x9 patches are verbatim copies")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Bricks stay bricks, stones stay stones: the structure comes from copying pixels whose
-# neighbourhoods agree, without a single learned parameter. Where the sample has one strong
-# feature (the long stroke in "text"), the output repeats pieces of it.
+# neighbourhoods agree, without a single learned parameter. Roughly a quarter of each output's
+# 9x9 patches are verbatim copies of the sample; the rest is pieced together.
 #
-# **How it grows.** Snapshots of the brick output, taken from the order map:
+# **Why the output is larger than the sample.** With an output smaller than the sample, and a
+# seed patch near the sample's centre, every step finds an exact continuation: the known part
+# of its window was copied from one place in the sample, that place's next pixel matches it
+# exactly ($d_\text{min} = 0$, one candidate, section 2), and the growing output never runs
+# off the sample's edge. Efros-Leung synthesizes only where no exact continuation exists. From
+# the same seed, a 48x48 output:
+
+# %% slideshow={"slide_type": "fragment"}
+small_output = efros_leung(samples["brick"], (48, 48), window=11, seed=1)
+crops = np.lib.stride_tricks.sliding_window_view(samples["brick"], small_output.shape)
+print("the 48x48 output is one 48x48 crop of the sample: "
+      f"{(crops == small_output).all(axis=(2, 3)).any()}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **How it grows.** Snapshots of the 96x96 brick output, taken from the order map. The first
+# steps copy the sample around the seed; once the disc reaches the edge of what the sample can
+# continue, the pixels become compromises and the copying restarts in pieces.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
 out, order_map = outputs["brick"]
@@ -318,13 +351,13 @@ show(fig, alt="Five snapshots of the brick output as it grows: a tiny seed in th
 #   first, an order that depends on the image:
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
-raster = np.arange(48 * 48).reshape(48, 48)
+raster = np.arange(order_map.size).reshape(order_map.shape)
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 step_colors = plt.get_cmap("viridis").with_extremes(bad="white")  # the seed patch (step -1)
 for ax, steps, title in [(axes[0], order_map, "Efros-Leung (seed in white)"),
                          (axes[1], raster, "raster order (PixelCNN)")]:
     im = ax.imshow(np.where(steps < 0, np.nan, steps), cmap=step_colors, vmin=0,
-                   vmax=48 * 48 - 1)
+                   vmax=order_map.size - 1)
     ax.set_title(title)
     ax.set_axis_off()
 fig.colorbar(im, ax=axes, label="step at which the pixel is filled", shrink=0.9)
@@ -360,23 +393,23 @@ def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
 
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
-raster_out = raster_efros_leung(samples["brick"], 32, window=11, seed=1)
-onion_out = outputs["brick"][0][:32, :32]
+raster_out = raster_efros_leung(small, 48, window=11, seed=1)  # section 3's 32x32 brick sample
+onion_out = efros_leung(small, (48, 48), window=11, seed=1)
 fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
 for ax, img, title in [(axes[0], onion_out, "most constrained first"),
                        (axes[1], raster_out, "raster order, causal window")]:
     ax.imshow(img, cmap="gray", vmin=0, vmax=1)
     ax.set_title(title)
     ax.set_axis_off()
-show(fig, alt="Two 32x32 brick textures, grown most-constrained-first (left) and in raster order "
-     "with a causal window (right). Both show bricks and mortar lines.")
-print(f"raster output values all from the sample: {np.isin(raster_out, samples['brick']).all()}")
+show(fig, alt="Two 48x48 brick textures grown from the 32x32 brick sample of section 3, "
+     "most-constrained-first (left) and in raster order with a causal window (right). Both show "
+     "tilted bricks and mortar lines.")
+print(f"raster output values all from the sample: {np.isin(raster_out, small).all()}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Both grow brick texture. In raster order each pixel is matched on half a window, so it has
-# less to go on, and a mistake is never revisited: the pixels below and to the right can only
-# adapt to it.
-# PixelCNN faces the same one-way street ("errors accumulate over steps", notebook 05).
+# Both grow brick texture, 48x48 from a 32x32 sample (so neither can be a crop of it). In raster
+# order each pixel is matched on half a window, so it has less to go on, and a mistake is never
+# revisited: the pixels below and to the right can only adapt to it. PixelCNN faces the same one-way street ("errors accumulate over steps", notebook 05).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. The window size: structure against copying
@@ -391,15 +424,6 @@ print(f"raster output values all from the sample: {np.isin(raster_out, samples['
 # of a step is exact (every tenth step of the $\epsilon = 0.1$ runs).
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
-def copied_fraction(out, sample, size=9):
-    """Fraction of the size x size patches of `out` that appear verbatim in `sample`."""
-    def patches(img):
-        view = np.lib.stride_tricks.sliding_window_view(img, (size, size))
-        return [view[i, j].tobytes() for i in range(view.shape[0]) for j in range(view.shape[1])]
-    seen = set(patches(sample))
-    return np.mean([patch in seen for patch in patches(out)])
-
-
 def exact_match_rate(out, order, sample, window, every=10):
     """Fraction of the steps (every `every`-th) whose best match in `sample` is exact."""
     p, exact = window // 2, []
@@ -542,7 +566,8 @@ show(fig, alt="Hole filling on brick: the image with a rectangular hole (pale bl
 #
 # **Exercise 1 (warm-up).** Step 1 of the loop: given the bool image `filled` and the window
 # size, return `(y, x)` of an unfilled pixel with the most filled pixels in its window (any one
-# of them if several tie).
+# of them if several tie). Every unfilled pixel is a candidate, also one at the image's edge,
+# whose window the edge cuts off.
 
 # %% slideshow={"slide_type": "skip"}
 def exercise_next_pixel(filled, window):

@@ -219,7 +219,7 @@ for ax, model, title in [(axes[4], plain, "PixelCNN"), (axes[5], gated, "Gated P
     seen = (receptive_field(model, target) > 0).float()
     seen[target] = 0.5
     ax.imshow(seen, cmap="Blues", vmin=0, vmax=1.3)
-    ax.set_title(f"{title}: pixels seen\nby the output at {target}", fontsize=9)
+    ax.set_title(f"{title}: pixels seen (dark)\nby the output at {target}", fontsize=9)
 for ax in axes:
     ax.set_xticks([])
     ax.set_yticks([])
@@ -491,7 +491,7 @@ for ax, (name, model) in zip(axes, ar_models.items()):
     field = seen[42].float().reshape(8, 8)
     field[5, 2] = 0.5  # the pixel itself
     ax.imshow(field, cmap="Blues", vmin=0, vmax=1.3)
-    ax.set_title(f"{name}:\npixels seen by (5, 2)", fontsize=9)
+    ax.set_title(f"{name}:\npixels seen by (5, 2) (dark)", fontsize=9)
     ax.set_axis_off()
 savefig(fig, "05_pixelrnn_receptive_field")
 show(fig, alt="Three 8x8 grids marking the pixels that the output at (5, 2) sees (dark; the pixel "
@@ -890,9 +890,10 @@ checks.check_column_mask(exercise_column_mask)
 # sigmoid of the second half. The vertical stack is $\mathbf{v}' = \text{gate}(W_v * \mathbf{v}
 # + \mathbf{s})$, with the conditioning $\mathbf{s}$ = `bias`; the horizontal stack is
 # residual, $\mathbf{h}' = \mathbf{h} + W_o\,\text{gate}(\dots + \mathbf{s})$. What goes
-# inside its gate, and which stack may feed which? The check builds a 3-layer model on your
-# function and tests with gradients that every output pixel of a 6x6 image sees every earlier
-# pixel and no later one, then compares the values.
+# inside its gate, and which stack may feed which? Use the parts only: the check's `layer`
+# refuses to run as a whole. The check builds a 3-layer model on your function and tests, by
+# redrawing one input pixel at a time, that every output pixel of a 6x6 image sees every
+# earlier pixel and no later one, then compares the values.
 
 # %% slideshow={"slide_type": "skip"}
 def exercise_gated_layer(layer, v, h, bias):
