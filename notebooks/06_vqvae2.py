@@ -780,14 +780,14 @@ checks.check_usage_bits(exercise_usage_bits)
 # **Exercise 4 (open).** How many bits does a test crop need? Compare, per crop: its 8-bit
 # pixels (8192 bits), the fixed-length codes (464 bits, section 3), your Exercise 3 on
 # `top_test` and `bottom_test` with the shipped codebook sizes, and the prior's `crop_bits`
-# (section 4). This takes a second. How many bits does coding by usage save, and how many does
-# the prior save beyond that? What does that say about where the structure of the crops lives?
+# (section 4). This takes a second. Which needs the fewest bits, and how far apart are the
+# four? What does that say about where the structure of the crops lives?
 # And what is your Exercise 1's ratio for the whole 256x256 camera image, and why?
 #
 # **Exercise 5 (open).** Dead codes have a third fix. Copy `learn_codebook` (section 2, "Dead
 # codes") with an argument for the starting codes, and train without restarts from (a) the far
 # corner, as there, (b) the centre of the data, `torch.zeros(2)` plus the same small noise, and
 # (c) 16 training points drawn at random, `points[torch.randperm(2000, generator=gen)[:16]]`.
-# Each run takes a few seconds. How many codes does each start end up using, and which start
-# comes near the loss of the restarts? Why is the centre of the data, inside the ring of eight
+# Each run takes a few seconds. How many codes does each start end up using, and how does its
+# loss compare with the restarts'? Why is the centre of the data, inside the ring of eight
 # clusters, a better or a worse start than the corner?
