@@ -2,7 +2,10 @@
 
 Each check takes only the student's function, builds its own inputs, prints one line (a tick
 when the answer is right, otherwise the mistake and a hint) and returns a :class:`Result`. It
-never raises on a wrong answer, so a half-done notebook still runs top to bottom.
+never raises on a wrong answer, so a half-done notebook still runs top to bottom. Its inputs are
+fixed ones, chosen so that the usual mistakes and short cuts give a wrong value, and then the
+exercise's random inputs drawn from the check's own seed (``_report.CHECK_SEED``, through
+``_report.confirm``): no constant and no answer tuned to the fixed inputs passes.
 
 ``genzoo-grade`` runs each check twice: in the submission's kernel, to record what the student's
 function returns (so a check calls the function only through the function itself), and in a clean
