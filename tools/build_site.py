@@ -123,6 +123,11 @@ def exporter(kind: str, assets: str = "assets") -> HTMLExporter:
         c.SlidesExporter.reveal_scroll = True
         # its fonts ship with reveal.js; "simple" fetches Google Fonts
         c.SlidesExporter.reveal_theme = "white"
+        # 16:9 for a projector's 1280x720 (reveal.js's default 960x700 leaves a quarter of the
+        # width unused and cuts a 100-column code line): the same 700 px of height, so the same
+        # scale on screen, 1200 wide
+        c.SlidesExporter.reveal_width = "1200"
+        c.SlidesExporter.reveal_height = "700"
         return SlidesExporter(config=c)
     c.HTMLExporter.template_name = "offline_lab"
     return HTMLExporter(config=c)
