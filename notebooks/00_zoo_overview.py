@@ -100,7 +100,7 @@ plt.rcParams["figure.dpi"] = 80
 # Gaussians: a mixture of $k = 8$ Gaussians (notebook 01) and the energy-based model (notebook
 # 02) sampled by 500 Langevin steps from uniform starting points.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 data = RECIPES["gan_eight_gaussians"].data({})["x"]  # the GAN's training set, (5000, 2)
 held_out = toy2d("eight_gaussians", 2000, seed=1)
 gan = load_pretrained("gan_eight_gaussians")  # {"generator", "discriminator"}
@@ -131,7 +131,7 @@ def nearest_mode(points):
 # The four samplers on the same axes; points farther than $3\sigma = 0.6$ from every mode's centre
 # are drawn as crosses, the others as dots.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharex=True, sharey=True)
 for ax, (name, points) in zip(axes, samples_2d.items()):
     far = nearest_mode(points)[0] > on_mode
@@ -158,7 +158,7 @@ show(fig, alt="Four scatter plots on the same square: the toy data (eight round 
 # least-visited mode, the share far from every mode, the share outside the plotted square; and,
 # for the GMM, how many modes each of its 8 components is the most probable source of.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 print(f"{'':15s} {'fewest on one mode':>18s} {'far from every mode':>19s}"
       f" {'outside the plot':>16s}")
 far_share, fewest = {}, {}
@@ -200,7 +200,7 @@ check_claim(sorted(modes_per_component.tolist()) == [0, 0, 1, 1, 1, 1, 2, 2],
 # likelihood. The standard fix: run it from several starts and keep the fit with the highest
 # training log-likelihood (scikit-learn's `GaussianMixture(n_init=5)`).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fits = {0: gmm} | {seed: fit_gmm(data, k=8, n_iter=100, seed=seed) for seed in range(1, 5)}
 for seed, fit in fits.items():
     one_each = (torch.bincount(fit.responsibilities(modes).argmax(dim=1), minlength=8) == 1).sum()
@@ -220,7 +220,7 @@ check_claim(fits[best_seed].log_prob(held_out).mean() > fits[0].log_prob(held_ou
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The fit from seed 0 beside the best restart:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.3))
 for ax, seed in zip(axes, [0, best_seed]):
     density_contour(fits[seed].log_prob, ax=ax, data=held_out[:500], title=f"EM from seed {seed}")
@@ -269,7 +269,7 @@ samplers = {  # (title, notebook) -> (n, generator) -> n samples on the level sc
     ("GAN", "03"): lambda n, g: generate(digits_gan, torch.randn(n, 8, generator=g)),
 }
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 rows = {"test digits": x_test[:16]}
 with torch.no_grad():
     for (name, notebook), sampler in samplers.items():

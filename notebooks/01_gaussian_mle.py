@@ -81,7 +81,7 @@ plt.rcParams["figure.dpi"] = 80
 #
 # In one dimension we can check both numerically on a grid.
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 x_grid = torch.linspace(-6, 6, 2001, dtype=torch.float64)
 dx = (x_grid[1] - x_grid[0]).item()
 gauss = torch.distributions.Normal(0.0, 1.0).log_prob(x_grid).exp()
@@ -114,7 +114,7 @@ show(fig, alt="Left: the standard normal density, one bell centred on 0. Right: 
 # Our 1-D data: the **amount of ink** of each training digit (mean pixel value, 0 = blank, 1 =
 # all black). The digits are scikit-learn's bundled 8x8 images with 17 gray levels.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 images, labels = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
 ink = images.double().mean(dim=(1, 2, 3)) / 16  # (1000,)
 print(f"{len(ink)} training digits, ink between {ink.min():.3f} and {ink.max():.3f}")
@@ -193,7 +193,7 @@ assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.i
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # The path of the ascent drawn on the landscape $\mathcal{L}(\mu, \sigma)$, computed on a grid, and the value of $\mathcal{L}$ per step:
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
 # all (sigma, mu) pairs at once: broadcast the equation over (sigma, mu, data point)
@@ -233,7 +233,7 @@ show(fig, alt="Left: the average log-likelihood L over mu (horizontal) and sigma
 # points in the tails; too wide spreads the probability thin. (Without a widget front end, this
 # cell shows a static image of the starting state.)
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 live_fig = Figure(figsize=(6, 2.8), layout="constrained")  # room for the title it sets
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#7d8fa6")
@@ -271,7 +271,7 @@ show_live(likelihood_view, alt="The live view's starting picture: the ink histog
 # $\Sigma = \frac1N\sum_i (x_i-\mu)(x_i-\mu)^\top$ (`fit_gaussian`). On two moons it finds the
 # right mean and spread, but one ellipse cannot follow two curved arms.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 moons = toy2d("two_moons", 1000, seed=0)
 moons_val = toy2d("two_moons", 1000, seed=1)  # held out: a fresh sample
 mu2, cov2 = fit_gaussian(moons)
@@ -327,7 +327,7 @@ print("one EM step by hand == genzoo_lite's em_step")
 # bound that touches it: the same bound the VAE's ELBO generalizes), which the curve shows. It
 # climbs to a *local* maximum that depends on the start (here 8 data points chosen by the seed).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 gmm = fit_gmm(moons, k=8, n_iter=100, seed=0)
 lls = np.array(gmm.log_likelihoods)
 print(f"log-likelihood: iteration 1 {lls[0]:.3f}, iteration 100 {lls[-1]:.3f} nats/point")
@@ -357,7 +357,7 @@ show(fig, alt="Left: the mean log-likelihood over 100 EM iterations, rising stee
 # larger $k$ is not guaranteed a higher training log-likelihood. The held-out points (the fresh
 # sample of section 3) tell when extra components start to memorize.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 print(" k   train LL   held-out LL   train - held-out  (nats/point)")
 train_ll, val_ll = {}, {}
 for k in [1, 2, 4, 8, 16, 32]:
@@ -382,7 +382,7 @@ check_claim(val_ll[8] > val_ll[4] + 0.5 and val_ll[32] < val_ll[16] - 0.03,
 # one and the table of means $u_z$ for a neural network $G_\theta(z)$, and you have the VAE of
 # notebook 03.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 gen = torch.Generator().manual_seed(0)
 samples = gmm.sample(1000, generator=gen)
 fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), sharex=True, sharey=True)
@@ -402,7 +402,7 @@ show(fig, alt="Two scatter plots on the same axes: the two-moons data (left) and
 # pixels of the training digits (a small `reg_covar` keeps the always-blank corner pixels from
 # giving a zero variance), then rank the test digits by $\log p(x)$.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 x_train = images.flatten(1).double() / 16  # (1000, 64) in [0, 1]
 test_images, test_labels = load_digits("test")
 x_test = test_images.flatten(1).double() / 16
@@ -440,7 +440,7 @@ show(fig, alt="Two rows of ten test digits: the least likely under the digit mix
 # mirrored top to bottom (`flip(1)` reverses the rows), and random noise with the same ink.
 # How well does $\log p(x)$ separate them from normal digits? (AUROC 1 = perfectly.)
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 flipped = x_test.reshape(-1, 8, 8).flip(1).reshape(-1, 64)
 noise = torch.rand(len(x_test), 64, generator=gen, dtype=torch.float64) * 2 * x_test.mean()
 for name, odd in [("mirrored digits", flipped), ("noise", noise)]:
@@ -470,7 +470,7 @@ print("mirrored AUROC by digit  " + "  ".join(per_class))
 # all mass lies on a curve, so $p(x)$ is not even a finite function of $x$; a GAN trains
 # $G_\theta$ through a discriminator instead of a likelihood (notebook 00 shows a trained one).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def G(z):  # a fixed "generator"
     return torch.cat([torch.sin(2 * z), z * torch.cos(2 * z)], dim=1)
 

@@ -214,7 +214,7 @@ print(f"log-log slope {slope:.2f} (1/sqrt(N) has slope -0.5)")
 # %% slideshow={"slide_type": "skip"}
 assert abs(slope + 0.5) < 0.1
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, ax = plt.subplots(figsize=(4.6, 3.4))
 ax.loglog(sizes, rel_errors, "o-", label="contrastive estimate vs exact")
 ax.loglog(sizes, rel_errors[0] * np.sqrt(sizes[0] / np.array(sizes)), "k--", lw=1,
@@ -280,7 +280,7 @@ print("one Langevin step by hand == genzoo_lite's langevin")
 # deviation of $\sigma = 0.35$ per coordinate around it. Three settings: the right one, no noise,
 # and a step too large for the wells' curvature $1/\sigma^2 \approx 8$.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def spread(x):
     """Per-coordinate standard deviation of x (N, 2) around each point's nearest well."""
     nearest = centres[((x[:, None, :] - centres) ** 2).sum(-1).argmin(1)]  # (N, 2)
@@ -300,7 +300,7 @@ print(f"one well sampled with step {eta}: spread sigma / sqrt(1 - eta / (2 sigma
       f"{sigma / math.sqrt(1 - eta / (2 * sigma**2)):.3f}; Monte-Carlo standard error of a "
       f"spread from {len(x0)} chains: {sigma / math.sqrt(4 * len(x0)):.3f}")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 axis = np.linspace(-3, 3, 150)
 with torch.no_grad():
     e_wells = four_wells(grid_points(3.0, 150)[0]).reshape(150, 150).numpy()
@@ -351,7 +351,7 @@ except LangevinDivergedError as err:
 # have not arrived yet); $\eta$ above 0.245 (divergence). (Without a widget front end, this cell
 # shows a static image of the default setting.)
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 langevin_view = LangevinView(four_wells, x0[:200], max_steps=200, precompute=(0.0, 1.0),
                              caption=lambda x: f"spread {spread(x):.3f} (target {sigma})")
 show_live(langevin_view, alt="The live view's starting picture: 200 chains after 200 Langevin "
@@ -416,7 +416,7 @@ print("three training steps by hand == genzoo_lite's ebm_step")
 # the package; `GENZOO_RETRAIN=1` retrains them with exactly this code. Every setting is in the
 # model's recipe, `RECIPES["ebm_<data set>"].settings`, printed below.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 DATASETS = list(EBM_DATASETS)  # eight_gaussians, two_moons, rings
 settings = {name: RECIPES[f"ebm_{name}"].settings for name in DATASETS}
 train_sets = {name: RECIPES[f"ebm_{name}"].data({})["x"] for name in DATASETS}  # (4000, 2)
@@ -442,7 +442,7 @@ for eta in (0.01, settings["rings"]["step_size"]):
 # What did training see? The mean energy of the data batch and of the chains' samples, at every
 # step. The contrastive term pushes the first down and the second up.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 3, figsize=(12, 2.8), sharey=True)
 histories = {name: pretrained_history(f"ebm_{name}") for name in DATASETS}  # one entry a step
 for ax, name in zip(axes, DATASETS):
@@ -505,7 +505,7 @@ for name in DATASETS:
 # samples drawn below), against exact samples of the box density $p_\theta$ on the grid (as in
 # section 3).
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 multiples = [1, 5, 20]  # times the Langevin steps of one training update
 far = 0.2  # a sample farther than this from every held-out point is off the data
 start = torch.rand(1000, 2, generator=torch.Generator().manual_seed(4)) * 6 - 3  # uniform
@@ -586,7 +586,7 @@ check_claim(spreads["exact p_theta"] > 1.1 * spreads["held-out data"],
 # The learned box density $e^{-E_\theta(x)}/Z_B$ on $[-3, 3]^2$, and the 500-step Langevin
 # samples from above over the held-out data (grey).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def density_image(energy, lim=3.0, n=150):
     """The box density exp(-E) / Z_B on [-lim, lim]^2 as an (n, n) image."""
     points = grid_points(lim, n)[0]
@@ -634,7 +634,7 @@ print("500-step chains outside the plotted box: "
 # network extrapolates. What does it do there? The lowest energy over 720 directions at radius
 # $r$, and where the chains go when they run longer:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 radii = [3, 6, 10, 20, 50]
 directions = torch.arange(720) * math.pi / 360  # every half degree
 ray = torch.stack([directions.cos(), directions.sin()], dim=1)  # (720, 2) unit vectors
@@ -689,7 +689,7 @@ for name in DATASETS:  # continue the 500-step chains of above on the same energ
 # ### Snapshots of the energy over training
 # The energy $E_\theta$ (dark = low) after 25, 100, 400, 1000 and 2000 training steps.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(3, 5, figsize=(8.2, 5))
 points150 = grid_points(3.0, 150)[0]
 for row, name in zip(axes, DATASETS):
@@ -720,7 +720,7 @@ show(fig, alt="A grid of energy maps (dark = low), one row per data set and one 
 # local optima) and a 32-component GMM (scikit-learn's EM), each divided by its own mass on
 # the box. `box_log_prob` does all four with the same 300 x 300 grid.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def box_nll(log_density, x, n=300):
     """Average -log p_B(x) of the density restricted to [-3, 3]^2, and log of its mass there."""
     log_p, log_z = box_log_prob(log_density, x, lim=3.0, n=n)
@@ -801,7 +801,7 @@ print(f"eight_gaussians: the EBM gives its modes {mass.min():.3f} to {mass.max()
 # 200 points uniform on the box, and flag every point whose energy is above the 99th percentile
 # of the training points' energies.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 moons = runs["two_moons"]["energy"]
 odd = torch.rand(200, 2, generator=torch.Generator().manual_seed(6)) * 6 - 3
 with torch.no_grad():
@@ -818,7 +818,7 @@ auroc_away = roc_auc_score(is_odd[: len(e_normal) + int(away.sum())],
 print(f"without the {int((~away).sum())} uniform points within {far} of a training point: "
       f"AUROC {auroc_away:.4f}, {(e_odd[away] > threshold).float().mean():.1%} flagged")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, ax = plt.subplots(figsize=(4.6, 4.6))
 with torch.no_grad():
     e_map = moons(points150).reshape(150, 150).numpy()

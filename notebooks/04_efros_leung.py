@@ -97,7 +97,7 @@ gray = plt.get_cmap("gray").with_extremes(bad="#c8d0e0")  # unfilled pixels (NaN
 # Our samples are the bundled grayscale textures, shrunk (by the mean of each 4x4 or 2x2 block)
 # so that a 64x64 crop holds several texels (bricks, stones, letters).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 brick_big = downscale_local_mean(load_texture("brick"), (4, 4))  # (128, 128)
 samples = {
     "brick": brick_big[:64, :64],
@@ -175,7 +175,7 @@ print(f"the library filled p with {x_hat[y, x]:.4f}, a candidate centre: "
 # loosening $\epsilon$ to 1 shows its shape: far narrower than the marginal $P(p)$ of all
 # sample pixels.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
 axes[0].imshow(np.where(order < step, x_hat, np.nan), cmap=gray, vmin=0, vmax=1)
 axes[0].add_patch(Rectangle((x - p - 0.5, y - p - 0.5), window, window, fill=False, ec=LINE_COLOURS[1]))
@@ -250,7 +250,7 @@ print(f"of those, steps with a single candidate: "
 # vectorized and what that saves: [benchmarks/RESULTS.md](../benchmarks/RESULTS.md), "Efros-Leung:
 # the loop against the vectorized version".)
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 small = samples["brick"][:32, :32]
 fast = efros_leung(small, (16, 16), window=7, seed=3)
 slow = efros_leung_reference(small, (16, 16), window=7, seed=3)
@@ -263,7 +263,7 @@ print(f"every output pixel is a sample pixel: {np.isin(fast, small).all()}")
 # so it cannot be a copy of it. To see how much of it is copied anyway, we count the 9x9 patches
 # of the output that occur verbatim in the sample.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def copied_fraction(out, sample, size=9):
     """Fraction of the size x size patches of `out` that appear verbatim in `sample`."""
     def patches(img):
@@ -271,6 +271,17 @@ def copied_fraction(out, sample, size=9):
         return [view[i, j].tobytes() for i in range(view.shape[0]) for j in range(view.shape[1])]
     seen = set(patches(sample))
     return np.mean([patch in seen for patch in patches(out)])
+
+
+def exact_steps(out, order, sample, window, every=10):
+    """For every `every`-th step, in order: was its best match in `sample` exact (d_min = 0)?"""
+    p, exact = window // 2, []
+    for t in range(0, order.max() + 1, every):
+        y, x = np.argwhere(order == t)[0]
+        filled = np.pad(order < t, p)[y:y + window, x:x + window]
+        template = np.pad(np.where(order < t, out, 0.0), p)[y:y + window, x:x + window]
+        exact.append(patch_distances(sample, template, filled).min() == 0)
+    return np.array(exact)
 
 
 outputs = {name: efros_leung(s, (96, 96), window=11, seed=1, return_order=True)
@@ -315,11 +326,10 @@ print("the 48x48 output is one 48x48 crop of the sample: "
       f"{(crops == small_output).all(axis=(2, 3)).any()}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **How it grows.** Snapshots of the 96x96 brick output, taken from the order map. The first
-# steps copy the sample around the seed; once the disc reaches the edge of what the sample can
-# continue, the pixels become compromises and the copying restarts in pieces.
+# **How it grows.** Snapshots of the 96x96 brick output, taken from the order map, and how
+# often a step's best match is exact, early and late:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 out, order_map = outputs["brick"]
 n_steps = order_map.max() + 1
 fig, axes = plt.subplots(1, 5, figsize=(12, 2.6))
@@ -332,6 +342,18 @@ savefig(fig, "04_growth")
 show(fig, alt="Five snapshots of the brick output as it grows: a tiny seed in the centre, then a "
      "disc of brick texture that widens step by step until it fills the square; the part not "
      "filled yet is pale blue.")
+growth_exact = exact_steps(out, order_map, samples["brick"], 11, every=20)
+first_tenth = growth_exact[:len(growth_exact) // 10].mean()
+second_half = growth_exact[len(growth_exact) // 2:].mean()
+print(f"best match exact in {first_tenth:.0%} of the first tenth of the steps, "
+      f"in {second_half:.0%} of the second half")
+check_claim(first_tenth > 0.9 and second_half < 0.25,
+            "the first steps copy exactly, the late ones rarely find an exact match")
+
+# %% [markdown] slideshow={"slide_type": "fragment"}
+# The first steps copy the sample around the seed, as in section 2. Once the disc reaches the
+# sample's edge, where the sample has no continuation, exact matches become rare: from there on
+# each pixel is the best compromise its window finds, and the output is pieced together.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. An autoregressive model with the sample as its network
@@ -350,7 +372,7 @@ show(fig, alt="Five snapshots of the brick output as it grows: a tiny seed in th
 #   exactly the pixels above and to the left. Efros-Leung picks the most constrained pixel
 #   first, an order that depends on the image:
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 raster = np.arange(order_map.size).reshape(order_map.shape)
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 step_colors = plt.get_cmap("viridis").with_extremes(bad="white")  # the seed patch (step -1)
@@ -392,7 +414,7 @@ def raster_efros_leung(sample, size, window, error_threshold=0.1, seed=0):
     return canvas[p:p + size, p:p + size]
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 raster_out = raster_efros_leung(small, 48, window=11, seed=1)  # section 3's 32x32 brick sample
 onion_out = efros_leung(small, (48, 48), window=11, seed=1)
 fig, axes = plt.subplots(1, 2, figsize=(6, 3.2))
@@ -423,32 +445,21 @@ print(f"raster output values all from the sample: {np.isin(raster_out, small).al
 # each output that occur verbatim in the sample, and, as in section 2, how often the best match
 # of a step is exact (every tenth step of the $\epsilon = 0.1$ runs).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
-def exact_match_rate(out, order, sample, window, every=10):
-    """Fraction of the steps (every `every`-th) whose best match in `sample` is exact."""
-    p, exact = window // 2, []
-    for t in range(0, order.max() + 1, every):
-        y, x = np.argwhere(order == t)[0]
-        filled = np.pad(order < t, p)[y:y + window, x:x + window]
-        template = np.pad(np.where(order < t, out, 0.0), p)[y:y + window, x:x + window]
-        exact.append(patch_distances(sample, template, filled).min() == 0)
-    return np.mean(exact)
-
-
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 grid_sample = samples["text"]
 windows, thresholds = [3, 5, 9, 15, 21], [0.0, 0.1, 0.5]
 runs = {(w, e): efros_leung(grid_sample, (40, 40), window=w, error_threshold=e, seed=2,
                             return_order=True) for w in windows for e in thresholds}
 grid = {key: out for key, (out, _) in runs.items()}
 copied = {key: copied_fraction(out, grid_sample) for key, out in grid.items()}
-exact_rate = {w: exact_match_rate(*runs[w, 0.1], grid_sample, w) for w in windows}
+exact_rate = {w: exact_steps(*runs[w, 0.1], grid_sample, w).mean() for w in windows}
 print("         copied 9x9 patches            exact best match")
 print("window  eps = 0  eps = 0.1  eps = 0.5       (eps = 0.1)")
 for w in windows:
     print(f"{w:6d}  " + "".join(f"{copied[w, e]:7.0%}    " for e in thresholds)
           + f"{exact_rate[w]:10.0%}")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 live_fig = Figure(figsize=(3.4, 3.6))
 live_ax = live_fig.add_subplot()
 shown = live_ax.imshow(grid[windows[0], 0.1], cmap="gray", vmin=0, vmax=1)
@@ -475,7 +486,7 @@ show_live(window_view, alt="The live view's picture: one synthesis of the text t
 # $\epsilon$ changes little except at the smallest and the largest window, as the table's
 # copied shares say.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, len(windows) + 1, figsize=(14, 2.8))
 axes[0].imshow(grid_sample, cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("sample 64x64")
@@ -516,7 +527,7 @@ show(fig, alt="The 64x64 text sample and its synthesis with windows 3, 5, 9, 15 
 # from its border inward. Pass `image` and `mask` (True = known); what lies under the hole is
 # never read. The sample is a hole-free crop of the same texture, away from the image.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 image = brick_big[64:112, 64:112]  # 48x48, does not overlap the sample brick_big[:64, :64]
 mask = np.ones(image.shape, dtype=bool)
 mask[16:32, 14:34] = False

@@ -95,7 +95,7 @@ plt.rcParams["figure.dpi"] = 80
 # $$H(\mathbf{y}, \hat{\mathbf{y}}) = -\sum_{k=1}^K y_k \log \hat y_k, \qquad
 #   f^* = \arg\min_{f} \sum_{i=1}^N H(\mathbf{y}_i, \hat{\mathbf{y}}_i).$$
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 x_train, _ = load_digits("train")  # (1000, 1, 8, 8) uint8 in 0..16
 x_val, _ = load_digits("val")
 x_test, _ = load_digits("test")
@@ -147,7 +147,7 @@ def make_mask(k: int, mask_type: str) -> torch.Tensor:
     mask[k // 2, : k // 2 + (mask_type == "B")] = 1  # the centre row: left part (+ centre for B)
     return mask
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 for mask_type in "AB":  # the same masks as the library's
     torch.testing.assert_close(make_mask(5, mask_type), MaskedConv2d(1, 1, 5, mask_type).mask)
 print(make_mask(5, "A").int().numpy())
@@ -158,7 +158,7 @@ print(make_mask(5, "A").int().numpy())
 # respect to the (embedded) input is zero wherever the input cannot influence them. We draw it
 # for one output pixel of an untrained `PixelCNN` (5 mask-B layers after a 7x7 mask-A layer).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def receptive_field(model, pixel: tuple[int, int], size: int = 8) -> torch.Tensor:
     """|d logits(pixel) / d input| summed over channels: (size, size)."""
     x = torch.zeros(1, 1, size, size, dtype=torch.long)
@@ -205,7 +205,7 @@ print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2}
 # Left: the masks (dark = weight used). Right: the pixels that the output at (5, 2) sees, by
 # gradients; the half-tone square is the pixel itself.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
 panels = [(MaskedConv2d.build_mask(5, 5, "A"), "mask A"), (MaskedConv2d.build_mask(5, 5, "B"),
           "mask B"), (VerticalStackConv2d(1, 1, 5, "A").mask, "vertical stack, A"),
@@ -271,7 +271,7 @@ for name, model in zip(names, models):
     settings = ", ".join(f"{key}={value}" for key, value in RECIPES[name].settings.items())
     print(f"{name} ({type(model).__name__}):\n  " + settings.replace("weight_decay", "\n  weight_decay"))
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 print("bits/dim         train    val   test")
 bpd = {}
 named_models = {"independent": independent, "PixelCNN": pixelcnn, "Gated PixelCNN": gated}
@@ -294,7 +294,7 @@ print(f"by removing the blind spot: {bpd['PixelCNN'][2] - bpd['Gated PixelCNN'][
 # 64 pixels at once, each from its own marginal, so every stroke is a coin flip of its own; the
 # autoregressive models draw pixel by pixel (section 5), and the strokes connect.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 gen = torch.Generator().manual_seed(0)
 fig, axes = plt.subplots(1, 4, figsize=(15, 4))
 image_grid(x_test[:16], nrow=4, ax=axes[0], title="test digits")
@@ -348,7 +348,7 @@ def sample_by_hand(model, n, temperature=1.0, generator=None, snapshots=()):
 # ### A sample in the making
 # Four samples after 0, 8, ..., 64 drawn pixels (hatched orange: not drawn yet).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 steps = [0, 8, 16, 24, 32, 40, 48, 56]
 x_hand, frames = sample_by_hand(gated, 4, generator=torch.Generator().manual_seed(1),
                                 snapshots=steps)
@@ -371,7 +371,7 @@ show(fig, alt="Nine columns of the same four samples after 0, 8, 16, ..., 64 dra
 # slider picks among them. Low temperatures give clean, typical, repetitive digits; high ones,
 # noisy strokes.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 temperatures = [0.5, 0.7, 0.85, 1.0, 1.2, 1.5]
 by_temperature = {t: gated.sample(16, temperature=t, generator=torch.Generator().manual_seed(2))
                   for t in temperatures}
@@ -410,7 +410,7 @@ show_live(temperature_view, alt="The live view's starting picture: 16 Gated Pixe
 # `complete` keeps every known pixel. Each hidden pixel is drawn from $P(p_i \mid p_{<i})$: it
 # sees the known pixels **before** it in raster order, never those after it.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 rows, cols = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
 known_masks = {"bottom half hidden": rows < 4, "right half hidden": cols < 4,
                "left half hidden": cols >= 4}
@@ -478,7 +478,7 @@ print(skew(a)[0, 0].numpy())  # column t holds the anti-diagonal r + c = t, zero
 # the validation digits). Its receptive field, by the gradients of section 2 (all output pixels
 # in one backward pass, `dependency_matrix`), next to the PixelCNNs':
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 pixelrnn = load_pretrained("pixelrnn_digits")
 ar_models = {"PixelCNN": pixelcnn, "Gated PixelCNN": gated, "PixelRNN": pixelrnn}
 future = torch.triu(torch.ones(64, 64, dtype=torch.bool))  # [i, j]: pixel j is i or later
@@ -505,7 +505,7 @@ show(fig, alt="Three 8x8 grids marking the pixels that the output at (5, 2) sees
 # how large is it, and how long did it train (recorded when the shipped weights were trained,
 # one CPU thread, with the epochs and batch size chosen for each)?
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 recipe_names = {"PixelCNN": "pixelcnn_digits", "Gated PixelCNN": "gated_pixelcnn_digits",
                 "PixelRNN": "pixelrnn_digits"}
 ar_bpd = {}
@@ -532,7 +532,7 @@ check_claim(ar_bpd["Gated PixelCNN"] < ar_bpd["PixelRNN"] < ar_bpd["PixelCNN"],
 # after the other. Measured on this machine (best of a few runs; the numbers depend on its
 # load):
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 # NBVAL_IGNORE_OUTPUT
 batch = x_train[:64]
 step_ms = {}
@@ -571,7 +571,7 @@ print(f"sequential LSTM steps per layer: {8 + 8 - 1} at 8x8, {256 + 256 - 1} at 
 # and one pass at each size and fit the slopes on log-log axes (the numbers depend on the
 # machine and its load; each is the best of a few runs, one run for the larger sizes).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 # NBVAL_IGNORE_OUTPUT
 sides, n = [4, 6, 8, 10, 12], 8
 pixels = [side * side for side in sides]
@@ -593,7 +593,7 @@ print(f"fitted slopes: sampling time ~ (HW)^{slope:.2f}, one pass ~ (HW)^{pass_s
 # ### On log-log axes
 # Left: seconds for 8 samples against the number of pixels; right: one network pass.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 2, figsize=(9, 3), layout="constrained")
 for ax, times, fitted, label, xlabel in [
         (axes[0], sample_seconds, slope, f"seconds for {n} samples",
@@ -642,7 +642,7 @@ show(fig, alt="Two log-log plots against the number of pixels H W: left, the sec
 # ### Measured on the 447 test digits
 # The judge's extra bits per pixel, by row, for both ways of drawing (and their difference).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 gen = torch.Generator().manual_seed(0)
 with torch.no_grad():
     probs = torch.softmax(pixelcnn(x_test), dim=1).permute(0, 2, 3, 1)  # (N, 8, 8, levels)
@@ -656,7 +656,7 @@ def judged_bits(context, values):
         log_p = torch.log_softmax(gated(context), dim=1).gather(1, values)  # (N, 1, 8, 8)
     return -log_p[:, 0] / math.log(2)  # (N, 8, 8)
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 real_bits = judged_bits(x_test, x_test)
 by_row = {"teacher-forced": (judged_bits(x_test, forced) - real_bits).mean(dim=2),  # (N, 8)
           "free-running": (judged_bits(free, free) - real_bits).mean(dim=2)}
@@ -676,7 +676,7 @@ show(fig, alt="The judge's extra bits per pixel by row, for teacher-forced draws
 # the same real-digit baseline from both, so it is an average of independent per-digit
 # differences, and its standard error is printed.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 gap = by_row["free-running"] - by_row["teacher-forced"]  # (N, 8): per-index differences
 print("row             " + " ".join(f"{r:5d}" for r in range(8)))
 for name, excess in [*by_row.items(), ("difference", gap)]:
@@ -717,7 +717,7 @@ print(f"all rows: teacher-forced {by_row['teacher-forced'].mean():.2f}, free-run
 # pixels: `log_prob` returns $\log P(\mathbf{x}) = \sum_i \log P(x_i \mid x_{<i})$ exactly, one
 # pass per batch. Which test digits does the gated model find most and least likely?
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 with torch.no_grad():
     test_log_p = gated.log_prob(x_test)  # (447,) nats
 order = test_log_p.argsort()
@@ -759,7 +759,7 @@ show(fig, alt="The ten most likely test digits under the Gated PixelCNN (left: t
 # of notebook 06 receives the top-level codes). Both minimize the cross-entropy of the true
 # digit given its downsample, on the training digits.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 s_test = downsample(x_test)  # (447, 1, 4, 4): the means of the 2x2 blocks / 16
 classifier = load_pretrained("pixel_classifier_digits")
 upsampler = load_pretrained("pixelcnn_upsampler_digits")
@@ -777,7 +777,7 @@ check_claim(saving > 0, "the autoregressive upsampler needs fewer bits than the 
 # the most open, so we pick the test inputs on which the per-pixel classifier is least certain
 # (the largest entropy of its softmax, averaged over the pixels):
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 with torch.no_grad():
     p = torch.softmax(classifier(x_test, cond=s_test), dim=1)  # (N, 17, 8, 8)
 open_bits = -(p * p.clamp_min(1e-12).log2()).sum(dim=1).mean(dim=(1, 2))  # (N,)
@@ -785,7 +785,7 @@ ambiguous = open_bits.argsort(descending=True)[:4]
 print(f"classifier's entropy: {open_bits.mean():.2f} bits/pixel on average,\n"
       f"  {open_bits[ambiguous].min():.2f} or more on the four inputs below")
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 picks = x_test[ambiguous]  # (4, 1, 8, 8)
 s = downsample(picks).repeat_interleave(4, dim=0)  # each input 4 times: (16, 1, 4, 4)
 gen = torch.Generator().manual_seed(0)
@@ -811,7 +811,7 @@ show(fig, alt="Super-resolution of four ambiguous 4x4 inputs (one per row): the 
 # section 4, scores samples for the first 64 test inputs (bits/dim: lower is more
 # digit-like), and re-downsampling shows how well each matches its input:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 num_inputs = 64
 s = s_test[:num_inputs]
 gen = torch.Generator().manual_seed(1)

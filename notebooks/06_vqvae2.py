@@ -98,7 +98,7 @@ x_test, labels_test = vq_crops("test")  # (800, 1, 32, 32), from the images' bot
 # keeping the best of four random starts (both can stop in a local optimum), find the same
 # eight centres:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 points = toy2d("eight_gaussians", 2000, seed=0)  # (2000, 2)
 kmeans = KMeans(n_clusters=8, n_init=4, random_state=0).fit(points.numpy())
 fits = [fit_gmm(points, 8, n_iter=100, seed=s) for s in range(4)]  # 4 starts, as n_init=4
@@ -116,7 +116,7 @@ assert match.max() < 0.1
 # nearest code of each patch. Every patch now costs $\log_2 32 = 5$ bits instead of 16 gray
 # values.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 brick = torch.tensor(load_image("brick")[:128, :128], dtype=torch.float32)  # (128, 128)
 patches = brick.unfold(0, 4, 4).unfold(1, 4, 4).reshape(-1, 16)  # (1024, 16)
 patch_km = KMeans(n_clusters=32, n_init=2, random_state=0).fit(patches.numpy())
@@ -161,7 +161,7 @@ def quantize(z_e, codebook):  # z_e (N, D, H, W), codebook (K, D)
     indices = dist2.argmin(dim=1)  # (M,)
     return codebook[indices].reshape(n, h, w, d).permute(0, 3, 1, 2), indices.reshape(n, h, w)
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 vq = VectorQuantizer(num_codes=16, dim=4).eval()
 torch.nn.init.normal_(vq.codebook)
 z_e = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(0))
@@ -202,7 +202,7 @@ print(f"max |grad - g|: ours {(grad_ours - g).abs().max():.1e}, "
 # gradient-descent k-means step); the commitment term stops the encoder's outputs from drifting
 # away from their codes. Which parameters does each term move?
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 z_e = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(3), requires_grad=True)
 e = vq.codebook[vq(z_e).indices].permute(0, 3, 1, 2)  # (N, D, H, W), differentiable in e
 codebook_term = ((z_e.detach() - e) ** 2).mean()
@@ -212,7 +212,7 @@ for name, term in [("codebook", codebook_term), ("commitment", commitment_term)]
     g_z, g_e = (0.0 if g is None else g.norm().item() for g in grads)  # None: not in the graph
     print(f"{name:10s} {term:.4f}: |grad z_e| {g_z:.4f}, |grad codebook| {g_e:.4f}")
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 lib_loss = vq(z_e).loss
 torch.testing.assert_close(lib_loss, codebook_term + 0.25 * commitment_term)
 print(f"library loss = codebook + 0.25 commitment = {lib_loss:.4f}")
@@ -227,7 +227,7 @@ print(f"library loss = codebook + 0.25 commitment = {lib_loss:.4f}")
 # *not* the perplexity of a language model (that one measures a model's predictions, this one
 # only the histogram of codes).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 cases = {"uniform over 16": torch.arange(160) % 16, "one code": torch.zeros(160, dtype=torch.long),
          "4 codes equally": torch.arange(160) % 4,
          "1 code 90 %, 15 rare": torch.cat([torch.zeros(144), torch.arange(16) % 15 + 1]).long()}
@@ -245,7 +245,7 @@ for name, idx in cases.items():
 # running usage falls below a threshold is moved onto a random current input; the k-means
 # initialization of `kmeans_init=True` is another fix).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 def learn_codebook(restart_threshold):
     gen = torch.Generator().manual_seed(0)  # draws the start and the restarts
     q = VectorQuantizer(16, 2, restart_threshold=restart_threshold)
@@ -297,7 +297,7 @@ for threshold in (None, 1.0):
 # restarts; its settings, `RECIPES["vqvae2"]`, printed); the prior over the codes comes second,
 # in section 4.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 vqvae = load_pretrained("vqvae2")
 print(f"VQ-VAE-2: {sum(p.numel() for p in vqvae.parameters())} parameters, bottom_dropout "
       f"{vqvae.bottom_dropout},\ntrained by train_vqvae2 with "
@@ -325,7 +325,7 @@ print(f"one crop = {bits:.0f} bits of codes, against 32 x 32 x 8 = 8192 bits")
 # Decode four test crops (row 1) with their own codes (row 2), with the **top codes of another
 # crop** (row 3), and with **every bottom code replaced by the most frequent one** (row 4).
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 pick = torch.tensor([0, 1, 2, 4])  # brick, grass, gravel, camera
 top_c, bottom_c = top_test[pick], bottom_test[pick]
 common = torch.bincount(bottom_test.flatten()).argmax()
@@ -370,7 +370,7 @@ show(fig, alt="Four test crops in columns (brick, grass, gravel, camera) and fou
 # Nothing in the network depends on the input size (any multiple of 8): the camera photo at
 # 256x256 becomes a 32x32 top map and a 64x64 bottom map.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 camera = torch.tensor(load_image("camera")[::2, ::2], dtype=torch.float32)[None, None]
 with torch.no_grad():
     top_cam, bottom_cam = vqvae.encode(camera)  # (1, 32, 32), (1, 64, 64)
@@ -415,7 +415,7 @@ show(fig, alt="The cameraman photo and its reconstruction from its VQ-VAE codes:
 # likelihood on the code maps of the training crops (`train_prior`); the VQ-VAE stays fixed.
 # Sampling draws the 16 top codes, then the 64 bottom codes, then decodes once.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 prior = load_pretrained("vqvae2_prior")
 print("prior trained by train_prior with "
       + ", ".join(f"{k}={v}" for k, v in RECIPES["vqvae2_prior"].settings.items()))
@@ -438,7 +438,7 @@ print(f"= {crop_bits:.0f} bits per crop, {crop_bits / 1024:.3f} bits per pixel")
 # or without the rest of the crop (checked in the code), and the 8 rows are exactly the first 256
 # of a whole crop's 1024 sampling steps.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 pixel_cnn = load_pretrained("vqvae2_pixel_pixelcnn")
 levels = pixel_cnn.levels
 print("pixel PixelCNN trained with "
@@ -485,7 +485,7 @@ check_claim(bits_pixel < vq_lower, "the pixel PixelCNN's exact bits are below th
 # codes cost most of the bits (2.08), because the L2 decoder's blur leaves the fine grain
 # unexplained.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 n_each, rows = 4, 8  # crops per texture; rows of each pixel-space crop
 y = torch.tensor([VQ_IMAGES.index("brick")] * n_each + [VQ_IMAGES.index("gravel")] * n_each)
 x_levels = pixel_levels(x_test[:len(y)], levels)  # (8, 1, 32, 32), any crops will do
@@ -506,7 +506,7 @@ efros = torch.stack([torch.tensor(efros_leung(load_image(name)[:64, :64], (32, 3
 # ### Four brick and four gravel crops from each sampler
 # Test crops for comparison; the pixel PixelCNN's are its top 8 rows.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 textures = torch.tensor([VQ_IMAGES.index("brick"), VQ_IMAGES.index("gravel")])
 reference = x_test[torch.isin(labels_test, textures)]  # (200, 1, 32, 32), never trained on
 fig, axes = plt.subplots(2, 2, figsize=(10, 5.4))
@@ -532,7 +532,7 @@ show(fig, alt="Four brick and four gravel crops from each source: test crops; VQ
 # pixel model's eight 8-row strips), over five seeds; the test crops against themselves show
 # what subsampling alone gives. The mean edge $|x_{i,j+1} - x_{ij}|$ tells smooth from noisy.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 num_patches = pixel_samples.shape[0] * (rows - 4) * (32 - 4)  # 5x5 patches in 8 strips: 896
 seeds = range(5)
 
@@ -590,7 +590,7 @@ check_claim(distance["Efros-Leung"][0] < min(vq_d, px_d) and abs(vq_d - px_d) < 
 # sampler's cost is its number of passes times the time of one pass of the network: checked on
 # the 8-row run above, then applied to whole 32x32 crops.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 # NBVAL_IGNORE_OUTPUT
 latent_s = best_time(lambda: prior.sample(vqvae, len(y), label=y,
                                           generator=torch.Generator().manual_seed(1)))
@@ -637,7 +637,7 @@ check_claim(pixel_s / latent_s >= 10, "sampling in latent space is at least ten 
 # `{"vqvae": VQVAE2, "discriminator": PatchDiscriminator}`, started from the VQ-VAE-2 above;
 # the weights $\lambda$ are among its printed settings.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 vqgan = load_pretrained("vqvae2_vqgan")
 print("trained by train_vqgan_decoder with\n  "
       + ", ".join(f"{k}={v}" for k, v in RECIPES["vqvae2_vqgan"].settings.items()))
@@ -666,7 +666,7 @@ for name, r in [("L2 decoder", recon_l2), ("feature + GAN decoder", recon_gan)]:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Reconstructions and prior samples with the new decoder
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(2, 2, figsize=(10, 5.4))
 image_grid(x_test[:8], nrow=4, ax=axes[0, 0], cmap="gray", vmax=1, title="test crops")
 image_grid(recon_l2[:8].clamp(0, 1), nrow=4, ax=axes[0, 1], cmap="gray", vmax=1,

@@ -97,7 +97,7 @@ flat_train, flat_val, flat_test = (x.flatten(1).long() for x in (x_train, x_val,
 # always blank in training have a maximum-likelihood σ near zero, and a held-out digit with a
 # little ink there is charged many bits for it. So σ gets a floor, a setting chosen on `val`:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 mu, ml_sigma = flat_train.double().mean(0), flat_train.double().std(0, unbiased=False)  # (64,)
 
 
@@ -137,7 +137,7 @@ for name, model in neural.items():
 # The VAE's bounds are estimates: they average random importance samples. Three seeds show how
 # much the estimate itself moves.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 vae = load_pretrained("vae_digits_8d")  # trained in notebook 03
 estimates = {}
 with torch.no_grad():
@@ -155,7 +155,7 @@ iwae_range = max(estimates[1000]) - min(estimates[1000])  # how far the estimate
 # The table, worst to best (the "pair" is two Gated PixelCNNs whose conditionals are averaged,
 # still one autoregressive model, trained in notebook 05):
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 print(f"{'model':24s} {'test bits/dim':>13s}  kind")
 for name, (bpd, kind) in sorted(results.items(), key=lambda item: -item[1][0]):
     print(f"{name:24s} {bpd:13.3f}  {kind}")
@@ -185,7 +185,7 @@ check_claim(results["VAE, 8-D (IWAE k=1000)"][0] < min(estimates[1]) - 10 * iwae
 # cannot tell. One more condition: the VAE's bound is an **estimate**, so "lower" must mean lower
 # by more than the estimate moves between seeds. Against the plain PixelCNN:
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 margin = results["PixelCNN"][0] - results["VAE, 8-D (IWAE k=1000)"][0]
 print(f"PixelCNN (exact) minus the VAE's bound: {margin:.4f} bits/dim; "
       f"the bound's range over three seeds: {iwae_range:.4f}")
@@ -218,7 +218,7 @@ check_claim(abs(margin) < 3 * iwae_range,
 # held-out digits score, 200 at a time. And one set of 200 samples is one draw: resampling it
 # (a bootstrap, 200 resamples) estimates how much the FID moves from one set to another.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 classifier = load_pretrained("digit_classifier")
 accuracy = (classifier.predict_proba(x_test).argmax(1) == y_test).float().mean().item()
 print(f"digit classifier: {accuracy:.1%} test accuracy")
@@ -293,7 +293,7 @@ def print_quality_table():
         print(f"{name:24s} {bpd_text} {kind:5s} {score.fid:6.1f} {spread[name]:8.1f} "
               f"{score.confidence:10.3f}")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 print_quality_table()
 print(f"real digits: FID {min(real_fid.values()):.1f} to {max(real_fid.values()):.1f}")
 per_pixel, joint = ["discretized Gaussian", "independent pixels"], [
@@ -317,7 +317,7 @@ check_claim(all(scores[n].fid + spread[n] > min(real_fid.values()) for n in join
 # A pair disagrees when one model is **certainly** better in likelihood (section 2's rule) and
 # **clearly** worse in FID: by more than twice the two sets' combined bootstrap spread.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 disagree = [(a, b) for a in scores for b in scores
             if certainly_lower_bits(a, b) and clearly_worse_fid(a, b)]
 print("certainly better likelihood and clearly worse FID:",
@@ -362,7 +362,7 @@ check_claim(clearly_worse_fid("VAE, 8-D (mean image)", "VAE, 8-D"),
 #   \log P_\text{gated}(x) - \log 100,$$
 # so the noise costs at most $\log_2(100) / 64$ bits/dim, whatever the digits.
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 with torch.no_grad():
     log_p_gated = neural["Gated PixelCNN"].log_prob(x_test.long()).double()  # nats, (447,)
 log_p_mix = torch.logaddexp(log_p_gated + math.log(0.01),
@@ -381,7 +381,7 @@ print(f"the noise costs {cost:.3f} bits/dim; at most log2(100) / 64 = {math.log2
 # Which fitted models does the mixture certainly beat in bits/dim, and which can the numbers not
 # rank against it?
 
-# %% slideshow={"slide_type": "fragment"} tags=["hide-input"]
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fitted = [name for name in bits if name not in ("uniform guess", "VAE, 8-D (mean image)", mixture)]
 certain = [name for name in fitted if certainly_lower_bits(mixture, name)]
 unsettled = [name for name in fitted if bits[name][1] == "bound" and bits[name][0] > bits[mixture][0]]

@@ -30,6 +30,33 @@ def test_each_section_heading_starts_its_own_slide(path):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_hidden_inputs_are_hidden_in_rise_too(path):
+    """A code cell tagged hide-input shows its output alone in the offline deck; RISE and
+    JupyterLab know only ``jupyter.source_hidden``, so the two go together."""
+    wrong = []
+    for i, cell in enumerate(jupytext.read(path).cells):
+        tagged = cell.cell_type == "code" and "hide-input" in cell.metadata.get("tags", [])
+        if tagged != bool(cell.metadata.get("jupyter", {}).get("source_hidden")):
+            wrong.append(i)
+    assert not wrong, (f"cells {wrong}: tag hide-input without jupyter.source_hidden or the other "
+                       f"way round: run `python tools/slide_metadata.py {path.name}`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_test_scaffolding_on_a_slide(path):
+    """Code shown on a slide (not skipped, input not hidden) is what the slide is about: no
+    assert or claim check, which belong to the notebook's tests."""
+    shown = []
+    for i, cell in enumerate(jupytext.read(path).cells):
+        if (cell.cell_type == "code" and "hide-input" not in cell.metadata.get("tags", [])
+                and cell.metadata.get("slideshow", {}).get("slide_type") != "skip"):
+            found = [w for w in ("assert ", "check_claim(", "pytest") if w in cell.source]
+            if found:
+                shown.append(f"cell {i}: {found}")
+    assert not shown, f"{path.stem}: scaffolding on a slide (tag the cell hide-input): {shown}"
+
+
 def png_height(data: str) -> int:
     raw = base64.b64decode(data)
     return struct.unpack(">I", raw[20:24])[0]  # IHDR height

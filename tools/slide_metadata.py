@@ -11,6 +11,10 @@ Rules (a cell that already has a slide type keeps it unless --force, except exer
 * a longer markdown cell without a heading starts a subslide (a new idea), a short one (one
   sentence interpreting the output above) is a fragment of the current slide;
 * a code cell is a fragment: it appears, with its output, after the text it implements.
+A code cell tagged "hide-input" (chosen by hand: plotting, printing, checks) shows its output
+alone on a slide. The offline decks drop its input (tools/build_site.py); for RISE and
+JupyterLab it also gets ``jupyter.source_hidden``, which they honour (notebooks/rise.css hides
+the collapsed input's placeholder on a RISE slide). That one is always kept in step with the tag.
 The .py source and its .ipynb (if the cells match) both get the metadata.
 """
 from __future__ import annotations
@@ -46,13 +50,35 @@ def slide_type(cell, previous_heading: str, in_exercise: bool = False) -> str:
     return "skip" if previous_heading.startswith("## Setup") else "fragment"
 
 
+HIDE_INPUT = "hide-input"
+
+
+def hide_input(cell) -> bool:
+    """Keep ``jupyter.source_hidden`` in step with the "hide-input" tag; True if it changed."""
+    jupyter = cell.metadata.get("jupyter", {})
+    wanted = cell.cell_type == "code" and HIDE_INPUT in cell.metadata.get("tags", [])
+    if bool(jupyter.get("source_hidden")) == wanted:
+        return False
+    if wanted:
+        cell.metadata["jupyter"] = {**jupyter, "source_hidden": True}
+    else:
+        jupyter = {k: v for k, v in jupyter.items() if k != "source_hidden"}
+        if jupyter:
+            cell.metadata["jupyter"] = jupyter
+        else:
+            cell.metadata.pop("jupyter", None)
+    return True
+
+
 def assign(notebook, force: bool) -> int:
-    """Set ``metadata.slideshow.slide_type`` on each cell; returns how many changed.
+    """Set ``metadata.slideshow.slide_type`` on each cell, and ``jupyter.source_hidden`` from
+    the "hide-input" tag; returns how many cells changed.
 
     Exercise cells are set to "skip" whatever they had; other cells only if they have no slide
     type yet, or with ``force``."""
     changed, heading, in_exercise = 0, "", False
     for cell in notebook.cells:
+        hidden = hide_input(cell)
         if cell.cell_type == "markdown":
             in_exercise = is_exercise(cell)
             if cell.source.lstrip().startswith("#"):
@@ -62,7 +88,8 @@ def assign(notebook, force: bool) -> int:
         exercise = wanted == "skip" and in_exercise
         if current is None or ((force or exercise) and current != wanted):
             cell.metadata["slideshow"] = {"slide_type": wanted}
-            changed += 1
+            hidden = True
+        changed += hidden
     return changed
 
 
@@ -81,10 +108,13 @@ def main() -> int:
             if [c.source for c in executed.cells] == [c.source for c in notebook.cells]:
                 for mine, theirs in zip(notebook.cells, executed.cells):
                     theirs.metadata["slideshow"] = mine.metadata["slideshow"]
+                    theirs.metadata.pop("jupyter", None)
+                    if "jupyter" in mine.metadata:
+                        theirs.metadata["jupyter"] = mine.metadata["jupyter"]
                 nbformat.write(executed, paired)
             else:
                 print(f"{paired.name}: cells differ from the source; run `make notebooks`")
-        print(f"{source.name}: {changed} cells given a slide type")
+        print(f"{source.name}: {changed} cells given a slide type or hidden input")
     return 0
 
 
