@@ -26,8 +26,8 @@ QUICK_NOTEBOOK = "01_gaussian_mle.ipynb"
 #: Unit tests (a node id, or its start: a file, or a file::test) over about 10 s, with the
 #: seconds measured on 2 shared cores (`make test --durations`).
 SLOW: dict[str, str] = {
-    "tests/test_retrain_isolation.py": "retrains notebook 05 in a kernel, ~150 s",
-    "tests/test_grade.py": "runs notebook 01 several times in fresh kernels, ~60 s",
+    "tests/test_grade.py": "grades notebook 01 once and a probe of it five times, each in a "
+                           "fresh kernel, ~185 s at load average 12",
     "tests/test_grade_attacks.py": "grades crafted notebooks in fresh kernels, ~40 s",
     "tests/test_nbgrader_course.py": "an nbgrader course of every notebook, minutes",
     "tests/test_editions.py": "builds and executes the two editions, ~60 s",

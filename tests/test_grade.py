@@ -1,7 +1,13 @@
 """genzoo-grade scores right answers full marks and wrong ones zero, and survives a submission
 that raises or loops forever; a submission cannot pass by editing its check cells. The verdicts
 the judge replays from a kernel's record are the checks' own (tests/test_grade_attacks.py has
-the attacks)."""
+the attacks).
+
+One submission is the whole key of notebook 01, run as a student hands it in: it shows that a
+real notebook runs to its end under the grader (scratch folder, no network, the time limit) and
+scores full marks. The other submissions are a probe of the same notebook, its setup cells and
+exercise cells only: what they test (wrong answers, a crash, endless loops) happens in those
+cells, and the probe runs in seconds where the notebook takes about 20 s each time."""
 from __future__ import annotations
 
 import csv
@@ -38,6 +44,15 @@ def _wrong_answers(key: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return wrong
 
 
+def _probe(key: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook's first two code cells (the Colab install, the imports) and its exercise
+    cells: what a grader needs of a submission, without the lecture's computations."""
+    probe = nbformat.from_dict(key)
+    setup = [i for i, c in enumerate(probe.cells) if c.cell_type == "code"][:2]
+    probe.cells = [c for i, c in enumerate(probe.cells) if i in setup or "nbgrader" in c.metadata]
+    return probe
+
+
 def _with_cell_before_last_exercise(key, source: str) -> nbformat.NotebookNode:
     broken = nbformat.from_dict(key)
     last = max(i for i, c in enumerate(broken.cells) if "nbgrader" in c.metadata)
@@ -49,22 +64,24 @@ def _with_cell_before_last_exercise(key, source: str) -> nbformat.NotebookNode:
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
     key = editions.key_notebook(STEM)
-    first_setup = next(i for i, c in enumerate(key.cells) if c.cell_type == "code")
-    looping = nbformat.from_dict(key)
+    probe = _probe(key)
+    first_setup = next(i for i, c in enumerate(probe.cells) if c.cell_type == "code")
+    looping = nbformat.from_dict(probe)
     looping.cells.insert(first_setup + 1, nbformat.v4.new_code_cell("while True:\n    pass"))
-    deaf = nbformat.from_dict(key)  # an endless loop that ignores the interrupt
+    deaf = nbformat.from_dict(probe)  # an endless loop that ignores the interrupt
     deaf.cells.insert(first_setup + 1, nbformat.v4.new_code_cell(
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"))
     submissions = {
-        "right": key,
-        "wrong": _wrong_answers(key),
-        "raises": _with_cell_before_last_exercise(key, "raise RuntimeError('student bug')"),
+        "right": key,  # the whole notebook
+        "probe_right": probe,
+        "wrong": _wrong_answers(probe),
+        "raises": _with_cell_before_last_exercise(probe, "raise RuntimeError('student bug')"),
         "loops": looping,
         "ignores_interrupts": deaf,
     }
     rows = []
     # The endless loops get a short limit of their own so that the test stays quick.
-    for batch, limit in ((("right", "wrong", "raises"), 300),
+    for batch, limit in ((("right", "probe_right", "wrong", "raises"), 300),
                          (("loops", "ignores_interrupts"), 20)):
         batch_folder = folder / f"limit{limit}"
         for student in batch:
@@ -78,8 +95,10 @@ def graded(tmp_path_factory):
     return {student: [r for r in rows if r["student"] == student] for student in submissions}
 
 
-def test_right_answers_score_full_marks(graded):
-    rows = graded["right"]
+@pytest.mark.parametrize("student", ["right", "probe_right"])
+def test_right_answers_score_full_marks(graded, student):
+    """The whole notebook, and the probe the other submissions are made from."""
+    rows = graded[student]
     assert len(rows) == len(exercises_for(STEM))
     assert all(r["score"] == "1" and r["status"] == "correct" for r in rows), rows
 
