@@ -5,7 +5,7 @@ import torch
 from solutions import load_solutions
 
 from genzoo_lite.exercises import ebm as ex
-from genzoo_lite.models.ebm import grid_points
+from genzoo_lite.models.energy.ebm import grid_points
 
 SOL = load_solutions("02_ebm")
 

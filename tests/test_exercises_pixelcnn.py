@@ -5,8 +5,8 @@ import torch
 from solutions import load_solutions
 
 from genzoo_lite.exercises import pixelcnn as ex
-from genzoo_lite.models.gated_pixelcnn import GatedLayer
-from genzoo_lite.models.pixelcnn import MaskedConv2d
+from genzoo_lite.models.autoregressive.gated_pixelcnn import GatedLayer
+from genzoo_lite.models.autoregressive.pixelcnn import MaskedConv2d
 
 key = load_solutions("05_pixelcnn")
 

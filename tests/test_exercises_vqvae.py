@@ -7,7 +7,7 @@ import torch
 from solutions import load_solutions
 
 from genzoo_lite.exercises import vqvae as ex
-from genzoo_lite.models.quantizer import perplexity
+from genzoo_lite.models.quantized.quantizer import perplexity
 
 key = load_solutions("06_vqvae2")
 
