@@ -5,9 +5,11 @@ up to the cell that builds its last view, so the views timed are the notebooks' 
 same classes, draw functions, data and arguments. Then, in that kernel, every control of every
 view is dragged across its own positions (consecutive positions, there and back, as a hand
 drags), and each move is timed from setting the control's value to the end of the redraw
-(observer, draw, PNG, and the bytes handed to the widget's comm). The views' throttle is set to
-0 for the run, so every move renders; nothing else about them changes. The target is 16 ms per
-move (one 60 Hz frame; issue 26). Figures written by the notebooks go to a temporary folder.
+(observer, draw, PNG, and the bytes handed to the widget's comm), in wall time and in the
+kernel's CPU time (``cpu_*``: all its threads; unlike wall time it hardly grows when other jobs
+share the machine). The views' throttle is set to 0 for the run, so every move renders; nothing
+else about them changes. The target is 16 ms per move (one 60 Hz frame). Figures written by the
+notebooks go to a temporary folder.
 
 Usage: python benchmarks/bench_sliders.py [--quick] [--notebooks 01_gaussian_mle ...]
        [--moves N] [--update-results]
@@ -15,7 +17,8 @@ Usage: python benchmarks/bench_sliders.py [--quick] [--notebooks 01_gaussian_mle
   --update-results  also write the result into benchmarks/results.json ("bench_sliders") and
                     the "## bench_sliders" section of benchmarks/RESULTS.md (nothing else)
 Prints one JSON line: {"slider_ms": {"<notebook> <view>.<control>": {"median", "p95", "max",
-"moves"}}, "slider_load_average": [before, after], "slider_target_ms": 16}.
+"first_pass_max", "cpu_median", "cpu_p95", "cpu_max", "moves"}}, "slider_load_average":
+[before, after], "slider_target_ms": 16}.
 """
 from __future__ import annotations
 
@@ -77,23 +80,24 @@ def _genzoo_drag(view, control, moves):
     _time.sleep(0.1)  # a throttle window still open from an earlier render closes
     control.value = there_and_back[-1]  # so the first timed move is a change
     cycle = iter(there_and_back * (moves // len(there_and_back) + 2))
-    times, before = [], view.render_count
+    times, cpu, before = [], [], view.render_count
     for _ in range(moves):
         value = next(cycle)
-        t0 = _time.perf_counter()
+        t0, c0 = _time.perf_counter(), _time.process_time()
         control.value = value
         times.append(1000 * (_time.perf_counter() - t0))
+        cpu.append(1000 * (_time.process_time() - c0))
     renders = view.render_count - before
     control.value = start
     view._throttle.interval_s = interval
     if renders != moves:
         raise RuntimeError(f"{moves} moves gave {renders} renders")
-    times_sorted = sorted(times)
-    return {"median": round(_st.median(times), 2),
-            "p95": round(times_sorted[min(len(times) - 1, int(0.95 * len(times)))], 2),
+    p95 = lambda xs: sorted(xs)[min(len(xs) - 1, int(0.95 * len(xs)))]
+    return {"median": round(_st.median(times), 2), "p95": round(p95(times), 2),
             "max": round(max(times), 2),
             "first_pass_max": round(max(times[:len(there_and_back)]), 2),
-            "moves": moves}
+            "cpu_median": round(_st.median(cpu), 2), "cpu_p95": round(p95(cpu), 2),
+            "cpu_max": round(max(cpu), 2), "moves": moves}
 
 print("GENZOO_SLIDERS " + _json.dumps({_n: _genzoo_drag(_v, _c, __MOVES__)
                                         for _n, _v, _c in __PROBES__}))
