@@ -4,7 +4,8 @@ hide-input shows its output alone, every other code cell on a slide shows its co
 RISE knows no tags: it builds its slides from JupyterLab's own cells, which honour
 ``jupyter.source_hidden`` (tools/slide_metadata.py sets it from the tag) by collapsing the input
 to a one-line placeholder; notebooks/rise.css hides that placeholder on a slide. Each slide's
-height at 1280x720 is measured too and reported (test-artifacts/browser/measured.json).
+height at 1280x720 (RISE shows a slide unscaled, the full width of the window) is measured too:
+none may be taller than the screen; the tallest is reported (test-artifacts/browser/measured.json).
 """
 from __future__ import annotations
 
@@ -87,3 +88,5 @@ def test_rise_hides_the_inputs_the_deck_hides(browser, lab, notebook, measured):
     measured[f"{notebook} RISE tallest slide (px at 1280x720)"] = max(
         (s["height"] for s in heights), default=0)
     assert not wrong, f"{notebook} in RISE:\n  " + "\n  ".join(wrong)
+    tall = [f"{s['title']!r}: {s['height']} px" for s in heights if s["height"] > SCREEN["height"]]
+    assert not tall, f"{notebook} in RISE, slides taller than 720 px:\n  " + "\n  ".join(tall)
