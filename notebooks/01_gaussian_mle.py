@@ -421,7 +421,7 @@ print(f"a component's peak log-density: {log_peak.min():.0f} to {log_peak.max():
 check_claim(bool((log_peak > log_peak_indep + 10).all()),
             "correlated pixels raise every component's peak far above the independent-pixel one")
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 2.2))
+fig, axes = plt.subplots(1, 2, figsize=(18, 2.6))
 image_grid(test_images[order[:10]], nrow=10, ax=axes[0], title="least likely test digits")
 image_grid(test_images[order[-10:]], nrow=10, ax=axes[1], title="most likely test digits")
 savefig(fig, "01_outliers")

@@ -334,7 +334,7 @@ show(fig, alt="Three panels of Langevin sampling on four wells (grey energy cont
 # ($\eta = 0.5$, past the stability limit below) and the chains explode; `langevin` detects it
 # instead of returning garbage:
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 print(f"gradient descent on a well of width sigma is stable only for eta < 2 sigma^2 = "
       f"{2 * sigma**2:.3f}: a step multiplies the distance to the centre by |1 - eta / sigma^2|, "
       f"{abs(1 - 0.5 / sigma**2):.2f} for eta = 0.5")

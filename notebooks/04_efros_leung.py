@@ -105,7 +105,7 @@ samples = {
     "gravel": downscale_local_mean(load_texture("gravel"), (4, 4))[:64, :64],
     "text": downscale_local_mean(load_texture("text"), (2, 2))[:64, :64],
 }
-fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
+fig, axes = plt.subplots(1, 4, figsize=(14, 3.9))
 for ax, (name, sample) in zip(axes, samples.items()):
     ax.imshow(sample, cmap="gray", vmin=0, vmax=1)
     ax.set_title(f"{name} {sample.shape[0]}x{sample.shape[1]}")
@@ -322,7 +322,7 @@ print("the 48x48 output is one 48x48 crop of the sample: "
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 out, order_map = outputs["brick"]
 n_steps = order_map.max() + 1
-fig, axes = plt.subplots(1, 5, figsize=(12, 2.6))
+fig, axes = plt.subplots(1, 5, figsize=(17, 3.7))
 for ax, frac in zip(axes, [0.0, 0.1, 0.3, 0.6, 1.0]):
     t = round(frac * n_steps)
     ax.imshow(np.where(order_map < t, out, np.nan), cmap=gray, vmin=0, vmax=1)

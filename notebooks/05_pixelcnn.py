@@ -206,7 +206,7 @@ print(f"plain PixelCNN: causal; {unseen_earlier_pixels(plain)} of {64 * 63 // 2}
 # gradients; the half-tone square is the pixel itself.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
-fig, axes = plt.subplots(1, 6, figsize=(15, 2.8))
+fig, axes = plt.subplots(1, 6, figsize=(18, 3.4))
 panels = [(MaskedConv2d.build_mask(5, 5, "A"), "mask A"), (MaskedConv2d.build_mask(5, 5, "B"),
           "mask B"), (VerticalStackConv2d(1, 1, 5, "A").mask, "vertical stack, A"),
           (HorizontalStackConv2d(1, 1, 5, "A").mask, "horizontal stack, A (1x5)")]
