@@ -278,7 +278,7 @@ mu2, cov2 = fit_gaussian(moons)
 gauss_val = gaussian_log_prob(moons_val, mu2, cov2).mean().item()
 print(f"mu = {mu2.numpy().round(3)}, held-out log-likelihood {gauss_val:.3f} nats/point")
 
-fig, ax = plt.subplots(figsize=(3.6, 3.6))
+fig, ax = plt.subplots(figsize=(5.4, 5.4))
 density_contour(lambda p: gaussian_log_prob(p, mu2, cov2), ax=ax, data=moons,
                 title="one Gaussian (bright = likely)")
 show(fig, alt="The density of the one Gaussian fitted to the two moons (filled contours, bright "
@@ -477,7 +477,7 @@ def G(z):  # a fixed "generator"
 
 z = torch.randn(1000, 1, generator=gen)
 x_fake = G(z)
-fig, ax = plt.subplots(figsize=(3.4, 3.4))
+fig, ax = plt.subplots(figsize=(5.2, 5.2))
 ax.scatter(*x_fake.T, s=2)
 ax.set_title("implicit: samples of G(z), no p(x)")
 ax.set_aspect("equal")
