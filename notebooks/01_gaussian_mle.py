@@ -477,7 +477,7 @@ def G(z):  # a fixed "generator"
 
 z = torch.randn(1000, 1, generator=gen)
 x_fake = G(z)
-fig, ax = plt.subplots(figsize=(5.2, 5.2))
+fig, ax = plt.subplots(figsize=(3.4, 3.4))
 ax.scatter(*x_fake.T, s=2)
 ax.set_title("implicit: samples of G(z), no p(x)")
 ax.set_aspect("equal")
