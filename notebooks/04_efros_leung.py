@@ -548,7 +548,7 @@ show_live(window_view, alt="The live view's picture: the seed-0 synthesis of the
           "with window 9 and eps 0.1, its share of copied 9x9 patches in the title; dark strokes "
           "cross a grey sheet.")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Moving the sliders switches between the seed-0 outputs of the table above. The window changes
 # them as the figure above shows, from broken dashes at the smallest window to long strokes;
 # $\epsilon$ changes little, as the table's medians say.
