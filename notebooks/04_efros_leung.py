@@ -491,21 +491,24 @@ check_claim(np.median(exact_rate[3]) < 0.2 and all(np.median(exact_rate[w]) > 0.
             "window 3 finds an exact continuation less often")
 check_claim(all(c <= 3 for c in inexact_candidates.values()),
             "eps = 0.5 admits few windows at the inexact steps")
+typical = min(seeds, key=lambda seed: sum(abs(copied[w, 0.1][seed] - medians[w, 0.1])
+                                          for w in windows))
+print(f"closest to the medians at eps = 0.1, shown below and by the sliders: seed {typical}")
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, len(windows) + 1, figsize=(12, 2.8))
 axes[0].imshow(grid_sample, cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("sample 64x64")
 for ax, w in zip(axes[1:], windows):
-    ax.imshow(runs[w, 0.1, 0][0], cmap="gray", vmin=0, vmax=1)
-    ax.set_title(f"window {w} (seed 0)")
+    ax.imshow(runs[w, 0.1, typical][0], cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"window {w} (seed {typical})")
 for ax in axes:
     ax.set_axis_off()
 savefig(fig, "04_window_size")
-show(fig, alt="The 64x64 text sample and its 64x64 synthesis from seed 0 with windows 3, 5, 9 "
-     "and 15. Window 3 keeps a patch of copied strokes around its start but breaks the rest "
-     "into smudged dashes; windows 5 and 9 continue long strokes and ruled lines; window 15 "
-     "keeps long lines and curved strokes, pieced together.")
+show(fig, alt="The 64x64 text sample and its 64x64 synthesis from the typical seed with windows "
+     "3, 5, 9 and 15. Window 3 breaks the strokes into smudged dashes all over; windows 5 and 9 "
+     "copy the looped stroke and the ruled lines in large pieces, with blank sheet between them; "
+     "window 15 keeps curved strokes and lines, pieced together and repeated.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # * **Window 3** sees too little to tell a stroke from its surroundings: strokes break into
@@ -529,7 +532,7 @@ show(fig, alt="The 64x64 text sample and its 64x64 synthesis from seed 0 with wi
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 live_fig = Figure(figsize=(3.4, 3.6))
 live_ax = live_fig.add_subplot()
-grid = {(w, e): runs[w, e, 0][0] for w in windows for e in thresholds}  # the outputs of seed 0
+grid = {(w, e): runs[w, e, typical][0] for w in windows for e in thresholds}
 shown = live_ax.imshow(grid[windows[0], 0.1], cmap="gray", vmin=0, vmax=1)
 live_ax.set_axis_off()
 live_fig.tight_layout()
@@ -537,19 +540,20 @@ live_fig.tight_layout()
 
 def show_result(window, threshold):
     shown.set_data(grid[window, threshold])
-    live_ax.set_title(f"window {window}, eps {threshold}: {copied[window, threshold][0]:.0%} copied")
+    live_ax.set_title(f"window {window}, eps {threshold}: "
+                      f"{copied[window, threshold][typical]:.0%} copied")
 
 
 window_view = LiveFigure(live_fig, show_result, {
     "window": widgets.SelectionSlider(options=windows, value=9, description="window"),
     "threshold": widgets.SelectionSlider(options=thresholds, value=0.1, description="eps"),
 })
-show_live(window_view, alt="The live view's picture: the seed-0 synthesis of the text texture "
-          "with window 9 and eps 0.1, its share of copied 9x9 patches in the title; dark strokes "
-          "cross a grey sheet.")
+show_live(window_view, alt="The live view's picture: the text texture synthesized from the "
+          "typical seed with window 9 and eps 0.1, its share of copied 9x9 patches in the title; "
+          "dark strokes cross a grey sheet.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Moving the sliders switches between the seed-0 outputs of the table above. The window changes
+# Moving the sliders switches between the outputs of the typical seed printed above. The window changes
 # them as the figure above shows, from broken dashes at the smallest window to long strokes;
 # $\epsilon$ changes little, as the table's medians say.
 
