@@ -10,7 +10,7 @@ mappings, returned on free.
 
 Smaller blocks (a chain's states, a small network's activations) still come from the heap,
 where a few survivors keep the free pages around them resident: notebook 02's cell that runs
-four 500-step chains left 116 MB so. In an IPython kernel, ``malloc_trim`` after every cell
+a 500-step chain per data set left 116 MB so. In an IPython kernel, ``malloc_trim`` after every cell
 hands those pages back (a few milliseconds per cell; slider moves are not cells and pay
 nothing). A no-op where malloc is not glibc's (macOS, Windows, musl).
 """
