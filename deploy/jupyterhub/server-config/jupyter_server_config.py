@@ -5,8 +5,8 @@
 # (busy, the widgets' updates, idle); with Nagle each small write after the first waits for the
 # browser's ACK of the one before, which Linux delays by up to 40 ms. Measured in chromium
 # (benchmarks/browser_slider_profile.py, RESULTS.md "Browser: where a slider move's time goes"):
-# from the end of the kernel's render to the image message in the page, 34-44 ms with Nagle,
-# 17-18 ms without, at the same load.
+# from the end of the kernel's render to the image message in the page, 27-44 ms with Nagle,
+# 11-18 ms without, at the same load.
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 
 
