@@ -386,7 +386,7 @@ for ax, steps, title in [(axes[0], order_map, "Efros-Leung (seed in white)"),
 fig.colorbar(im, ax=axes, label="step at which the pixel is filled", shrink=0.9)
 savefig(fig, "04_fill_order")
 show(fig, alt="The step at which each pixel is filled, dark early to yellow late (colourbar on the "
-     "right). Efros-Leung (left) grows outward from the seed in the centre in rounded rings; "
+     "right). Efros-Leung (left) grows outward from the seed in the centre in octagonal rings; "
      "raster order (right) fills row by row from top to bottom.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -432,7 +432,8 @@ print(f"raster output values all from the sample: {np.isin(raster_out, small).al
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Both grow brick texture, 48x48 from a 32x32 sample (so neither can be a crop of it). In raster
 # order each pixel is matched on half a window, so it has less to go on, and a mistake is never
-# revisited: the pixels below and to the right can only adapt to it. PixelCNN faces the same one-way street ("errors accumulate over steps", notebook 05).
+# revisited: the pixels below and to the right can only adapt to it. PixelCNN faces the same
+# one-way street ("errors accumulate over steps", notebook 05).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. The window size: structure against copying
@@ -442,12 +443,12 @@ print(f"raster output values all from the sample: {np.isin(raster_out, small).al
 # long and thin.
 #
 # The cell below synthesizes 64x64 outputs, as large as the sample, so none can be a crop of it
-# (section 4): 4 window sizes x 2 thresholds, each from 8 seeds, since one run says little (the
-# seed decides where the growth starts in the sample and how far its first verbatim copy
-# reaches). For each setting it prints the median and the range over the seeds of the share of
-# 9x9 patches copied verbatim (section 4); for the $\epsilon = 0.1$ runs also how often the best
-# match of a step is exact (every 50th step, as in section 2), and, at the steps where it is
-# not, how many windows $\epsilon = 0.5$ would admit.
+# (a verbatim copy stops short of the sample's edge, section 4): 4 window sizes x 2 thresholds,
+# each from 8 seeds, since one run says little (the seed decides where the growth starts in the
+# sample and how far its first verbatim copy reaches). For each setting it prints the median
+# and the range over the seeds of the share of 9x9 patches copied verbatim (section 4); for the
+# $\epsilon = 0.1$ runs also how often the best match of a step is exact (every 50th step, as in
+# section 2), and, at the steps where it is not, how many windows $\epsilon = 0.5$ would admit.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 grid_sample = samples["text"]
@@ -479,8 +480,12 @@ print("window  exact: median [min, max]   candidates at eps = 0.5 (median)")
 for w in windows:
     print(f"{w:6d}  {spread(exact_rate[w]):>23s}   {inexact_candidates[w]:8.0f}")
 medians = {key: np.median(values) for key, values in copied.items()}
-check_claim(medians[3, 0.1] < 0.15 and all(medians[w, 0.1] > 0.2 for w in windows[1:]),
+larger = [medians[w, e] for w in windows[1:] for e in thresholds]
+check_claim(medians[3, 0.1] < 0.15 and min(larger) > 0.2,
             "window 3 copies far less than the larger windows (medians)")
+check_claim(max(larger) < 0.45 and max(medians[w, 0.1] for w in windows[1:])
+            - min(medians[w, 0.1] for w in windows[1:]) < 0.1,
+            "windows 5 to 15 copy about a third, their medians within a few points")
 check_claim(all(max(values) - min(values) > 0.25 for values in copied.values()),
             "at every setting the seeds spread the copied share over more than 25 points")
 eps_shift = max(abs(medians[w, 0.5] - medians[w, 0.1]) for w in windows)
@@ -553,9 +558,9 @@ show_live(window_view, alt="The live view's picture: the text texture synthesize
           "dark strokes cross a grey sheet.")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Moving the sliders switches between the outputs of the typical seed printed above. The window changes
-# them as the figure above shows, from broken dashes at the smallest window to long strokes;
-# $\epsilon$ changes little, as the table's medians say.
+# Moving the sliders switches between the outputs of the typical seed printed above. The window
+# changes them as the figure above shows, from broken dashes at the smallest window to long
+# strokes; $\epsilon$ changes little, as the table's medians say.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Hole filling: constrained synthesis
