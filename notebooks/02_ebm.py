@@ -352,7 +352,7 @@ except LangevinDivergedError as err:
 # shows a static image of the default setting.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
-langevin_view = LangevinView(four_wells, x0[:200], max_steps=200, precompute=(0.0, 1.0),
+langevin_view = LangevinView(four_wells, x0[:200], max_steps=200,
                              caption=lambda x: f"spread {spread(x):.3f} (target {sigma})")
 show_live(langevin_view, alt="The live view's starting picture: 200 chains after 200 Langevin "
           "steps on the four-well energy (grey shading, darker = lower), gathered in four clouds, "

@@ -107,7 +107,7 @@ def test_a_burst_of_moves_renders_twice_and_ends_on_the_last_value():
 
 def test_throttles_by_default():
     x0 = torch.zeros(5, 2)
-    view = LangevinView(bowl, x0, log10_steps=[-2.0, -1.0], max_steps=5, precompute=())
+    view = LangevinView(bowl, x0, log10_steps=[-2.0, -1.0], max_steps=5)
     assert view._throttle.interval_s > 0
 
 

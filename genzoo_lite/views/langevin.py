@@ -42,8 +42,6 @@ class LangevinView(LiveFigure):
         log10_steps: the step-size slider's positions, as log10(eta), evenly spaced.
         noise_factors: the noise slider's positions (multiples of sqrt(2 eta)), evenly spaced.
         max_steps: length of every chain; the steps slider runs over 0..max_steps.
-        precompute: accepted for compatibility and not used: every setting is run when the view
-            is built.
         caption: maps the points at the shown step (N, 2) to a line of text under the title
             (e.g. a spread against its target); None for none.
         lim: the plotted box [-lim, lim]^2.
@@ -61,10 +59,9 @@ class LangevinView(LiveFigure):
                  log10_steps: Sequence[float] = tuple(np.arange(-3.5, -0.45, 0.25)),
                  noise_factors: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75,
                                                    2.0),
-                 max_steps: int = 200, precompute: Sequence[float] | None = None,
+                 max_steps: int = 200,
                  caption: Callable[[torch.Tensor], str] | None = None, lim: float = 3.0,
                  seed: int = 3, dpi: int = 72, throttle_ms: float = 30.0) -> None:
-        del precompute  # every setting is run below
         self.energy, self.x0 = energy, check_points(x0, "x0", dim=2).detach()
         self.max_steps = check_int("max_steps", max_steps)
         self.seed, self.caption = check_int("seed", seed, minimum=0), caption
