@@ -165,11 +165,10 @@ def update_results(result: dict, results_json: Path = HERE / "results.json",
                    results_md: Path = HERE / "RESULTS.md") -> None:
     """Store ``result`` as results.json's "bench_sliders" and rewrite only RESULTS.md's
     "## bench_sliders" table (the format of run.py's markdown())."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("bench_run", HERE / "run.py")
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)
+    try:
+        from benchmarks import run
+    except ImportError:  # run as `python benchmarks/bench_sliders.py`: its folder comes first
+        import run
     results = json.loads(results_json.read_text()) if results_json.exists() else {}
     results["bench_sliders"] = result
     results_json.write_text(json.dumps(results, indent=2) + "\n")

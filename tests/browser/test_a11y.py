@@ -1,5 +1,5 @@
 """Accessibility of the course site (`make html`) and the decks (`make slides`), in chromium with
-every request that is not a local file refused (issue 25).
+every request that is not a local file refused.
 
 * axe-core (from npm, pinned by tools/site/package-lock.json) on every page of the site and on
   every slide of every deck (shown all at once in reveal.js's print layout, fragments
@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from tools.site import axe_check
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools" / "site"))
-import axe_check  # noqa: E402
 
 SITE = ROOT / "_build" / "html"
 DECKS = ROOT / "_build" / "slides"
@@ -181,8 +180,7 @@ def test_jupyterlab_shows_a_figure_with_its_alt_text(page, lab):
     alt in the metadata): the saved notebook, opened untrusted, shows the <img> with its alt."""
     import nbformat
 
-    sys.path.insert(0, str(ROOT))
-    from genzoo_lite.figure_alt import bundle
+    from genzoo_lite.views.figure_alt import bundle
     from tests.test_slides_html import ONE_PIXEL_PNG
 
     alt = "One white pixel: the alt text JupyterLab must keep"
