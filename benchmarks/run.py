@@ -41,7 +41,6 @@ import torch
 from nbclient import NotebookClient
 
 from genzoo_lite import best_time
-from genzoo_lite.registry.variants import gated_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -308,13 +307,7 @@ def readme_block(results: dict, elsewhere: dict) -> str:
     el, vq = results["bench_efros_leung"], results["bench_vqvae"]
     gated, pair = likelihood["gated_pixelcnn_digits"], likelihood["gated_pixelcnn_pair_digits"]
     vae = likelihood["vae_digits_8d"]
-    # the longer schedules of the pair, measured by bench_likelihood.py --variants (not part of
-    # `make bench`) and recorded in genzoo_lite/registry/variants.py
-    best = min((row for row in gated_variants() if row["variant"].startswith("pair,")),
-               key=lambda row: row["test_bits"], default=None)
     pair_text = f"the pair {pair['test_bits_per_dim']:.3f} in {pair['train_cpu_seconds']} CPU s"
-    longer = best and (f"with a longer schedule {best['test_bits']:.3f}, "
-                       f"but in {best['cpu_s']} CPU s")
 
     def met(row: dict) -> str:
         return "" if row["met"] else "**missed**: "
@@ -339,8 +332,7 @@ def readme_block(results: dict, elsewhere: dict) -> str:
         f"{'same output' if el['efros_leung_fast_equals_reference'] else 'DIFFERENT output'} |",
         "| Gated PixelCNN, test bits/dim, ≤ 60 s of training on one thread | "
         f"≤ {gated['target']} | {met(gated)}{gated['test_bits_per_dim']:.3f} in "
-        f"{gated['train_cpu_seconds']} CPU s; {pair_text}"
-        + (f" ({longer})" if longer else "") + " |",
+        f"{gated['train_cpu_seconds']} CPU s; {pair_text} |",
         f"| VAE, 8-D, test NLL (IWAE k=1000), ≤ 60 s of training | ≤ {vae['target']:.0f} nats | "
         f"{met(vae)}{vae['test_nll_iwae1000_nats']} nats in {vae['train_cpu_seconds']} CPU s |",
         f"| PixelCNN sampling, 16 samples | — | {sampling} |",

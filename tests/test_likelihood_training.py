@@ -117,3 +117,39 @@ def test_iwae_k_training_validates_on_its_own_bound():
     assert len(history["val_loss"]) == 2 and history["best_epoch"][0] in (1, 2)
     with pytest.raises(ValueError, match="iwae_k"):
         train_vae(model, x, num_epochs=1, lr=1e-3, batch_size=32, iwae_k=0, progress=False)
+
+
+def test_cropped_kernels_compute_the_same_model():
+    from genzoo_lite.models.autoregressive.pixelcnn import MaskedConv2d, PixelCNN, crop_kernels
+    x = torch.randint(0, 17, (4, 1, 8, 8), generator=torch.Generator().manual_seed(1))
+    label = torch.tensor([0, 1, 2, 1])
+    with seeded(0):
+        models = [GatedPixelCNN(channels=8, num_layers=2, embed_dim=4),
+                  GatedPixelCNN(channels=8, num_layers=1, first_kernel=5, num_classes=3),
+                  PixelCNN(channels=8, num_layers=2, num_classes=3)]
+    for model in models:
+        model.eval()
+        kwargs = {"label": label} if model.num_classes else {}
+        masked = model(x, **kwargs)
+        assert crop_kernels(model) is model
+        assert all(m.crop for m in model.modules() if isinstance(m, MaskedConv2d))
+        assert torch.allclose(model(x, **kwargs), masked, atol=1e-5)
+        seen = dependency_matrix(model) if not model.num_classes else None
+        if seen is not None:  # still causal
+            assert not seen[torch.triu(torch.ones(64, 64, dtype=torch.bool))].any()
+        crop_kernels(model, False)
+    # the bounding boxes: rows above (and the centre row for mask B), columns left (A) / to it (B)
+    assert MaskedConv2d(1, 1, 3, "B").box == (0, 2, 0, 3)
+    vertical = models[0].v_first
+    assert vertical.box == (0, 3, 0, 7) and models[0].h_first.box == (0, 1, 0, 3)
+
+
+def test_training_with_cropped_kernels_gives_back_the_plain_model():
+    x = load_digits("train")[0][:64].long()
+    x_val = load_digits("val")[0][:32].long()
+    with seeded(0):
+        model = GatedPixelCNN(channels=8, num_layers=1)
+    history = train_averaged(model, x, x_val, num_epochs=2, lr=5e-3, batch_size=32,
+                             ema_decay=0.9, crop_kernels=True, progress=False)
+    assert not any(getattr(m, "crop", False) for m in model.modules())
+    assert model.bits_per_dim(x_val) == pytest.approx(min(history["val_bpd"]), abs=1e-5)

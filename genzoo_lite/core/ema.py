@@ -61,7 +61,7 @@ def train_averaged(model: AutoregressiveModel, x: torch.Tensor,
                    x_val: torch.Tensor | None = None, *,
                    num_epochs: int, lr: float, batch_size: int, weight_decay: float = 0.0,
                    ema_decay: float = 0.99, patience: int | None = None,
-                   ema_warmup: bool = False,
+                   ema_warmup: bool = False, crop_kernels: bool = False,
                    generator: torch.Generator | None = None, progress: bool = True) -> History:
     """Maximum likelihood with Adam, a cosine learning-rate decay, an EMA of the weights, and
     early stopping on the validation bits/dim of the averaged weights (without ``x_val``: the
@@ -75,6 +75,8 @@ def train_averaged(model: AutoregressiveModel, x: torch.Tensor,
             (the cosine schedule still spans ``num_epochs``; it saves the rest of the time).
         ema_warmup: start the average with a smaller decay (see :class:`WeightAverage`); with
             few optimizer steps per epoch the plain average lags the weights by many epochs.
+        crop_kernels: train with every masked convolution cropped to its mask's bounding box
+            (:func:`~.pixelcnn.crop_kernels`): the same model, fewer multiply-adds per step.
         generator: the shuffling (and dropout) randomness; default seeded with 0.
 
     Returns:
@@ -120,12 +122,18 @@ def train_averaged(model: AutoregressiveModel, x: torch.Tensor,
             raise _Stop
 
     seen: History = {}
+    if crop_kernels:
+        from genzoo_lite.models.autoregressive.pixelcnn import crop_kernels as crop
+        crop(model)
     try:
         history = fit(model, model.loss, x, num_epochs, batch_size=batch_size, lr=lr,
                       optimizer=optimizer, generator=generator, after_period=validate,
                       progress=progress, desc=type(model).__name__ + " (EMA)")
     except _Stop:
         history = seen
+    finally:
+        if crop_kernels:
+            crop(model, False)
     if best["params"] is None:  # no validation: the last average
         average.copy_to(model)
         history["best_epoch"] = [num_epochs]

@@ -20,7 +20,7 @@ from genzoo_lite.models.autoregressive.base import (
     conditioning_layers,
 )
 
-__all__ = ["MaskedConv2d", "PixelCNN", "pixel_levels", "train_autoregressive"]
+__all__ = ["MaskedConv2d", "PixelCNN", "crop_kernels", "pixel_levels", "train_autoregressive"]
 
 
 class MaskedConv2d(nn.Conv2d):
@@ -48,6 +48,9 @@ class MaskedConv2d(nn.Conv2d):
         self.mask_type = mask_type
         # not persistent: the mask is rebuilt from mask_type, weight files hold only weights
         self.register_buffer("mask", self.build_mask(kh, kw, mask_type), persistent=False)
+        rows, cols = self.mask.any(1).nonzero()[:, 0], self.mask.any(0).nonzero()[:, 0]
+        #: the rows and columns of the kernel that the mask keeps (its bounding box)
+        self.box = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
 
     @staticmethod
     def build_mask(kh: int, kw: int, mask_type: str) -> torch.Tensor:
@@ -57,8 +60,33 @@ class MaskedConv2d(nn.Conv2d):
         mask[kh // 2, :kw // 2 + (mask_type == "B")] = 1
         return mask
 
+    #: With ``crop = True`` (see :func:`crop_kernels`) the convolution runs only the mask's
+    #: bounding box (e.g. 2x3 of a vertical 3x3 kernel): the same function with fewer
+    #: multiply-adds, but its sums run in another order, so results differ in the last bits.
+    crop = False
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.crop and self.stride == (1, 1) and self.dilation == (1, 1) \
+                and isinstance(self.padding, tuple):
+            r0, r1, c0, c1 = self.box
+            (kh, kw), (ph, pw) = self.kernel_size, self.padding
+            mask = self.mask[r0:r1, c0:c1]
+            weight = self.weight[:, :, r0:r1, c0:c1]
+            weight = weight if bool(mask.all()) else weight * mask
+            # pad (left, right, top, bottom) so that the output keeps the uncropped size
+            x = nn.functional.pad(x, (pw - c0, pw - kw + c1, ph - r0, ph - kh + r1))
+            return nn.functional.conv2d(x, weight, self.bias, groups=self.groups)
         return self._conv_forward(x, self.weight * self.mask, self.bias)
+
+
+def crop_kernels(model: nn.Module, crop: bool = True) -> nn.Module:
+    """Switch every :class:`MaskedConv2d` of ``model`` to (or from) its cropped computation:
+    the same outputs up to rounding, in about two thirds of the multiply-adds. Returns
+    ``model``."""
+    for module in model.modules():
+        if isinstance(module, MaskedConv2d):
+            module.crop = crop
+    return model
 
 
 class PixelCNN(EmbeddedCNN):
