@@ -364,7 +364,7 @@ show(fig, alt="Four panels. The autoencoder's codes of the test digits (dots col
      "smudges, mostly 8-like blobs. The VAE's codes fill the region around the origin where the "
      "prior samples fall, and its decoded prior samples look like digits.")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The autoencoder's codes spread four times wider than $\mathcal{N}(0, I)$ (a standard
 # deviation of about 4 per coordinate, against 1), so all prior samples fall in the small central patch where mostly 5s and
 # 8s were encoded, and they decode to near-copies of one blurred 5/8-like shape. The VAE's KL

@@ -441,7 +441,8 @@ print(f"raster output values all from the sample: {np.isin(raster_out, small).al
 # The window is the model's main knob; $\epsilon$ is the other. The window sets the scale of the
 # structure a neighbourhood can recognize. We try them on the text sample, whose strokes are
 # long and thin.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The cell below synthesizes 64x64 outputs, as large as the sample, so none can be a crop of it
 # (a verbatim copy stops short of the sample's edge, section 4): 4 window sizes x 2 thresholds,
 # each from 8 seeds, since one run says little (the seed decides where the growth starts in the

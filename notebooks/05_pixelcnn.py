@@ -395,7 +395,7 @@ temperature_view = LiveFigure(temp_fig, draw_temperature, {
 show_live(temperature_view, alt="The live view's starting picture: 16 Gated PixelCNN samples "
           "in a 4x4 grid at the temperature named in the title.")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Moving the slider from the lowest to the highest temperature: at the low end the samples are
 # clean, bold and much alike; in the middle they are the model's ordinary samples; at the high
 # end the strokes break up into noisy specks. The mean ink and $\log P(x)$ printed above follow
