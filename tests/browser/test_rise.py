@@ -61,6 +61,7 @@ def open_rise(page, lab, notebook: str) -> None:
         return cells.length && cells.every(
           c => c.querySelector('.jp-InputArea-editor .cm-content, .jp-InputPlaceholder'));
       }""", timeout=60_000)
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=30_000)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
