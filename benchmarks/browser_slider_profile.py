@@ -8,7 +8,7 @@ tests/browser/test_live_views.py). Also the CPU per move of the kernel, the Jupy
 chromium's processes (from /proc, minus their idle rate over the same span): unlike the wall
 times these hardly change with the machine's load.
 
-Usage: python benchmarks/browser_slider_profile.py NOTEBOOK SLIDER [MOVES]
+Usage (repository root): python -m benchmarks.browser_slider_profile NOTEBOOK SLIDER [MOVES]
        e.g. 01_gaussian_mle mu, or 03_vae "z[0]"
 Prints one JSON line (medians, in ms after the key press) and stores it in
 benchmarks/browser_sliders.json as "profile_<NOTEBOOK>".
@@ -27,10 +27,10 @@ from pathlib import Path
 import psutil
 from playwright.sync_api import sync_playwright
 
+from tests.browser.lab_server import Lab, free_port
+from tests.browser.test_jupyterlab import find_live_view, open_and_run_all
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "browser")]
-from lab_server import Lab, free_port  # noqa: E402
-from test_jupyterlab import find_live_view, open_and_run_all  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
                  "--disable-component-update", "--disable-sync", "--no-first-run",

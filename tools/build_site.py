@@ -15,7 +15,7 @@ Lines that only carry an nbval marker
 (``# NBVAL_IGNORE_OUTPUT``) are test plumbing and are left out of both; cells with slide type
 "skip" (setup, exercises) are left out of the decks.
 
-Accessibility (issue 25): the templates and docs/ give syntax colours and prompts 4.5:1 contrast,
+Accessibility: the templates and docs/ give syntax colours and prompts 4.5:1 contrast,
 MathJax's assistive MathML, a real <title>, and each figure the alt text its notebook gave it
 (genzoo_lite.figure_alt); nbconvert's placeholder alt is never written. tools/site/axe_check.py
 and tests/browser/test_a11y.py check the result with axe-core.
