@@ -55,9 +55,9 @@ import torch
 from genzoo_lite import RECIPES, check_claim, density_contour, image_grid, load_digits
 from genzoo_lite import load_pretrained, savefig, set_seed, toy2d
 from genzoo_lite.exercises import zoo as checks
-from genzoo_lite.models.ebm import langevin
-from genzoo_lite.models.digits_gan import generate
-from genzoo_lite.models.gaussian import fit_gmm
+from genzoo_lite.models.energy.ebm import langevin
+from genzoo_lite.models.adversarial.digits_gan import generate
+from genzoo_lite.models.explicit.gaussian import fit_gmm
 from genzoo_lite.views.figure_alt import show
 from genzoo_lite.views.plots import LINE_COLOURS
 

@@ -60,9 +60,9 @@ from sklearn.metrics import roc_auc_score
 from genzoo_lite import (check_claim, density_contour, image_grid, load_digits, savefig, set_seed,
                          toy2d)
 from genzoo_lite.exercises import gaussian_mle as checks
-from genzoo_lite.models.gaussian import em_step, fit_gaussian, fit_gmm, init_gmm
-from genzoo_lite.models.gaussian import gaussian_log_prob
-from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.models.explicit.gaussian import em_step, fit_gaussian, fit_gmm, init_gmm
+from genzoo_lite.models.explicit.gaussian import gaussian_log_prob
+from genzoo_lite.views.live import LiveFigure
 from genzoo_lite.views.figure_alt import show, show_live
 from genzoo_lite.views.plots import LINE_COLOURS
 

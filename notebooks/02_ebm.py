@@ -57,12 +57,12 @@ from sklearn.mixture import GaussianMixture
 from genzoo_lite import (RECIPES, check_claim, load_pretrained, pretrained_history, savefig, set_seed,
                          toy2d)
 from genzoo_lite.exercises import ebm as checks
-from genzoo_lite.langevin_view import LangevinView
-from genzoo_lite.models.ebm import EnergyMLP, LangevinDivergedError, contrastive_loss
-from genzoo_lite.models.ebm import box_log_prob, grid_points, langevin
-from genzoo_lite.models.ebm_training import ReplayBuffer, ebm_step
-from genzoo_lite.models.gaussian import fit_gaussian, fit_gmm, gaussian_log_prob
-from genzoo_lite.recipes import EBM_DATASETS
+from genzoo_lite.views.langevin import LangevinView
+from genzoo_lite.models.energy.ebm import EnergyMLP, LangevinDivergedError, contrastive_loss
+from genzoo_lite.models.energy.ebm import box_log_prob, grid_points, langevin
+from genzoo_lite.models.energy.training import ReplayBuffer, ebm_step
+from genzoo_lite.models.explicit.gaussian import fit_gaussian, fit_gmm, gaussian_log_prob
+from genzoo_lite.registry.recipes import EBM_DATASETS
 from genzoo_lite.views.figure_alt import show, show_live
 from genzoo_lite.views.plots import LINE_COLOURS
 
@@ -428,7 +428,7 @@ for name in DATASETS:
           f"{s['langevin_steps']} Langevin steps of eta = {s['step_size']}, alpha = {s['alpha']}, "
           f"{s['reinit_prob']:.0%} of the chains drawn restarted, snapshots after "
           f"{s['snapshot_at']}")
-ring_width = 0.08  # the rings' radial standard deviation (genzoo_lite.data)
+ring_width = 0.08  # the rings' radial standard deviation (genzoo_lite.core.data)
 for eta in (0.01, settings["rings"]["step_size"]):
     print(f"rings, eta = {eta}: Langevin's variance across a ring is "
           f"{1 / (1 - eta / (2 * ring_width**2)):.1f}x the true one")

@@ -57,12 +57,12 @@ import torch
 
 from genzoo_lite import (RECIPES, check_claim, image_grid, load_digits, load_pretrained,
                          pretrained_history, savefig, set_seed)
-from genzoo_lite.distributions import discretized_gaussian_log_probs
+from genzoo_lite.core.distributions import discretized_gaussian_log_probs
 from genzoo_lite.exercises import vae as checks
-from genzoo_lite.latent_widgets import LatentTraversal
-from genzoo_lite.metrics import edge_distance, edge_magnitudes
-from genzoo_lite.models.digits_gan import generate
-from genzoo_lite.models.vae import VAE
+from genzoo_lite.views.latent import LatentTraversal
+from genzoo_lite.evaluation.metrics import edge_distance, edge_magnitudes
+from genzoo_lite.models.adversarial.digits_gan import generate
+from genzoo_lite.models.latent.vae import VAE
 from genzoo_lite.views.figure_alt import show, show_live
 from genzoo_lite.views.plots import label_classes
 

@@ -55,10 +55,10 @@ from skimage.transform import downscale_local_mean
 
 from genzoo_lite import check_claim, load_texture, savefig, set_seed
 from genzoo_lite.exercises import efros_leung as checks
-from genzoo_lite.models.efros_leung import (candidate_mask, efros_leung_reference,
+from genzoo_lite.models.nonparametric.efros_leung import (candidate_mask, efros_leung_reference,
                                             gaussian_weights, patch_distances)
-from genzoo_lite.models.efros_leung_fast import efros_leung
-from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.models.nonparametric.efros_leung_fast import efros_leung
+from genzoo_lite.views.live import LiveFigure
 from genzoo_lite.views.figure_alt import show, show_live
 from genzoo_lite.views.plots import LINE_COLOURS
 

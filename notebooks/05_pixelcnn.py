@@ -65,13 +65,13 @@ from skimage.util import montage
 from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_digits,
                          load_pretrained, pretrained_history, savefig, set_seed)
 from genzoo_lite.exercises import pixelcnn as checks
-from genzoo_lite.models.gated_pixelcnn import (GatedLayer,  # noqa: F401 (Exercise 2's answer)
+from genzoo_lite.models.autoregressive.gated_pixelcnn import (GatedLayer,  # noqa: F401 (Exercise 2's answer)
                                                GatedPixelCNN, HorizontalStackConv2d,
                                                VerticalStackConv2d)
-from genzoo_lite.models.pixel_classifier import downsample
-from genzoo_lite.models.pixelcnn import MaskedConv2d, PixelCNN
-from genzoo_lite.models.pixelrnn import dependency_matrix, skew
-from genzoo_lite.widgets import LiveFigure
+from genzoo_lite.models.autoregressive.pixel_classifier import downsample
+from genzoo_lite.models.autoregressive.pixelcnn import MaskedConv2d, PixelCNN
+from genzoo_lite.models.autoregressive.pixelrnn import dependency_matrix, skew
+from genzoo_lite.views.live import LiveFigure
 from genzoo_lite.views.figure_alt import show, show_live
 from genzoo_lite.views.plots import LINE_COLOURS, shade_pixels
 

@@ -44,7 +44,7 @@ if "google.colab" in sys.modules:
 # ## Setup
 # The VQ-VAE-2, its prior, the pixel-space PixelCNN and the VQGAN decoder load small shipped
 # weights with `load_pretrained` (`GENZOO_RETRAIN=1` retrains them from their recipes in
-# `genzoo_lite.recipes`, with the trainers shown here, into your user cache).
+# `genzoo_lite.registry.recipes`, with the trainers shown here, into your user cache).
 # The only setup cell: imports, a fixed seed, the data. The data (`vq_crops`) are 32x32 crops
 # of the eight grayscale images bundled with scikit-image (four textures, four photos), training
 # crops from the top three quarters of each image and test crops from the bottom quarter;
@@ -61,17 +61,17 @@ from sklearn.cluster import KMeans
 
 from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_pretrained, savefig,
                          set_seed, toy2d)
-from genzoo_lite.pretrained import pretrained_history
-from genzoo_lite.data import load_image
+from genzoo_lite.registry.pretrained import pretrained_history
+from genzoo_lite.core.data import load_image
 from genzoo_lite.exercises import vqvae as checks
-from genzoo_lite.metrics import edge_magnitudes
-from genzoo_lite.models.gaussian import fit_gmm
-from genzoo_lite.models.pixelcnn import pixel_levels
-from genzoo_lite.models.quantizer import VectorQuantizer, perplexity
-from genzoo_lite.models.efros_leung_fast import efros_leung
-from genzoo_lite.recipes import VQ_IMAGES, vq_crops
-from genzoo_lite.texture_stats import patch_distance
-from genzoo_lite.vq_bits import decoder_sigma, vq_bits_per_dim
+from genzoo_lite.evaluation.metrics import edge_magnitudes
+from genzoo_lite.models.explicit.gaussian import fit_gmm
+from genzoo_lite.models.autoregressive.pixelcnn import pixel_levels
+from genzoo_lite.models.quantized.quantizer import VectorQuantizer, perplexity
+from genzoo_lite.models.nonparametric.efros_leung_fast import efros_leung
+from genzoo_lite.registry.recipes import VQ_IMAGES, vq_crops
+from genzoo_lite.evaluation.texture_stats import patch_distance
+from genzoo_lite.evaluation.vq_bits import decoder_sigma, vq_bits_per_dim
 from genzoo_lite.views.figure_alt import show
 from genzoo_lite.views.plots import LINE_COLOURS
 
@@ -473,7 +473,7 @@ check_claim(bits_pixel < vq_lower, "the pixel PixelCNN's exact bits are below th
 # Both numbers are bits per pixel of the same 16-level test crops. The pixel PixelCNN's (1.27)
 # is exact. The VQ model's (2.35) is an upper bound on its own: with the encoder's codes
 # $z(x)$, $p(x) = \sum_z p(z)\,p(x|z) \ge p(z(x))\,p(x|z(x))$, where $p(z)$ is the prior and
-# $p(x|z)$ a Gaussian around the decoded crop (`genzoo_lite.vq_bits`). An upper bound alone
+# $p(x|z)$ a Gaussian around the decoded crop (`genzoo_lite.evaluation.vq_bits`). An upper bound alone
 # cannot rank the two: the VQ model's true bits could lie below it. The lower bound settles it:
 # $p(x) \le \max_z p(x|z)$, and no decoded mean gives an interior gray level more than 0.337,
 # so the VQ model needs at least 1.57 bits per pixel whatever its codes and prior (for the

@@ -52,10 +52,10 @@ import torch
 
 from genzoo_lite import check_claim, load_digits, load_pretrained, set_seed
 from genzoo_lite.exercises import zoo as checks
-from genzoo_lite.models.digits_gan import generate
-from genzoo_lite.models.gaussian import discretized_gaussian_log_prob, fit_gmm
-from genzoo_lite.metrics import bits_per_dim
-from genzoo_lite.sample_quality import DigitQuality, frechet_distance, gaussian_stats
+from genzoo_lite.models.adversarial.digits_gan import generate
+from genzoo_lite.models.explicit.gaussian import discretized_gaussian_log_prob, fit_gmm
+from genzoo_lite.evaluation.metrics import bits_per_dim
+from genzoo_lite.evaluation.sample_quality import DigitQuality, frechet_distance, gaussian_stats
 
 set_seed(0)
 torch.set_num_threads(1)  # every model here is small: one thread is faster than two

@@ -2,7 +2,7 @@
 bodies between the markers into the notebook)."""
 import torch
 
-from genzoo_lite.models.ebm import grid_points
+from genzoo_lite.models.energy.ebm import grid_points
 
 
 def exercise_grad_log_partition(features, theta, lim, n):

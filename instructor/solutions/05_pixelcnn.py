@@ -1,6 +1,6 @@
 """Solutions of notebooks/05_pixelcnn.py (the instructor's key; merged by tools/editions.py)."""
 import torch
-from genzoo_lite.models.gated_pixelcnn import GatedLayer
+from genzoo_lite.models.autoregressive.gated_pixelcnn import GatedLayer
 
 
 def exercise_column_mask(k, mask_type):

@@ -2,7 +2,7 @@
 import math
 
 import torch
-from genzoo_lite.models.quantizer import perplexity
+from genzoo_lite.models.quantized.quantizer import perplexity
 
 
 def exercise_compression_ratio(model, height, width):
