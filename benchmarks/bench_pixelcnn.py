@@ -2,7 +2,7 @@
 
 Sampling is sequential (one network pass per pixel), so the time grows with the number of
 pixels H W times the cost of a pass over H W pixels. Taught in notebooks/05_pixelcnn,
-"6. Why sampling is slow". Prints one JSON dict: {"pixelcnn_sample_seconds": {side: seconds}}.
+"8. Why sampling is slow". Prints one JSON dict: {"pixelcnn_sample_seconds": {side: seconds}}.
 
 Usage: python benchmarks/bench_pixelcnn.py [SIDE ...]   (default sides 8 16 32; one thread)
 """

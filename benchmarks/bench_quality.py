@@ -1,7 +1,7 @@
 """Sample quality beside likelihood for the shipped digits models: digit FID and test bits/dim.
 
-Each model from ``load_pretrained`` draws ``--n`` samples (seed 2, as notebooks/00_zoo_overview,
-"Sample quality beside likelihood"); they are scored by ``DigitQuality`` (the shipped
+Each model from ``load_pretrained`` draws ``--n`` samples (seed 2, as notebooks/07_zoo_comparison,
+"3. Sample quality beside likelihood"); they are scored by ``DigitQuality`` (the shipped
 ``digit_classifier``'s features, against the 1000 training digits). The reference is the first
 ``--n`` test digits scored the same way. Bits/dim as in bench_zoo (exact, or the VAE's IWAE
 bound). The discretized Gaussian and the GMM are fitted in the notebook and have no recipe.

@@ -3,8 +3,8 @@
 Each model comes from ``load_pretrained`` and is scored by the library's
 ``genzoo_lite.evaluation.metrics.model_bits_per_dim`` (as in the notebook): exact models with their
 ``bits_per_dim``, the VAE with its IWAE bound (k = 1000), on the 447 test digits. The figures
-are deterministic, so they reproduce notebooks/00_zoo_overview, "3. One test set, every
-model" (which also fits a discretized Gaussian and a GMM on the spot; those have no recipe and
+are deterministic, so they reproduce notebooks/07_zoo_comparison, "1. One test set, bits per
+dimension" (which also fits a discretized Gaussian and a GMM on the spot; those have no recipe and
 are not timed here).
 
 Usage: python benchmarks/bench_zoo.py [--quick]   (--quick: IWAE with k = 10)

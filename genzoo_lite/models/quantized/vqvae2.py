@@ -1,7 +1,7 @@
 """VQ-VAE-2: two levels of vector-quantized codes, fully convolutional, and its trainer.
 
-Taught in notebooks/06_vqvae2, "3. VQ-VAE-2". The quantizer is :mod:`.quantizer`; the prior over
-the codes is :mod:`.vqvae_prior`, the VQGAN-style decoder fine-tuning
+Taught in notebooks/06_vqvae2, "3. Two levels of codes". The quantizer is :mod:`.quantizer`;
+the prior over the codes is :mod:`.vqvae_prior`, the VQGAN-style decoder fine-tuning
 :mod:`genzoo_lite.models.adversarial.vqgan`.
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ class VQVAE2(nn.Module):
     codes. During training a fraction ``bottom_dropout`` of the crops is decoded from the top
     codes alone (bottom codes set to zero), so the top level has to carry the coarse image and
     the bottom level the detail; without it the decoder learns to ignore the top level.
-    Taught in notebooks/06_vqvae2, "3. VQ-VAE-2".
+    Taught in notebooks/06_vqvae2, "3. Two levels of codes".
 
     Args:
         in_channels: image channels (1 for grayscale).
@@ -166,7 +166,7 @@ def train_vqvae2(model: VQVAE2, x: torch.Tensor, *, num_epochs: int, lr: float, 
 
     ``generator`` draws the shuffling, the bottom dropout, the k-means start and the code
     restarts, so the same generator gives the same weights whatever the global seed.
-    Taught in notebooks/06_vqvae2, "3. VQ-VAE-2"; the settings are ``RECIPES["vqvae2"]``.
+    Taught in notebooks/06_vqvae2, "3. Two levels of codes"; the settings are ``RECIPES["vqvae2"]``.
     """
     generator = generator if generator is not None else torch.Generator().manual_seed(0)
 
