@@ -27,7 +27,8 @@ from pathlib import Path
 import torch
 
 from genzoo_lite.core.data import load_digits
-from genzoo_lite.registry.pretrained import RECIPES, build_model
+from genzoo_lite.core.utils import seeded
+from genzoo_lite.registry.pretrained import RECIPES
 
 PAIR = "gated_pixelcnn_pair_digits"
 #: name -> changes to the shipped pair's training settings
@@ -37,19 +38,28 @@ CANDIDATES = {
                                                           patience=None),
     "cropped, cosine over 20 epochs, no early stop": dict(crop_kernels=True, num_epochs=20,
                                                           patience=None),
+    "three members, cropped, cosine over 12 epochs, no early stop": dict(
+        num_members=3, crop_kernels=True, num_epochs=12, patience=None),
+    "three members, cosine over 9 epochs, no early stop": dict(
+        num_members=3, num_epochs=9, patience=None),
 }
+#: the changes that go to the model (PixelCNNEnsemble) rather than to its training
+MODEL_KEYS = ("num_members",)
 
 
 def train_candidate(changes: dict) -> tuple[torch.nn.Module, dict]:
     """Train the pair with ``changes`` to its settings (seed 0, as ``train_recipe``)."""
     recipe = RECIPES[PAIR]
-    model = build_model(PAIR)
-    settings = {**recipe.settings, **changes}
+    model_changes = {k: v for k, v in changes.items() if k in MODEL_KEYS}
+    with seeded(recipe.seed):  # as build_model
+        model = recipe.build(**{**recipe.model, **model_changes})
+    settings = {**recipe.settings,
+                **{k: v for k, v in changes.items() if k not in MODEL_KEYS}}
     cpu0 = time.process_time()
     history = recipe.train(model, **recipe.data({}), **settings,
                            generator=torch.Generator().manual_seed(recipe.seed), progress=False)
     cpu = time.process_time() - cpu0
-    return model.eval(), {"settings": settings,
+    return model.eval(), {"settings": settings, "model_changes": model_changes,
                           "val_bits_per_dim": round(history["ensemble_val_bpd"][0], 4),
                           "members_best_epoch": history["best_epoch"],
                           "epochs_trained": len(history["val_bpd"]),
@@ -69,7 +79,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     for name in names:
         saved = args.save / f"{name}.pt" if args.save else None
         if args.test and saved and saved.exists():
-            model, row = build_model(PAIR), {}
+            model_changes = {k: v for k, v in CANDIDATES[name].items() if k in MODEL_KEYS}
+            with seeded(RECIPES[PAIR].seed):
+                model = RECIPES[PAIR].build(**{**RECIPES[PAIR].model, **model_changes})
+            row = {}
             model.load_state_dict(torch.load(saved))
             model.eval()
         else:

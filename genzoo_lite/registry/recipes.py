@@ -167,8 +167,8 @@ def _pixelcnn_recipes() -> dict[str, Recipe]:
     digits, digits_val = _digit_levels("train"), _digit_levels("train", "val")
     # num_epochs: where the val bits/dim stopped improving in longer runs. The Gated PixelCNN:
     # an average of its weights (started with a smaller decay), a cosine lr decay and early
-    # stopping on val (models/ema.py), small batches, the best of the variants measured in
-    # notebooks/05_pixelcnn, "What helps on 1000 digits"
+    # stopping on val (core/ema.py), small batches: the best on val of the variants in
+    # genzoo_lite/registry/variants.py
     gated = dict(num_epochs=40, lr=5e-3, batch_size=16, weight_decay=1e-4, ema_decay=0.99,
                  ema_warmup=True, patience=3)
     return {
@@ -183,10 +183,11 @@ def _pixelcnn_recipes() -> dict[str, Recipe]:
                                   taught_in=taught),
         "gated_pixelcnn_digits": Recipe(GatedPixelCNN, digits_val, train_autoregressive, gated,
                                         model=GATED_DIGITS, taught_in=taught),
-        # two of them, their conditionals averaged: one autoregressive model
+        # two of them, their conditionals averaged: one autoregressive model; a cosine over 30
+        # epochs, the best pair on val within 60 s of training (genzoo_lite/registry/variants.py)
         "gated_pixelcnn_pair_digits": Recipe(
             PixelCNNEnsemble, digits_val, train_ensemble,
-            {**gated, "num_epochs": 24, "lr": 7e-3, "patience": 1},
+            {**gated, "num_epochs": 30, "lr": 7e-3, "patience": 1},
             model=dict(num_members=2, **GATED_DIGITS),
             taught_in="notebooks/05_pixelcnn, 'What helps on 1000 digits'"),
     }
