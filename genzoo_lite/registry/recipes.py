@@ -74,7 +74,7 @@ def _toy2d_recipes() -> dict[str, Recipe]:
         build=build_gan, model=dict(latent_dim=2, hidden=64),
         data=lambda deps: {"x": toy2d("eight_gaussians", 5000, seed=0)},
         train=train_gan, settings=dict(num_steps=3000, batch_size=256, lr=1e-3),
-        taught_in="notebooks/00_zoo_overview, '2. Implicit models'")}
+        taught_in="notebooks/00_zoo_overview, '2. Explicit and implicit models on toy data'")}
     snapshot_at = (25, 100, 400, 1000)  # the training steps after which the energy is copied
     for name, step_size in EBM_DATASETS.items():
         found[f"ebm_{name}"] = Recipe(
@@ -163,7 +163,7 @@ def _pixelcnn_recipes() -> dict[str, Recipe]:
     from genzoo_lite.models.autoregressive.pixelcnn import PixelCNN, train_autoregressive
     from genzoo_lite.models.explicit.independent import IndependentPixels, fit_counts
 
-    taught = "notebooks/05_pixelcnn, '4. Per-pixel classification against autoregressive'"
+    taught = "notebooks/05_pixelcnn, '4. Independent pixels against autoregressive'"
     digits, digits_val = _digit_levels("train"), _digit_levels("train", "val")
     # num_epochs: where the val bits/dim stopped improving in longer runs. The Gated PixelCNN:
     # an average of its weights (started with a smaller decay), a cosine lr decay and early
@@ -189,7 +189,7 @@ def _pixelcnn_recipes() -> dict[str, Recipe]:
             PixelCNNEnsemble, digits_val, train_ensemble,
             {**gated, "num_epochs": 30, "lr": 7e-3, "patience": 1},
             model=dict(num_members=2, **GATED_DIGITS),
-            taught_in="notebooks/05_pixelcnn, 'What helps on 1000 digits'"),
+            taught_in="notebooks/07_zoo_comparison, '1. One test set, bits per dimension'"),
     }
 
 
@@ -312,7 +312,7 @@ def _classifier_recipes() -> dict[str, Recipe]:
         DigitClassifier, labelled, train_digit_classifier,
         dict(num_epochs=30, lr=3e-3, batch_size=64, weight_decay=1e-4),
         model=dict(channels=32, features=64, dropout=0.3),
-        taught_in="notebooks/00_zoo_overview, 'Sample quality beside likelihood'")}
+        taught_in="notebooks/07_zoo_comparison, '3. Sample quality beside likelihood'")}
 
 
 RECIPES: dict[str, Recipe] = {**_toy2d_recipes(), **_vae_recipes(),
