@@ -369,6 +369,25 @@ def steps(only: list[str] | None) -> list[str]:
     return [step for step in known if step in wanted]
 
 
+def merge_partial(previous: dict, partial: dict) -> dict:
+    """``previous`` (a full run's results) with the steps of an ``--only`` run replaced by
+    ``partial``'s; every other step, and the machine of the full run, stay as they were. The
+    partial run's machine (and load) is kept under ``partial_runs``, by step."""
+    merged = {**previous, "notebooks": {**previous.get("notebooks", {}),
+                                        **partial.get("notebooks", {})}}
+    steps = [k for k in partial.get("steps_seconds", {}) if k != "total"]
+    for key, value in partial.items():
+        if key not in ("machine", "quick", "notebooks", "steps_seconds"):
+            merged[key] = value
+    seconds = {**previous.get("steps_seconds", {}),
+               **{k: partial["steps_seconds"][k] for k in steps}}
+    seconds.pop("total", None)
+    merged["steps_seconds"] = {**seconds, "total": round(sum(seconds.values()), 1)}
+    merged["partial_runs"] = {**previous.get("partial_runs", {}),
+                              **{step: partial.get("machine", {}) for step in steps}}
+    return merged
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short settings, a smoke run")
@@ -381,6 +400,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.readme:
         results = json.loads((HERE / "results.json").read_text())
         write_readme(results)
+        write_results_md(results)
         return results
     out_dir = args.out or (None if args.quick else HERE)
     os.environ.setdefault("GENZOO_FIGURES_DIR", tempfile.mkdtemp(prefix="genzoo-bench-"))
@@ -404,6 +424,8 @@ def main(argv: list[str] | None = None) -> dict:
                                 "total": round(sum(step_seconds.values()), 1)}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
+        if args.only and (out_dir / "results.json").exists():
+            results = merge_partial(json.loads((out_dir / "results.json").read_text()), results)
         (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
         write_results_md(results, out_dir / "RESULTS.md")
         if out_dir == HERE and not args.only:  # a full `make bench`: the README quotes it

@@ -323,7 +323,7 @@ disagree = [(a, b) for a in scores for b in scores
 print("certainly better likelihood and clearly worse FID:",
       ", ".join(f"{a} against {b}" for a, b in disagree) or "no pair of models")
 near_misses = [("Gated PixelCNN pair", "Gated PixelCNN"),  # two exact numbers
-               ("VAE, 8-D (mean image)", "PixelCNN"),  # a bound against an exact number
+               ("VAE, 8-D (mean image)", "Gated PixelCNN"),  # a bound against an exact number
                ("discretized Gaussian", "GMM, k=10"), ("independent pixels", "GMM, k=10")]
 yes_no = {True: "yes", False: "no"}
 for a, b in near_misses:
@@ -344,8 +344,8 @@ check_claim(clearly_worse_fid("VAE, 8-D (mean image)", "VAE, 8-D"),
 # order by both scores. The near misses teach more than a ranking would:
 # * **Why blurry?** The VAE's mean images $\mathbb{E}[x \mid z]$ belong to the same model, with
 #   the same likelihood, as its samples, yet score a clearly worse FID, and a clearly worse one
-#   than the plain PixelCNN, whose exact bits/dim the VAE's bound cannot be told apart from. A mean
-#   image shows the average of all the digits the decoder finds plausible for one $z$, not one of
+#   than the Gated PixelCNN, whose exact bits/dim lies below the VAE's bound: the bound cannot
+#   say which of the two is the better density model. A mean image shows the average of all the digits the decoder finds plausible for one $z$, not one of
 #   them: likelihood scores the distribution, not the picture shown.
 # * **Two exact numbers**: the pair of Gated PixelCNNs is certainly the better density model;
 #   its FID is higher than one Gated PixelCNN's, but by less than this score's noise at 200

@@ -179,3 +179,18 @@ def test_training_seconds_trains_the_recipe_with_its_settings(monkeypatch):
     assert seen == {"num_epochs": 3, "lr": 1e-3, "progress": False}
     bench_training.training_seconds("stand_in", quick=True)
     assert seen["num_epochs"] == 1
+
+
+def test_a_partial_run_replaces_only_its_own_steps():
+    previous = {"machine": {"cpu": "full"}, "quick": False, "notebooks": {"01": {"s": 1}},
+                "bench_zoo": {"bits": 1.0}, "bench_quality": {"fid": 2.0},
+                "steps_seconds": {"01": 10.0, "bench_zoo": 5.0, "bench_quality": 7.0,
+                                  "total": 22.0}}
+    partial = {"machine": {"cpu": "partial"}, "quick": False, "notebooks": {},
+               "bench_zoo": {"bits": 0.9}, "steps_seconds": {"bench_zoo": 6.0, "total": 6.0}}
+    merged = bench_run.merge_partial(previous, partial)
+    assert merged["bench_zoo"] == {"bits": 0.9} and merged["bench_quality"] == {"fid": 2.0}
+    assert merged["notebooks"] == {"01": {"s": 1}} and merged["machine"] == {"cpu": "full"}
+    assert merged["steps_seconds"] == {"01": 10.0, "bench_zoo": 6.0, "bench_quality": 7.0,
+                                       "total": 23.0}
+    assert merged["partial_runs"] == {"bench_zoo": {"cpu": "partial"}}
