@@ -172,8 +172,9 @@ print(f"the library filled p with {x_hat[y, x]:.4f}, a candidate centre: "
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **The distribution it samples from.** Drawing a candidate uniformly is drawing from the
 # histogram of their centres. With the paper's $\epsilon = 0.1$ it has a handful of values here;
-# loosening $\epsilon$ to 1 shows its shape: far narrower than the marginal $P(p)$ of all
-# sample pixels.
+# loosening $\epsilon$ to 1 shows its shape: it keeps only the dark brick-face mode of the
+# marginal $P(p)$ (where about two thirds of the sample's pixels lie) and rules out the light
+# mortar.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 5, figsize=(16, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.5]})
@@ -202,6 +203,10 @@ axes[4].set_xlabel("pixel value")
 axes[4].set_ylabel("density")
 axes[4].legend(fontsize=8)
 savefig(fig, "04_one_pixel")
+dark = (0.36, 0.41)  # the dark brick-face mode of the sample's histogram
+print(f"sample pixels in the dark mode {dark}: {np.mean((sample >= dark[0]) & (sample <= dark[1])):.0%}")
+wide = centres[candidate_mask(d, 1.0)]
+print(f"candidate centres at eps = 1 in it: {np.mean((wide >= dark[0]) & (wide <= dark[1])):.0%}")
 show(fig, alt="One synthesis step on brick, in five panels: the output so far, a growing disc, "
      "with the pixel p as a small red square and its window outlined; the known part of p's "
      "neighbourhood; the weights of the distance, heaviest next to p; the brick sample with the "
@@ -229,7 +234,7 @@ print(f"of those, steps with a single candidate: "
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # So the model often *copies*: it continues a piece of the sample until the continuation
-# stops fitting, then jumps to the best compromise. Section 6 measures how much.
+# stops fitting, then jumps to the best compromise. Sections 4 and 6 measure how much.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The whole loop
@@ -312,18 +317,42 @@ check_claim(all(0.15 < c < 0.4 for c in copied_96.values()),
 # neighbourhoods agree, without a single learned parameter. Roughly a quarter of each output's
 # 9x9 patches are verbatim copies of the sample; the rest is pieced together.
 #
-# **Why the output is larger than the sample.** With an output smaller than the sample, and a
-# seed patch near the sample's centre, every step finds an exact continuation: the known part
-# of its window was copied from one place in the sample, that place's next pixel matches it
-# exactly ($d_\text{min} = 0$, one candidate, section 2), and the growing output never runs
-# off the sample's edge. Efros-Leung synthesizes only where no exact continuation exists. From
-# the same seed, a 48x48 output:
+# **Why the output is larger than the sample.** With an output smaller than the sample, the
+# copy can cover all of it: if the seed patch lies far enough from the sample's edges, every
+# step finds an exact continuation (the known part of its window was copied from one place in
+# the sample, that place's next pixel matches it exactly, $d_\text{min} = 0$, one candidate,
+# section 2), and the growing output never runs off the sample's edge. Seed 1's patch lies near
+# the centre, and its 48x48 output is one crop of the sample (seeds whose patches lie nearer an
+# edge give no crop; nor does section 2's output). Efros-Leung synthesizes only where no exact
+# continuation exists. 48x48 outputs from seeds 0 to 5, and section 2's 32x32 output:
 
-# %% slideshow={"slide_type": "fragment"}
-small_output = efros_leung(samples["brick"], (48, 48), window=11, seed=1)
-crops = np.lib.stride_tricks.sliding_window_view(samples["brick"], small_output.shape)
-print("the 48x48 output is one 48x48 crop of the sample: "
-      f"{(crops == small_output).all(axis=(2, 3)).any()}")
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
+def is_crop(out, sample):
+    """Whether `out` is one crop of `sample`, pixel for pixel."""
+    crops = np.lib.stride_tricks.sliding_window_view(sample, out.shape)
+    return bool((crops == out).all(axis=(2, 3)).any())
+
+
+def seed_patch_at(out, order, sample):
+    """(i, j) in the sample of the 3x3 seed patch an output grew from."""
+    y, x = np.argwhere(order < 0).min(axis=0)
+    where = (np.lib.stride_tricks.sliding_window_view(sample, (3, 3))
+             == out[y:y + 3, x:x + 3]).all(axis=(2, 3))
+    return tuple(int(v) for v in np.argwhere(where)[0])
+
+
+crop_of = {}
+for seed in range(6):
+    small_output, small_order = efros_leung(samples["brick"], (48, 48), window=11, seed=seed,
+                                            return_order=True)
+    crop_of[seed] = is_crop(small_output, samples["brick"])
+    print(f"seed {seed}: seed patch at {seed_patch_at(small_output, small_order, samples['brick'])}"
+          f" of the 64x64 sample; the 48x48 output is one crop of it: {crop_of[seed]}")
+print(f"section 2's 32x32 output (seed 0) is one crop of the sample: "
+      f"{is_crop(x_hat, samples['brick'])}")
+check_claim(crop_of[1] and not any(crop_of[s] for s in crop_of if s != 1)
+            and not is_crop(x_hat, samples["brick"]),
+            "seed 1's 48x48 output is a crop; the other seeds' and section 2's are not")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **How it grows.** Snapshots of the 96x96 brick output, taken from the order map, and how
@@ -352,7 +381,7 @@ check_claim(first_tenth > 0.9 and second_half < 0.25,
             "the first steps copy exactly, the late ones rarely find an exact match")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The first steps copy the sample around the seed, as in section 2. Once the disc reaches the
+# The first steps copy the sample around the seed, as in section 2. Once the copy reaches the
 # sample's edge, where the sample has no continuation, exact matches become rare: from there on
 # each pixel is the best compromise its window finds, and the output is pieced together.
 
@@ -431,9 +460,10 @@ print(f"raster output values all from the sample: {np.isin(raster_out, small).al
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Both grow brick texture, 48x48 from a 32x32 sample (so neither can be a crop of it). In raster
-# order each pixel is matched on half a window, so it has less to go on, and a mistake is never
-# revisited: the pixels below and to the right can only adapt to it. PixelCNN faces the same
-# one-way street ("errors accumulate over steps", notebook 05).
+# order each pixel is matched on half a window, so it has less to go on. In either order a
+# filled pixel is never revisited, so later pixels can only adapt to a mistake: the one-way
+# street of every autoregressive sampler, PixelCNN's included (notebook 05, "Errors
+# accumulate").
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. The window size: structure against copying
@@ -449,7 +479,7 @@ print(f"raster output values all from the sample: {np.isin(raster_out, small).al
 # sample and how far its first verbatim copy reaches). For each setting it prints the median
 # and the range over the seeds of the share of 9x9 patches copied verbatim (section 4); for the
 # $\epsilon = 0.1$ runs also how often the best match of a step is exact (every 50th step, as in
-# section 2), and, at the steps where it is not, how many windows $\epsilon = 0.5$ would admit.
+# section 4), and, at the steps where it is not, how many windows $\epsilon = 0.5$ would admit.
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 grid_sample = samples["text"]
@@ -476,6 +506,8 @@ print("copied 9x9 patches, median [min, max] over 8 seeds")
 print("window       eps = 0.1         eps = 0.5")
 for w in windows:
     print(f"{w:6d}  " + "  ".join(f"{spread(copied[w, e]):>16s}" for e in thresholds))
+print("\nwindow 3, eps = 0.1, copied by seed: "
+      + " ".join(f"{v:.0%}" for v in copied[3, 0.1]))
 print("\neps = 0.1: steps with an exact best match; windows eps = 0.5 admits where it is not exact")
 print("window  exact: median [min, max]   candidates at eps = 0.5 (median)")
 for w in windows:
@@ -483,7 +515,12 @@ for w in windows:
 medians = {key: np.median(values) for key, values in copied.items()}
 larger = [medians[w, e] for w in windows[1:] for e in thresholds]
 check_claim(medians[3, 0.1] < 0.15 and min(larger) > 0.2,
-            "window 3 copies far less than the larger windows (medians)")
+            "window 3's median copied share is the lowest")
+low, high = [v for v in copied[3, 0.1] if v < 0.1], [v for v in copied[3, 0.1] if v > 0.3]
+check_claim(len(low) >= 4 and len(high) >= 2 and len(low) + len(high) == len(seeds),
+            "window 3's runs split: some copy almost nothing, others copy a large share")
+check_claim(max(min(copied[w, 0.1]) for w in windows) < min(max(copied[w, 0.1]) for w in windows),
+            "at eps = 0.1 the ranges of all four windows overlap")
 check_claim(max(larger) < 0.45 and max(medians[w, 0.1] for w in windows[1:])
             - min(medians[w, 0.1] for w in windows[1:]) < 0.1,
             "windows 5 to 15 copy about a third, their medians within a few points")
@@ -494,7 +531,7 @@ print(f"\nlargest change of a median from eps = 0.1 to 0.5: {100 * eps_shift:.0f
 check_claim(eps_shift < 0.1, "eps moves no median by 10 points")
 check_claim(np.median(exact_rate[3]) < 0.2 and all(np.median(exact_rate[w]) > 0.25
                                                    for w in windows[1:]),
-            "window 3 finds an exact continuation less often")
+            "window 3's median share of exact matches is the lowest")
 check_claim(all(c <= 3 for c in inexact_candidates.values()),
             "eps = 0.5 admits few windows at the inexact steps")
 typical = min(seeds, key=lambda seed: sum(abs(copied[w, 0.1][seed] - medians[w, 0.1])
@@ -518,16 +555,16 @@ show(fig, alt="The 64x64 text sample and its 64x64 synthesis from the typical se
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # * **Window 3** sees too little to tell a stroke from its surroundings: strokes break into
-#   dashes. It copies least in most runs: a median of 4% of the 9x9 patches, against 31% to 36%
-#   for the larger windows, and its best match is exact at a median of 13% of the steps,
-#   against 29% to 40%: a 3x3 neighbourhood rarely keeps continuing one piece of the sample.
-#   Not in every run: in some it copies most of the output (up to 80%).
+#   dashes. Its median is the lowest, 4% of the 9x9 patches copied against 31% to 36% for the
+#   larger windows (and its best match is exact at a median of 13% of the steps, against 29% to
+#   40%), but its runs split: five copy 5% or less, three copy 42% to 80%.
 # * **Windows 5 to 15** copy about a third of the patches: pieces of the sample continued
 #   verbatim, the exact-match continuation of section 2. The table does not rank them: their
 #   medians lie within a few points of each other, far inside the ranges.
 # * **The seed matters as much as the window.** At every setting the copied share spreads over
-#   more than 25 points from seed to seed (window 3: from 0% to 80%), so one run per window
-#   cannot rank the windows.
+#   more than 25 points from seed to seed, and at $\epsilon = 0.1$ the four windows' ranges
+#   overlap: with 8 seeds no window is ranked against another by how much it copies, and one
+#   run per window says even less.
 #
 # $\epsilon$ moves no median by more than 4 points. At most steps the best match is either
 # exact, so the threshold $(1 + \epsilon)\,d_\text{min}$ is 0 whatever $\epsilon$ is, or
@@ -606,9 +643,10 @@ show(fig, alt="Hole filling on brick: the image with a rectangular hole (pale bl
 #   $P(x) = \prod_i P(x_{\pi(i)} \mid x_{\pi(<i)})$, with the sample in place of a network;
 #   PixelCNN fixes $\pi$ to raster order and learns the conditional.
 # * The window size is the scale of the structure it can keep (section 6): a 3x3 window breaks
-#   the structure up and copies least; larger windows continue pieces of the sample verbatim,
-#   about a third of the patches, with a wide spread from seed to seed; $\epsilon$ hardly
-#   matters. An output smaller than the sample can be a verbatim crop of it (section 4).
+#   the structure up; larger windows continue pieces of the sample verbatim, about a third of
+#   the patches in the median; how much any window copies depends on the seed as much as on
+#   the window; $\epsilon$ hardly matters. An output smaller than the sample can be a verbatim
+#   crop of it (section 4).
 # * Constrained synthesis fills holes: the conditional given the known pixels.
 # * Every pixel scans the whole sample, and sampling goes one pixel after another, exactly like
 #   PixelCNN's sampling: the price of an autoregressive model.

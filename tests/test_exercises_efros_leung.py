@@ -2,9 +2,11 @@
 mistakes."""
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import binary_opening
 from solutions import load_solutions
 
 from genzoo_lite.exercises import efros_leung as el
+from genzoo_lite.models.nonparametric.efros_leung import gaussian_weights
 
 sol = load_solutions("04_efros_leung")
 
@@ -14,6 +16,14 @@ def test_next_pixel_check():
         return sol.exercise_next_pixel(filled, 3)
 
     assert "3x3" in el.check_next_pixel(three_by_three).message
+
+    def gaussian_weighted(filled, window):
+        counts = sliding_window_view(np.pad(filled.astype(float), window // 2), (window, window))
+        counts = (counts * gaussian_weights(window)).sum(axis=(2, 3))
+        return np.unravel_index(np.where(filled, -1, counts).argmax(), filled.shape)
+
+    result = el.check_next_pixel(gaussian_weighted)
+    assert not result.ok and "you counted" not in result.message, result
     assert "already filled" in el.check_next_pixel(lambda f, w: (0, 0)).message
     assert "pair (y, x)" in el.check_next_pixel(lambda f, w: None).message
 
@@ -39,9 +49,19 @@ def test_spiral_order_check():
     assert "exactly once" in message(lambda n: sol.exercise_spiral_order(n)[:-1])
     assert "outside" in message(lambda n: [(y + 1, x) for y, x in sol.exercise_spiral_order(n)])
     assert "shape" in message(lambda n: list(range(n * n)))
+    # square rings, but sorted inside each ring instead of walked around it
+    def corner_last(p, c):
+        return abs(p[0] - c) == abs(p[1] - c), p
+
+    def by_l1(p, c):
+        return abs(p[0] - c) + abs(p[1] - c), p
+
+    assert "jumps" in message(lambda n: rings(n, corner_last))
+    assert "jumps" in message(lambda n: rings(n, by_l1))
     # another right answer: the mirror image of the key's spiral (counter-clockwise)
     assert el.check_spiral_order(
         lambda n: [(y, n - 1 - x) for y, x in sol.exercise_spiral_order(n)]).ok
+
 
 def test_copy_map_check():
     def hits(out, sample, size):
@@ -67,6 +87,10 @@ def test_copy_map_check():
     assert "value occurs in the sample" in message(lambda o, s, k: np.isin(o, s))
     assert "bool map" in message(lambda o, s, k: sol.exercise_copy_map(o, s, k).astype(int))
     assert "strip" in message(lambda o, s, k: sol.exercise_copy_map(o, s, k - 1))
+    # a short cut: pixels whose value occurs in the sample, opened by the patch shape
+    assert "value occurs in the sample" in message(
+        lambda o, s, k: binary_opening(np.isin(o, s), np.ones((k, k))))
+    assert el.check_copy_map(sol.exercise_copy_map).ok
 
 
 def inner_only(filled, window):

@@ -63,8 +63,11 @@ def check_next_pixel(next_pixel: Callable[[np.ndarray, int], tuple[int, int]]) -
         near = sliding_window_view(np.pad(filled, 1), (3, 3)).sum(axis=(2, 3))
         near[filled] = -1
         if near[y, x] == near.max():
-            msg = (f"you counted the 3x3 neighbours; count the filled pixels in the whole "
-                   f"{window}x{window} window, which is what the match compares")
+            best = tuple(int(v) for v in np.argwhere(counts == counts.max())[0])
+            msg = (f"({y}, {x}) has the most filled pixels among its 3x3 neighbours, but only "
+                   f"{counts[y, x]} in its {window}x{window} window, against {counts.max()} at "
+                   f"{best}: count the filled pixels of the whole window, each once, which is "
+                   "what the match compares")
         elif counts[y, x] == counts[inner].max():
             msg = (f"({y}, {x}) has {counts[y, x]} filled pixels in its window, but "
                    f"{tuple(int(v) for v in np.argwhere(counts == counts.max())[0])}, at the "
@@ -137,21 +140,26 @@ def _spiral_verdict(spiral_order: Callable[[int], object], sizes: tuple[int, ...
                        + ("; a ring's corner touches the inner ring only diagonally: start each "
                           "ring next to the middle of a side and go around it" if corner else ""))
                 return Result(False, msg)
+            if ring[t] == ring[t - 1] and np.abs(order[t] - order[t - 1]).max() > 1:
+                msg = (f"size {size}: step {t} jumps from {tuple(map(int, order[t - 1]))} to "
+                       f"({y}, {x}) within ring {ring[t]}: go around the ring, each pixel "
+                       "touching the one before it (a spiral, not a sort)")
+                return Result(False, msg)
             done[y + 1, x + 1] = True
     return Result(True, "square rings from the centre, every new pixel next to a filled "
                         f"one (sizes {' and '.join(map(str, sizes))})")
 
 
 def _copy_case() -> tuple[np.ndarray, np.ndarray]:
-    """A 20x20 sample and a 16x16 'output': fresh noise with two blocks pasted from the sample
-    (a 7x9 and a 5x5, both with whole 5x5 patches) and a 4x10 strip too thin for one."""
+    """A 20x20 sample and a 16x16 'output': sample pixels drawn one by one, as in a synthesis
+    every pixel is a sample pixel, with two blocks pasted from the sample (a 7x9 and a 5x5, both
+    with whole 5x5 patches) and a 4x10 strip too thin for one."""
     rng = np.random.default_rng(44)
     sample = rng.random((20, 20))
-    out = rng.random((16, 16)) + 2.0  # values the sample does not have
+    out = rng.choice(sample.ravel(), (16, 16))  # every value occurs in the sample
     out[1:8, 2:11] = sample[2:9, 3:12]
     out[9:14, 10:15] = sample[10:15, 0:5]
     out[12:16, 0:10] = sample[0:4, 8:18]
-    out[0, 0] = sample[5, 5]  # one pixel whose value occurs in the sample, in no copied patch
     return out, sample
 
 
@@ -186,8 +194,8 @@ def check_copy_map(copy_map: Callable[[np.ndarray, np.ndarray, int], np.ndarray]
         right[i:i + size, j:j + size] = True
     if np.array_equal(value, right):
         return report(confirm(Result(True, f"{right.mean():.0%} of the pixels lie in a copied "
-                                           f"{size}x{size} patch; the thin strip and the stray "
-                                           "pixel do not count"), random_copy_map, copy_map),
+                                           f"{size}x{size} patch; the thin strip does not "
+                                           "count"), random_copy_map, copy_map),
                       name)
     corner, centre = np.zeros_like(right), np.zeros_like(right)
     corner[:hits.shape[0], :hits.shape[1]] = hits
@@ -240,7 +248,7 @@ def random_spiral_order(spiral_order: Callable, seed: int) -> Result:
 def random_copy_map(copy_map: Callable, seed: int) -> Result:
     rng = np.random.default_rng(seed)
     sample = rng.random((18, 18))
-    out = rng.random((15, 15)) + 2.0
+    out = rng.choice(sample.ravel(), (15, 15))  # sample values, as in a synthesis
     size = int(rng.choice([3, 4, 5]))
     for _ in range(2):
         h, w = rng.integers(size, size + 4, 2)

@@ -55,12 +55,14 @@ def exercise_copy_map(out, sample, size):
 #         print(w, f"{covered.mean():.0%}")   # plus imshow of the output and of `covered`
 #
 # prints 8%, 42%, 41% and 44% for windows 3, 5, 9 and 15 (the typical seed section 6 shows).
-# What to see: window 3 copies least (under a tenth of the pixels, in scattered specks) because
-# a 3x3 neighbourhood cannot keep a stroke going (broken dashes); windows 5 to 15 paste pieces
-# of the sample as large blocks (two fifths of the output covered: a texture that is largely a
-# collage of the sample), and the copy map does not rank them. Section 6's medians over 8 seeds
-# have the same shape (window 3 lowest, 5 to 15 alike), but a single seed can say otherwise:
-# from seed 0, window 3 covers 49% of the pixels (one large verbatim copy around its start).
+# What to see: at this seed window 3 covers least (under a tenth of the pixels, in scattered
+# specks), and a 3x3 neighbourhood cannot keep a stroke going (broken dashes); windows 5 to 15
+# paste pieces of the sample as large blocks (two fifths of the output covered: a texture that
+# is largely a collage of the sample), and the copy map does not rank them. Section 6's medians
+# over 8 seeds have the same shape (window 3's median lowest, 5 to 15 alike), but they do not
+# rank the windows either: window 3's runs split (five copy 5% of the patches or less, three
+# 42% to 80%; from seed 0 it covers 49% of the pixels, one large verbatim copy around its
+# start), and how much any window copies depends on the seed as much as on the window.
 # Reasonable choices: 9 or 15 (they keep the strokes, letter-sized), with
 # the copy map to see which parts are pasted. With a sample four times larger there are many
 # more windows to choose from; the point to draw out is that the window has to be judged
