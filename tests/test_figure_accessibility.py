@@ -17,14 +17,24 @@ class StaticView:
 
 
 def test_show_live_gives_the_static_png_its_alt(monkeypatch):
-    shown = []  # IPython's display merges this metadata into the view's own bundle
-    monkeypatch.setattr("IPython.display.display",
-                        lambda obj, metadata=None: shown.append((obj, metadata)))
-    view = StaticView()
-    figure_alt.show_live(view, alt="The digit decoded from  z = 0, a blurred 8")
-    (obj, metadata), = shown
-    assert obj is view
-    assert metadata == {"image/png": {"alt": "The digit decoded from z = 0, a blurred 8"}}
+    shown = []
+    monkeypatch.setattr("IPython.display.publish_display_data",
+                        lambda data, metadata=None: shown.append((data, metadata)))
+    figure_alt.show_live(StaticView(), alt="The digit decoded from  z = 0, a blurred 8")
+    (data, metadata), = shown
+    alt = "The digit decoded from z = 0, a blurred 8"
+    assert metadata == {"image/png": {"alt": alt}}
+    assert data["text/plain"] == "view" and data["image/png"] == "iVBORw0KGgo="
+    assert data["text/html"] == f'<img src="data:image/png;base64,iVBORw0KGgo=" alt="{alt}"/>'
+
+
+def test_show_live_refuses_a_view_without_a_png():
+    class NoPicture:
+        def _repr_mimebundle_(self, **kwargs):
+            return {"text/plain": "view"}
+
+    with pytest.raises(ValueError, match="no image/png"):
+        figure_alt.show_live(NoPicture(), alt="The digit decoded from z = 0, a blurred 8")
 
 
 @pytest.mark.parametrize("alt", ["", "plot", figure_alt.PLACEHOLDER])

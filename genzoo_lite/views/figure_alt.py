@@ -82,8 +82,20 @@ def show(fig, alt: str, close: bool = True) -> None:
 
 def show_live(view, alt: str) -> None:
     """Display a live view (anything with a ``_repr_mimebundle_`` holding an ``image/png``
-    fallback) with ``alt`` as the text alternative of that PNG: the widget still shows where a
-    widget front end runs; the course site and the decks read the alt from the metadata."""
-    from IPython.display import display
+    fallback) with ``alt`` as the text alternative of that PNG.
 
-    display(view, metadata={"image/png": {"alt": check_alt(alt)}})
+    The widget still shows where a widget front end runs (JupyterLab ranks the widget view above
+    every other type). Everywhere else the PNG stands in for it, and carries ``alt`` the way
+    :func:`show`'s figures do: as an ``<img alt>`` in ``text/html`` (the course site, which
+    renders a widget output's PNG without the metadata's alt, shows this) and in the metadata
+    (the decks)."""
+    from IPython.display import publish_display_data
+
+    text = check_alt(alt)
+    shown = view._repr_mimebundle_()
+    data, metadata = shown if isinstance(shown, tuple) else (shown, {})
+    if "image/png" not in data:
+        raise ValueError(f"{type(view).__name__} has no image/png fallback to give an alt text")
+    data = {**data, "text/html": f'<img src="data:image/png;base64,{data["image/png"]}" '
+                                 f'alt="{html.escape(text)}"/>'}
+    publish_display_data(data, {**(metadata or {}), "image/png": {"alt": text}})

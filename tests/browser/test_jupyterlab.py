@@ -21,8 +21,11 @@ KERNEL_STATE = """() => {
   if (!kernel) return 'starting';
   if (kernel.status === 'dead' || kernel.status === 'autorestarting') return 'dead';
   const cells = panel.content.widgets.filter(c => c.model.type === 'code');
-  const done = cells.every(c => c.model.executionCount !== null && !c.node.querySelector(
-      '.jp-InputArea-prompt').textContent.includes('*'));
+  // a cell whose input is hidden (jupyter.source_hidden) shows no prompt: its count says enough
+  const done = cells.every(c => {
+    const prompt = c.node.querySelector('.jp-InputArea-prompt');
+    return c.model.executionCount !== null && !(prompt && prompt.textContent.includes('*'));
+  });
   return kernel.status === 'idle' && done ? 'done' : 'running';
 }"""
 
