@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.lab_server import Lab, free_port
+from tools import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -100,3 +101,16 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "browser measurements")
         for key, value in MEASURED.items():
             terminalreporter.write_line(f"{key}: {value}")
+
+
+@pytest.fixture(scope="session")
+def vendored() -> Path:
+    """The vendored node_modules (reveal.js, MathJax) the decks and pages are built with; skips
+    when `make slides` has not fetched them yet, or fails under GENZOO_REQUIRE_BROWSER=1."""
+    modules = build_site.VENDOR / "node_modules"
+    if not all((modules / name / "package.json").exists() for name in build_site.PACKAGES):
+        message = "reveal.js/MathJax not vendored yet: run `make slides` once (needs npm)"
+        if os.environ.get("GENZOO_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return modules

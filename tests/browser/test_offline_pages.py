@@ -2,7 +2,6 @@
 maths is typeset by the bundled MathJax and the deck advances to the next slide."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,9 @@ NOTEBOOK = ROOT / "notebooks" / "01_gaussian_mle.ipynb"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    modules = build_site.VENDOR / "node_modules"
-    if not all((modules / name / "package.json").exists() for name in build_site.PACKAGES):
-        message = "reveal.js/MathJax not vendored yet: run `make slides` once (needs npm)"
-        if os.environ.get("GENZOO_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+def site(tmp_path_factory, vendored):
     out = tmp_path_factory.mktemp("site")
-    build_site.copy_assets(modules, out)
+    build_site.copy_assets(vendored, out)
     return {kind: build_site.convert(NOTEBOOK, kind, out) for kind in ("slides", "html")}
 
 
