@@ -55,10 +55,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from sklearn.metrics import roc_auc_score
 
 from genzoo_lite import (check_claim, density_contour, image_grid, load_digits, savefig, set_seed,
                          toy2d)
+from genzoo_lite.evaluation.metrics import auroc
 from genzoo_lite.exercises import gaussian_mle as checks
 from genzoo_lite.models.explicit.gaussian import em_step, fit_gaussian, fit_gmm, init_gmm
 from genzoo_lite.models.explicit.gaussian import gaussian_log_prob
@@ -196,9 +196,11 @@ assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.i
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
-# all (sigma, mu) pairs at once: broadcast the equation over (sigma, mu, data point)
-landscape = (-0.5 * torch.log(2 * math.pi * sigmas[:, None, None] ** 2)
-             - (ink - mus[None, :, None]) ** 2 / (2 * sigmas[:, None, None] ** 2)).mean(dim=2)
+# the equation at every grid point, one sigma row at a time (a row broadcasts over mu and the
+# data points: 1 MB; the whole grid at once would hold 117 MB per temporary)
+landscape = torch.stack([(-0.5 * torch.log(2 * math.pi * sigma**2)
+                          - (ink - mus[:, None]) ** 2 / (2 * sigma**2)).mean(dim=1)
+                         for sigma in sigmas])
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
 contours = axes[0].contourf(mus, sigmas, landscape.clamp(min=-1), levels=30, cmap="viridis")
@@ -447,14 +449,14 @@ for name, odd in [("mirrored digits", flipped), ("noise", noise)]:
     odd_ll = digit_gmm.log_prob(odd)
     scores = torch.cat([test_ll, odd_ll]).numpy()
     is_odd = np.r_[np.zeros(len(test_ll)), np.ones(len(odd_ll))]
-    auroc = roc_auc_score(is_odd, -scores)
-    print(f"{name:18s} median log p = {odd_ll.median():9.1f}   AUROC = {auroc:.3f}")
+    area = auroc(is_odd, -scores)
+    print(f"{name:18s} median log p = {odd_ll.median():9.1f}   AUROC = {area:.3f}")
 flipped_ll = digit_gmm.log_prob(flipped)
 per_class = []
 for c in range(10):  # the mirrored digits of one class against all normal test digits
     scores = torch.cat([test_ll, flipped_ll[test_labels == c]]).numpy()
     is_odd = np.r_[np.zeros(len(test_ll)), np.ones(int((test_labels == c).sum()))]
-    per_class.append(f"{c}: {roc_auc_score(is_odd, -scores):.2f}")
+    per_class.append(f"{c}: {auroc(is_odd, -scores):.2f}")
 print("mirrored AUROC by digit  " + "  ".join(per_class))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}

@@ -100,3 +100,27 @@ def test_image_crops_reject_bad_sizes_and_splits():
         image_crops("brick", 2, size=200, split="test")
     with pytest.raises(ValueError, match="'val'.*'train', 'test'"):
         image_crops("brick", 2, split="val")
+
+
+def test_digits_and_moons_equal_scikit_learns_without_importing_it():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits as sk_digits
+    from sklearn.datasets import make_moons
+
+    from genzoo_lite.core.data import _two_moons
+
+    bunch = sk_digits()
+    images = torch.cat([load_digits(split)[0] for split in ("train", "val", "test")])
+    labels = torch.cat([load_digits(split)[1] for split in ("train", "val", "test")])
+    assert np.array_equal(images.squeeze(1).numpy(), bunch.images)
+    assert np.array_equal(labels.numpy(), bunch.target)
+    for n, seed in [(1000, 0), (999, 3), (1, 5)]:
+        assert np.array_equal(_two_moons(n, 0.08, seed),
+                              make_moons(n_samples=n, noise=0.08, random_state=seed)[0])
+    # a notebook that loads both never pays for scikit-learn's import (75 MB per kernel)
+    code = ("import sys; from genzoo_lite import load_digits, toy2d; load_digits('test'); "
+            "toy2d('two_moons', 10); print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -21,3 +21,33 @@ def test_identical_sets_score_zero_and_bad_shapes_are_named():
     with pytest.raises(ValueError, match=r"images \(N, C, H, W\), got \(8, 8\)"):
         edge_distance(torch.zeros(8, 8), x)
 
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_auroc_equals_scikit_learn_ties_included(seed):
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from genzoo_lite.evaluation.metrics import auroc
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, 300)
+    scores = rng.integers(0, 20, 300) + labels * seed  # many ties; separated more with the seed
+    assert abs(auroc(labels, scores) - roc_auc_score(labels, scores)) < 1e-12
+    assert auroc(labels.astype(bool), -scores) == pytest.approx(1 - auroc(labels, scores))
+
+
+def test_auroc_extremes_and_bad_input():
+    from genzoo_lite.evaluation.metrics import auroc
+
+    assert auroc([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 1.0
+    assert auroc([0, 0, 1, 1], [0.4, 0.3, 0.2, 0.1]) == 0.0
+    assert auroc([0, 1], [5.0, 5.0]) == 0.5
+    with pytest.raises(ValueError, match="0 or 1.*2"):
+        auroc([0, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match="both labels.*0 positives"):
+        auroc([0, 0], [0.1, 0.2])
+    with pytest.raises(ValueError, match="one length.*\\(3,\\).*\\(2,\\)"):
+        auroc([0, 1, 1], [0.1, 0.2])
+    with pytest.raises(ValueError, match="finite"):
+        auroc([0, 1], [0.1, float("nan")])

@@ -1,12 +1,13 @@
-"""The students' Jupyter server configuration of deploy/jupyterhub/server-config: kernel
-websockets with TCP_NODELAY (Nagle's algorithm delayed every slider picture by up to a delayed
-ACK, 40 ms on Linux; benchmarks/RESULTS.md, "Browser: where a slider move's time goes")."""
+"""The students' Jupyter server configuration (jupyter-student/): kernel websockets with
+TCP_NODELAY (Nagle's algorithm delayed every slider picture by up to a delayed ACK, 40 ms on
+Linux; benchmarks/RESULTS.md, "Browser: where a slider move's time goes"), loaded by `make lab`,
+the hub's servers, the image and the browser tests."""
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "deploy" / "jupyterhub" / "server-config" / "jupyter_server_config.py"
+CONFIG = ROOT / "jupyter-student" / "jupyter_server_config.py"
 
 
 def test_kernel_websockets_are_sent_without_nagle():
@@ -15,9 +16,10 @@ def test_kernel_websockets_are_sent_without_nagle():
         ZMQChannelsWebsocketConnection,
     )
     from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
 
     config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
-    cls = config.ServerApp.kernel_websocket_connection_class
+    cls = import_item(config.ServerApp.kernel_websocket_connection_class)
     assert issubclass(cls, ZMQChannelsWebsocketConnection)
 
     calls = []
@@ -41,9 +43,21 @@ def test_kernel_websockets_are_sent_without_nagle():
     assert calls == [True, "connected"]  # the flag is set before the connection goes live
 
 
-def test_the_hub_and_the_image_load_it():
+def test_the_server_applies_it():
+    pytest.importorskip("jupyter_server")
+    from jupyter_server.serverapp import ServerApp
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
+    app = ServerApp(config=config)
+    assert app.kernel_websocket_connection_class.__name__ == "NoDelayKernelConnection"
+
+
+def test_lab_the_hub_the_image_and_the_browser_tests_load_it():
+    assert "JUPYTER_CONFIG_DIR=$(CURDIR)/jupyter-student" in (ROOT / "Makefile").read_text()
     hub = (ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py").read_text()
-    assert '"server-config"' in hub and "JUPYTER_CONFIG_PATH" in hub
+    assert '"JUPYTER_CONFIG_PATH": str(HERE.parents[1] / "jupyter-student")' in hub
     docker = (ROOT / "deploy" / "jupyterhub" / "Dockerfile").read_text()
-    assert ("COPY deploy/jupyterhub/server-config/jupyter_server_config.py "
-            "/etc/jupyter/jupyter_server_config.py") in docker
+    assert "COPY jupyter-student/jupyter_server_config.py" in docker
+    lab = (ROOT / "tests" / "browser" / "lab_server.py").read_text()
+    assert "JUPYTER_CONFIG_PATH=str(STUDENT_CONFIG)" in lab

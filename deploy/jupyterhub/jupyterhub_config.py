@@ -92,13 +92,10 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 # A student's server reads the student configuration of `make lab` too (jupyter-student/):
 # nbgrader, the instructor's tool installed beside it, stays off, which also keeps 33 MB per
 # student out of the server (124 MB with its server extensions, 90 MB without; RESULTS.md,
-# "Memory per student"); and server-config/ here: kernel websockets without Nagle's delay
-# (a slider's new picture arrives about 20 ms sooner). The students' own ~/.jupyter stays
-# their config folder.
+# "Memory per student"), and its kernel websockets send without Nagle's delay (a slider's new
+# picture arrives about 20 ms sooner). The students' own ~/.jupyter stays their config folder.
 c.Spawner.environment = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                         "JUPYTER_CONFIG_PATH": os.pathsep.join([
-                             str(HERE.parents[1] / "jupyter-student"),
-                             str(HERE / "server-config")])}
+                         "JUPYTER_CONFIG_PATH": str(HERE.parents[1] / "jupyter-student")}
 # Kernels talk to their server over Unix sockets in the student's private runtime folder, not
 # TCP ports on 127.0.0.1: each server picks "free" ports on its own, and with a class starting
 # kernels at once another student's kernel took one in between (ZMQError: Address already in

@@ -2,10 +2,19 @@
 
 Nothing here touches the network: the digits ship with scikit-learn and the images with
 scikit-image. Taught first in notebooks/01_gaussian_mle; every notebook loads its data here.
+
+The digits and the two moons are read and drawn here, not through ``sklearn.datasets``:
+importing it costs a kernel 75 MB (it imports scipy), a quarter of a student's budget on a
+course hub (benchmarks/RESULTS.md, "Memory per student"). Both equal scikit-learn's, value for
+value (tests/test_data.py compares them).
 """
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import math
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -42,13 +51,41 @@ def load_digits(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
         ``images``: uint8 tensor (N, 1, 8, 8) with values 0..16; ``labels``: int64 tensor (N,).
     """
     _check_choice("split", split, DIGIT_SPLITS)
-    from sklearn.datasets import load_digits as _sk_load_digits
-
-    bunch = _sk_load_digits()
+    pixels, targets = _digits_csv()
     start, stop = DIGIT_SPLITS[split]
-    images = torch.from_numpy(bunch.images[start:stop].astype(np.uint8)).unsqueeze(1)
-    labels = torch.from_numpy(bunch.target[start:stop].astype(np.int64))
+    images = torch.from_numpy(pixels[start:stop].reshape(-1, 1, 8, 8).copy())
+    labels = torch.from_numpy(targets[start:stop].copy())
     return images, labels
+
+
+@lru_cache(maxsize=1)
+def _digits_csv() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled ``digits.csv.gz`` (1797 rows: 64 pixels, then the label), read
+    as ``sklearn.datasets.load_digits`` reads it, without importing scikit-learn."""
+    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the digits ship with scikit-learn: pip install scikit-learn")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    with gzip.open(path, "rt") as f:
+        data = np.loadtxt(f, delimiter=",")
+    if data.shape != (1797, 65) or data.min() < 0 or data.max() > DIGIT_LEVELS - 1:
+        raise ValueError(f"{path} is not the 1797 digits of 64 pixels in 0..16: {data.shape}")
+    return data[:, :64].astype(np.uint8), data[:, 64].astype(np.int64)
+
+
+def _two_moons(n: int, noise: float, seed: int) -> np.ndarray:
+    """``sklearn.datasets.make_moons(n, noise=noise, random_state=seed)``'s points, drawn the
+    same way: two half circles, shuffled, then Gaussian noise, from one RandomState."""
+    rng = np.random.RandomState(seed)
+    n_out = n // 2
+    outer = np.linspace(0, np.pi, n_out)
+    inner = np.linspace(0, np.pi, n - n_out)
+    x = np.vstack([np.append(np.cos(outer), 1 - np.cos(inner)),
+                   np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]).T
+    order = np.arange(n)
+    rng.shuffle(order)
+    x = x[order]
+    return x + rng.normal(scale=noise, size=x.shape)
 
 
 def _eight_gaussians(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,9 +121,7 @@ def toy2d(name: str, n: int, seed: int = 0) -> torch.Tensor:
         raise ValueError(f"n must be a positive int, got {n!r}")
     rng = np.random.default_rng(seed)
     if name == "two_moons":
-        from sklearn.datasets import make_moons
-
-        x, _ = make_moons(n_samples=n, noise=0.08, random_state=seed)
+        x = _two_moons(n, noise=0.08, seed=seed)
         x = (x - np.array([0.5, 0.25])) * 1.6  # centre the moons on the origin
     elif name == "eight_gaussians":
         x = _eight_gaussians(n, rng)

@@ -11,14 +11,20 @@ it ranks salt-and-pepper samples above clean ones. The measures here compare the
 of a local statistic in the samples with the one in real images: too blurry and too noisy both
 score badly, and real held-out images score near 0. Taught in notebooks/03_vae ("VAE + GAN")
 and notebooks/06_vqvae2 ("4. Generation").
+
+:func:`auroc` scores a likelihood as a detector of abnormal inputs (notebooks/01_gaussian_mle,
+"Outlier digits"). It is scikit-learn's ``roc_auc_score`` for two classes, written out in numpy
+because importing ``sklearn.metrics`` costs a kernel 75 MB (benchmarks/RESULTS.md, "Memory per
+student"); tests/test_metrics.py compares the two.
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
-__all__ = ["bits_per_dim", "model_bits_per_dim", "edge_magnitudes", "edge_distance"]
+__all__ = ["bits_per_dim", "model_bits_per_dim", "edge_magnitudes", "edge_distance", "auroc"]
 
 
 def bits_per_dim(log_p: torch.Tensor, num_dims: int) -> float:
@@ -87,3 +93,31 @@ def _quantiles(values: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     ranks = q * (values.numel() - 1)
     below = ranks.long()  # ranks >= 0: truncation is the floor, as in torch.quantile
     return torch.lerp(values[below], values[ranks.ceil().long()], ranks - below)
+
+
+def auroc(labels, scores) -> float:
+    """The area under the ROC curve: the chance that a random positive (label 1) scores higher
+    than a random negative (label 0), ties counted half (the Mann-Whitney statistic).
+
+    Args:
+        labels: 1-D, each 0 or 1 (bool allowed), both present.
+        scores: 1-D, finite, one per label; higher means "more likely positive".
+
+    Returns:
+        A float in [0, 1]: 1 when every positive scores above every negative, 0.5 for chance.
+    """
+    labels, scores = np.asarray(labels), np.asarray(scores, dtype=np.float64)
+    if labels.ndim != 1 or scores.shape != labels.shape:
+        raise ValueError(f"labels and scores must be 1-D and of one length, got shapes "
+                         f"{labels.shape} and {scores.shape}")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"labels must be 0 or 1, got the values {np.unique(labels)[:5]}")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores must be finite, got NaN or infinity")
+    positive, negative = scores[labels == 1], np.sort(scores[labels == 0])
+    if len(positive) == 0 or len(negative) == 0:
+        raise ValueError(f"both labels must occur, got {len(positive)} positives and "
+                         f"{len(negative)} negatives")
+    below = np.searchsorted(negative, positive, side="left")  # negatives under each positive
+    tied = np.searchsorted(negative, positive, side="right") - below
+    return float((below.sum() + 0.5 * tied.sum()) / (len(positive) * len(negative)))

@@ -1,4 +1,6 @@
-"""A JupyterLab server for the browser tests, started on a free loopback port.
+"""A JupyterLab server for the browser tests, started on a free loopback port, with the
+student's server configuration of `make lab` and the course hub (jupyter-student/: nbgrader's
+parts off, kernel websockets without Nagle's delay).
 
 Start-up failures raise RuntimeError saying which: the port is taken, the server exited (with
 the end of its log), or it never answered.
@@ -14,6 +16,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+STUDENT_CONFIG = Path(__file__).resolve().parents[2] / "jupyter-student"
 
 
 def free_port() -> int:
@@ -50,7 +54,8 @@ class Lab:
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
         (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
          ).write_text('{"fetchNews": "false"}')
-        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTERLAB_SETTINGS_DIR=str(settings))
+        env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", JUPYTERLAB_SETTINGS_DIR=str(settings),
+                   JUPYTER_CONFIG_PATH=str(STUDENT_CONFIG))
         self.process = subprocess.Popen(cmd, stdout=open(self.log_path, "w"),
                                         stderr=subprocess.STDOUT, env=env, cwd=self.root.parent)
         deadline = time.monotonic() + timeout
