@@ -164,21 +164,12 @@ def time_notebook(stem: str, views: dict[str, list[str]], moves: int,
 def update_results(result: dict, results_json: Path = HERE / "results.json",
                    results_md: Path = HERE / "RESULTS.md") -> None:
     """Store ``result`` as results.json's "bench_sliders" and rewrite only RESULTS.md's
-    "## bench_sliders" table (the format of run.py's markdown())."""
+    "## bench_sliders" table (:func:`run.update_one`)."""
     try:
         from benchmarks import run
     except ImportError:  # run as `python benchmarks/bench_sliders.py`: its folder comes first
         import run
-    results = json.loads(results_json.read_text()) if results_json.exists() else {}
-    results["bench_sliders"] = result
-    results_json.write_text(json.dumps(results, indent=2) + "\n")
-    section = ["## bench_sliders", "", "| figure | value |", "|---|---:|",
-               *run._rows("", result)]
-    text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
-    pattern = re.compile(r"^## bench_sliders\n.*?(?=^## |\Z)", re.S | re.M)
-    block = "\n".join(section) + "\n\n"
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block
-    results_md.write_text(text)
+    run.update_one("bench_sliders", result, results_json, results_md)
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,7 +58,7 @@ QUICK_ARGS = {
     "bench_efros_leung": ["--quick"], "bench_pixelcnn": ["8"],
     "bench_vqvae": ["--repeats", "1", "--n", "1"], "bench_sliders": ["--quick"],
     "bench_training": ["--quick"], "bench_zoo": ["--quick"], "bench_likelihood": ["--quick"],
-    "bench_quality": ["--quick"],
+    "bench_quality": ["--quick"], "bench_memory": ["--quick"],
 }
 
 
@@ -353,6 +354,26 @@ def write_readme(results: dict, readme: Path = README,
     _, tail = rest.split(BLOCK_END, 1)
     block = readme_block(results, json.loads(elsewhere.read_text()))
     readme.write_text(head + BLOCK_START + "\n" + block + BLOCK_END + tail)
+
+
+def update_one(name: str, result: dict, results_json: Path = HERE / "results.json",
+               results_md: Path = HERE / "RESULTS.md") -> None:
+    """Store one script's ``result`` as results.json's ``name`` and rewrite only RESULTS.md's
+    "## name" table (the format of :func:`markdown`): for a script run on its own."""
+    results = json.loads(results_json.read_text()) if results_json.exists() else {}
+    results[name] = result
+    results_json.write_text(json.dumps(results, indent=2) + "\n")
+    section = [f"## {name}", "", "| figure | value |", "|---|---:|", *_rows("", result)]
+    text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |^<!-- |\Z)", re.S | re.M)
+    block = "\n".join(section) + "\n\n"
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    elif RESULTS_END in text:  # a new section: last inside the generated block
+        text = text.replace(RESULTS_END, block + RESULTS_END, 1)
+    else:
+        text += "\n" + block
+    results_md.write_text(text)
 
 
 def steps(only: list[str] | None) -> list[str]:

@@ -9,11 +9,28 @@
 # lab extension (the menu, the "Create Assignment" panel) in labconfig/page_config.json.
 # JupyterLab's news prompt is off through settings/overrides.json, set here as the app's
 # settings folder (a path relative to this file, which JSON cannot express).
-# Kernel websockets send without Nagle's delay: a slider's new picture arrives about 20 ms
-# sooner (genzoo_lite/views/nodelay.py).
+#
+# Kernel websockets without Nagle's algorithm. tornado leaves it on for websockets; a slider
+# move makes the kernel send 4-5 small messages (busy, the widgets' updates, idle), and with
+# Nagle each write after the first waits for the browser's ACK of the one before, which Linux
+# delays by up to 40 ms. Measured in chromium (benchmarks/browser_slider_profile.py; RESULTS.md,
+# "Browser: where a slider move's time goes"): from the end of the kernel's render to the image
+# message in the page, 27-44 ms with Nagle, 11-18 ms without, at the same load. The class is
+# defined here, not in genzoo_lite: importing the package imports torch, 220 MB in every
+# student's server.
 from pathlib import Path
+
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+
+class NoDelayKernelConnection(ZMQChannelsWebsocketConnection):
+    """Jupyter server's kernel websocket connection, with TCP_NODELAY on its socket."""
+
+    def connect(self):
+        self.websocket_handler.set_nodelay(True)
+        return super().connect()
+
 
 c = get_config()  # noqa: F821 (provided by Jupyter when it loads this file)
 c.LabApp.app_settings_dir = str(Path(__file__).resolve().parent / "settings")
-c.ServerApp.kernel_websocket_connection_class = (
-    "genzoo_lite.views.nodelay.NoDelayKernelConnection")
+c.ServerApp.kernel_websocket_connection_class = NoDelayKernelConnection

@@ -56,8 +56,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from genzoo_lite import (check_claim, density_contour, image_grid, load_digits, savefig, set_seed,
-                         toy2d)
+from genzoo_lite import (assert_close, check_claim, density_contour, image_grid, load_digits,
+                         savefig, set_seed, toy2d)
 from genzoo_lite.evaluation.metrics import auroc
 from genzoo_lite.exercises import gaussian_mle as checks
 from genzoo_lite.models.explicit.gaussian import em_step, fit_gaussian, fit_gmm, init_gmm
@@ -159,8 +159,8 @@ print(f"closed form: mu = {mu_hat:.4f}, sigma = {sigma_hat:.4f}, L = {best:.4f} 
 
 # %% slideshow={"slide_type": "skip"}
 mu_lib, cov_lib = fit_gaussian(ink[:, None])  # the library's version, for D dimensions
-torch.testing.assert_close(mu_lib[0], mu_hat)
-torch.testing.assert_close(cov_lib[0, 0], sigma_hat**2)
+assert_close(mu_lib[0], mu_hat)
+assert_close(cov_lib[0, 0], sigma_hat**2)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # $\mathcal{L}$ is positive: a density is not a probability and can exceed 1. With $\sigma$
@@ -191,16 +191,20 @@ print(f"gradient ascent after 600 steps: mu = {path[-1, 0]:.4f}, sigma = {path[-
 assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.item()) < 1e-3
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The path of the ascent drawn on the landscape $\mathcal{L}(\mu, \sigma)$, computed on a grid, and the value of $\mathcal{L}$ per step:
+# The path of the ascent drawn on the landscape $\mathcal{L}(\mu, \sigma)$, and the value of
+# $\mathcal{L}$ per step. The grid needs no pass over the data: the mean squared deviation from
+# any $\mu$ is $\hat\sigma^2 + (\hat\mu - \mu)^2$, so the data enter $\mathcal{L}$ only through
+# $\hat\mu$ and $\hat\sigma$.
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
-# the equation at every grid point, one sigma row at a time (a row broadcasts over mu and the
-# data points: 1 MB; the whole grid at once would hold 117 MB per temporary)
-landscape = torch.stack([(-0.5 * torch.log(2 * math.pi * sigma**2)
-                          - (ink - mus[:, None]) ** 2 / (2 * sigma**2)).mean(dim=1)
-                         for sigma in sigmas])
+# L at every (sigma, mu) of the grid. The data enter only through mu_hat and sigma_hat, since
+# mean((x - mu)^2) = sigma_hat^2 + (mu_hat - mu)^2: no pass over the 1000 points per grid point
+landscape = (-0.5 * torch.log(2 * math.pi * sigmas[:, None] ** 2)
+             - (sigma_hat**2 + (mu_hat - mus[None, :]) ** 2) / (2 * sigmas[:, None] ** 2))
+for i, j in [(0, 0), (60, 30), (120, 120)]:  # the same as the equation over the data
+    assert_close(landscape[i, j], avg_log_lik(ink, mus[j], sigmas[i]))
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
 contours = axes[0].contourf(mus, sigmas, landscape.clamp(min=-1), levels=30, cmap="viridis")
@@ -318,9 +322,9 @@ Sigma = torch.stack([(r[:, k, None] * (x64 - u[k])).T @ (x64 - u[k]) / N_k[k] fo
 
 # %% slideshow={"slide_type": "skip"}
 gmm1 = em_step(gmm0, moons)
-torch.testing.assert_close(w, gmm1.weights)
-torch.testing.assert_close(u, gmm1.means)
-torch.testing.assert_close(Sigma + 1e-6 * torch.eye(2, dtype=torch.float64), gmm1.covs)
+assert_close(w, gmm1.weights)
+assert_close(u, gmm1.means)
+assert_close(Sigma + 1e-6 * torch.eye(2, dtype=torch.float64), gmm1.covs)
 print("one EM step by hand == genzoo_lite's em_step")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

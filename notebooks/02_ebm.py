@@ -54,8 +54,8 @@ import torch
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 
-from genzoo_lite import (RECIPES, check_claim, load_pretrained, pretrained_history, savefig, set_seed,
-                         toy2d)
+from genzoo_lite import (RECIPES, assert_close, check_claim, load_pretrained, pretrained_history,
+                         savefig, set_seed, toy2d)
 from genzoo_lite.exercises import ebm as checks
 from genzoo_lite.views.langevin import LangevinView
 from genzoo_lite.models.energy.ebm import EnergyMLP, LangevinDivergedError, contrastive_loss
@@ -145,8 +145,8 @@ x_a, x_b = toy2d("two_moons", 256, seed=0), toy2d("rings", 256, seed=0)
 print(f"contrastive loss, moons vs rings: {my_contrastive_loss(energy, x_a, x_b).item():.4f}")
 
 # %% slideshow={"slide_type": "skip"}
-torch.testing.assert_close(my_contrastive_loss(energy, x_a, x_b),
-                           contrastive_loss(energy, x_a, x_b))
+assert_close(my_contrastive_loss(energy, x_a, x_b),
+             contrastive_loss(energy, x_a, x_b))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The model samples are constants (`detach`): the gradient is taken through $E_\theta$ at fixed
@@ -187,7 +187,7 @@ print(f"{len(params)} parameter tensors, {grad_exact.numel()} numbers; |exact gr
       f"{grad_exact.norm():.4f}")
 
 # %% slideshow={"slide_type": "skip"}
-torch.testing.assert_close(flat_grad(log_Z_grid()), -flat_grad((p_grid * tiny(grid64)).sum()))
+assert_close(flat_grad(log_Z_grid()), -flat_grad((p_grid * tiny(grid64)).sum()))
 print("grad log Z == -E_p[grad E] on the grid: checked")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -272,7 +272,7 @@ by_library = langevin(four_wells, x0, 1, 0.01, math.sqrt(0.02),
                       generator=torch.Generator().manual_seed(1))
 
 # %% slideshow={"slide_type": "skip"}
-torch.testing.assert_close(by_hand, by_library)
+assert_close(by_hand, by_library)
 print("one Langevin step by hand == genzoo_lite's langevin")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -403,8 +403,8 @@ for _ in range(3):
     optimizers[1].step()
 
 # %% slideshow={"slide_type": "skip"}
-torch.testing.assert_close(models[0].state_dict(), models[1].state_dict())
-torch.testing.assert_close(buffers[0].x, buffers[1].x)
+assert_close(models[0].state_dict(), models[1].state_dict())
+assert_close(buffers[0].x, buffers[1].x)
 print("three training steps by hand == genzoo_lite's ebm_step")
 
 # %% [markdown] slideshow={"slide_type": "slide"}

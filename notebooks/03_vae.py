@@ -55,8 +55,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from genzoo_lite import (RECIPES, check_claim, image_grid, load_digits, load_pretrained,
-                         pretrained_history, savefig, set_seed)
+from genzoo_lite import (RECIPES, assert_close, check_claim, image_grid, load_digits,
+                         load_pretrained, pretrained_history, savefig, set_seed)
 from genzoo_lite.core.distributions import discretized_gaussian_log_probs
 from genzoo_lite.exercises import vae as checks
 from genzoo_lite.views.latent import LatentTraversal
@@ -261,7 +261,7 @@ def elbo(model, x, generator):
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 untrained = VAE(latent_dim=2)
 ours = elbo(untrained, x_test, torch.Generator().manual_seed(1))
-torch.testing.assert_close(ours, untrained.elbo(x_test, torch.Generator().manual_seed(1)))
+assert_close(ours, untrained.elbo(x_test, torch.Generator().manual_seed(1)))
 print(f"untrained VAE: test ELBO {ours.mean():.1f} nats "
       f"(uniform guessing: {-64 * math.log(17):.1f})")
 

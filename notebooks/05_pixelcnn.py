@@ -62,7 +62,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 from skimage.util import montage
 
-from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_digits,
+from genzoo_lite import (RECIPES, assert_close, best_time, check_claim, image_grid, load_digits,
                          load_pretrained, pretrained_history, savefig, set_seed)
 from genzoo_lite.exercises import pixelcnn as checks
 from genzoo_lite.models.autoregressive.gated_pixelcnn import (GatedLayer,  # noqa: F401 (Exercise 2's answer)
@@ -149,7 +149,7 @@ def make_mask(k: int, mask_type: str) -> torch.Tensor:
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 for mask_type in "AB":  # the same masks as the library's
-    torch.testing.assert_close(make_mask(5, mask_type), MaskedConv2d(1, 1, 5, mask_type).mask)
+    assert_close(make_mask(5, mask_type), MaskedConv2d(1, 1, 5, mask_type).mask)
 print(make_mask(5, "A").int().numpy())
 
 # %% [markdown] slideshow={"slide_type": "subslide"}

@@ -59,8 +59,8 @@ import matplotlib.pyplot as plt
 import torch
 from sklearn.cluster import KMeans
 
-from genzoo_lite import (RECIPES, best_time, check_claim, image_grid, load_pretrained, savefig,
-                         set_seed, toy2d)
+from genzoo_lite import (RECIPES, assert_close, best_time, check_claim, image_grid,
+                         load_pretrained, savefig, set_seed, toy2d)
 from genzoo_lite.registry.pretrained import pretrained_history
 from genzoo_lite.core.data import load_image
 from genzoo_lite.exercises import vqvae as checks
@@ -167,7 +167,7 @@ torch.nn.init.normal_(vq.codebook)
 z_e = torch.randn(2, 4, 3, 3, generator=torch.Generator().manual_seed(0))
 z_q, indices = quantize(z_e, vq.codebook.detach())
 out = vq(z_e)
-torch.testing.assert_close(out.quantized, z_q)
+assert_close(out.quantized, z_q)
 assert torch.equal(out.indices, indices)
 print("indices of the first map:\n", indices[0])
 
@@ -214,7 +214,7 @@ for name, term in [("codebook", codebook_term), ("commitment", commitment_term)]
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 lib_loss = vq(z_e).loss
-torch.testing.assert_close(lib_loss, codebook_term + 0.25 * commitment_term)
+assert_close(lib_loss, codebook_term + 0.25 * commitment_term)
 print(f"library loss = codebook + 0.25 commitment = {lib_loss:.4f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -490,8 +490,8 @@ n_each, rows = 4, 8  # crops per texture; rows of each pixel-space crop
 y = torch.tensor([VQ_IMAGES.index("brick")] * n_each + [VQ_IMAGES.index("gravel")] * n_each)
 x_levels = pixel_levels(x_test[:len(y)], levels)  # (8, 1, 32, 32), any crops will do
 with torch.no_grad():  # the logits of the top rows do not depend on the rows below them
-    torch.testing.assert_close(pixel_cnn(x_levels[..., :rows, :], y),
-                               pixel_cnn(x_levels, y)[..., :rows, :])
+    assert_close(pixel_cnn(x_levels[..., :rows, :], y),
+                 pixel_cnn(x_levels, y)[..., :rows, :])
 gen = torch.Generator().manual_seed(0)
 latent_samples = prior.sample(vqvae, len(y), generator=gen, label=y).clamp(0, 1)  # (8, 1, 32, 32)
 start = time.perf_counter()

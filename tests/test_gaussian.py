@@ -117,3 +117,16 @@ def test_discretized_gaussian_matches_differences_of_the_normal_cdf():
     want = (upper - lower).log().sum(dim=1)
     torch.testing.assert_close(discretized_gaussian_log_prob(x, mu, sigma, 17), want)
     assert discretized_gaussian_log_probs(mu, sigma, 17).shape == (3, 17)  # the shared table
+
+
+def test_log_joint_equals_one_batched_multivariate_normal_bit_for_bit():
+    import torch
+    from torch.distributions import MultivariateNormal
+
+    from genzoo_lite import load_digits
+    from genzoo_lite.models.explicit.gaussian import fit_gmm
+
+    x = load_digits("val")[0].flatten(1).double() / 16
+    gmm = fit_gmm(x, k=4, n_iter=3, seed=0, reg_covar=0.01)
+    batched = MultivariateNormal(gmm.means, covariance_matrix=gmm.covs).log_prob(x[:, None, :])
+    assert torch.equal(gmm.log_joint(x), gmm.weights.log() + batched)

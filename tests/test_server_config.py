@@ -16,10 +16,9 @@ def test_kernel_websockets_are_sent_without_nagle():
         ZMQChannelsWebsocketConnection,
     )
     from traitlets.config.loader import PyFileConfigLoader
-    from traitlets.utils.importstring import import_item
 
     config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
-    cls = import_item(config.ServerApp.kernel_websocket_connection_class)
+    cls = config.ServerApp.kernel_websocket_connection_class
     assert issubclass(cls, ZMQChannelsWebsocketConnection)
 
     calls = []
@@ -51,6 +50,18 @@ def test_the_server_applies_it():
     config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
     app = ServerApp(config=config)
     assert app.kernel_websocket_connection_class.__name__ == "NoDelayKernelConnection"
+
+
+def test_the_students_server_imports_no_torch():
+    # a config that imported genzoo_lite (which imports torch) cost every server 220 MB
+    import subprocess
+    import sys
+
+    code = (f"from traitlets.config.loader import PyFileConfigLoader; import sys; "
+            f"PyFileConfigLoader({CONFIG.name!r}, path={str(CONFIG.parent)!r}).load_config(); "
+            f"print(sorted({{'torch', 'genzoo_lite', 'numpy'}} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_lab_the_hub_the_image_and_the_browser_tests_load_it():

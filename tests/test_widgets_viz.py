@@ -196,6 +196,23 @@ def test_a_move_redraws_only_the_changed_artists_and_the_picture_is_a_full_redra
         np.testing.assert_array_equal(pixels(view.image.value), pixels(reference.getvalue()))
 
 
+def test_the_first_move_blits_even_after_the_static_picture():
+    import io
+
+    for html_titles in (False, True):
+        view, slider, fig = titled_view(html_titles=html_titles)
+        view._repr_mimebundle_()  # displaying the cell draws the static picture
+        before = view.blit_count
+        slider.value = 6.0
+        assert view.blit_count == before + 1  # not a full render (56 ms in notebook 01)
+        fresh, fresh_slider, fresh_fig = titled_view(html_titles=html_titles)
+        fresh_slider.value = 6.0
+        fresh_fig.axes[0].title.set_visible(not html_titles)
+        reference = io.BytesIO()
+        fresh_fig.savefig(reference, format="png", dpi=80)
+        np.testing.assert_array_equal(pixels(view.image.value), pixels(reference.getvalue()))
+
+
 def test_titles_become_live_text_and_the_static_fallback_draws_them():
     view, slider, fig = titled_view()
     slider.value = 4.0

@@ -10,8 +10,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["set_seed", "seeded", "get_device", "retrain_requested", "check_claim", "cache_dir",
-           "grid_points"]
+__all__ = ["set_seed", "seeded", "get_device", "retrain_requested", "check_claim",
+           "assert_close", "cache_dir", "grid_points"]
+
+# torch.testing.assert_close's default tolerances (rtol, atol) by dtype
+_TOLERANCES = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),
+               torch.float32: (1.3e-6, 1e-5), torch.float64: (1e-7, 1e-7)}
 
 
 def set_seed(seed: int) -> None:
@@ -73,6 +77,41 @@ def check_claim(holds: bool, claim: str) -> None:
         raise AssertionError(claim)
     print(f"Note: with the weights retrained on this machine, this does not hold: {claim}. "
           "The text describes the shipped weights.")
+
+
+def assert_close(actual, expected, rtol: float | None = None, atol: float | None = None,
+                 name: str = "") -> None:
+    """Raise AssertionError unless ``actual`` equals ``expected`` within tolerances: tensors of
+    one shape and dtype, or dicts of them (a ``state_dict``), compared as
+    ``torch.testing.assert_close`` compares them (its default ``rtol``/``atol`` per dtype;
+    integers and bools exactly; NaN never equal).
+
+    The notebooks' checks use this, not ``torch.testing``: importing that pulls in 500 modules
+    of torch's compiler stack, 40 MB in every student's kernel (benchmarks/RESULTS.md, "Memory
+    per student"). tests/test_utils.py holds it to torch.testing's verdicts.
+    """
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict) or list(actual) != list(expected):
+            raise AssertionError(f"{name or 'the dicts'}: keys {list(actual)[:5]} are not "
+                                 f"{list(expected)[:5]}")
+        for key in expected:
+            assert_close(actual[key], expected[key], rtol, atol, name=f"{name}[{key!r}]")
+        return
+    actual, expected = torch.as_tensor(actual), torch.as_tensor(expected)
+    where = f"{name}: " if name else ""
+    if actual.shape != expected.shape or actual.dtype != expected.dtype:
+        raise AssertionError(f"{where}shape {tuple(actual.shape)} {actual.dtype} is not "
+                             f"{tuple(expected.shape)} {expected.dtype}")
+    default_rtol, default_atol = _TOLERANCES.get(expected.dtype, (0.0, 0.0))
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    if torch.allclose(actual, expected, rtol=rtol, atol=atol):
+        return
+    diff = (actual.double() - expected.double()).abs()
+    worst = int(diff.nan_to_num(float("inf")).argmax()) if diff.numel() else 0
+    raise AssertionError(f"{where}{int((~torch.isclose(actual, expected, rtol, atol)).sum())} of "
+                         f"{actual.numel()} values differ beyond rtol {rtol:g}, atol {atol:g}; "
+                         f"the largest difference is {diff.flatten()[worst].item():.3g}")
 
 
 def cache_dir() -> Path:

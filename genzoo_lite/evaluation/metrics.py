@@ -13,9 +13,9 @@ score badly, and real held-out images score near 0. Taught in notebooks/03_vae (
 and notebooks/06_vqvae2 ("4. Generation").
 
 :func:`auroc` scores a likelihood as a detector of abnormal inputs (notebooks/01_gaussian_mle,
-"Outlier digits"). It is scikit-learn's ``roc_auc_score`` for two classes, written out in numpy
-because importing ``sklearn.metrics`` costs a kernel 75 MB (benchmarks/RESULTS.md, "Memory per
-student"); tests/test_metrics.py compares the two.
+"5. Abnormality detection"). It is scikit-learn's ``roc_auc_score`` for two classes, written
+out in numpy because importing ``sklearn.metrics`` costs a kernel 75 MB (benchmarks/RESULTS.md,
+"Memory per student"); tests/test_metrics.py compares the two.
 """
 from __future__ import annotations
 

@@ -89,8 +89,11 @@ class GMM:
         """log w_k + log N(x_n; mu_k, Sigma_k) for every point and component: (N, K)."""
         check_points(x)
         x = x.to(self.means.dtype)
-        components = MultivariateNormal(self.means, covariance_matrix=self.covs)
-        return self.weights.log() + components.log_prob(x[:, None, :])
+        # one component at a time: the same numbers as one batched MultivariateNormal, bit for
+        # bit, without its (N, K, D) temporaries (14 MB for 1000 digits and 10 components)
+        log_densities = [MultivariateNormal(mean, covariance_matrix=cov).log_prob(x)
+                         for mean, cov in zip(self.means, self.covs)]
+        return self.weights.log() + torch.stack(log_densities, dim=1)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) of each row of x (N, D): a tensor (N,) in nats."""
