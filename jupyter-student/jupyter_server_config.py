@@ -18,6 +18,15 @@
 # message in the page, 27-44 ms with Nagle, 11-18 ms without, at the same load. The class is
 # defined here, not in genzoo_lite: importing the package imports torch, 220 MB in every
 # student's server.
+#
+# Kernels without ipywidgets' "echo" updates (JUPYTER_WIDGETS_ECHO=0; this server's kernels
+# inherit its environment): ipywidgets 8 sends every value the browser sets straight back to it,
+# for other browsers on the same kernel, before the slider's observers run. That message, sent
+# while the live view renders, doubled the render's time in the kernel (9.3 against 4.2 ms CPU
+# per move of notebook 01's slider) and put 10 ms on each move's picture (RESULTS.md, "Browser:
+# where a slider move's time goes"). A second tab on the same kernel no longer sees the first
+# one's slider move; its own moves work as before. Set the variable to 1 to have echoes back.
+import os
 from pathlib import Path
 
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
@@ -30,6 +39,8 @@ class NoDelayKernelConnection(ZMQChannelsWebsocketConnection):
         self.websocket_handler.set_nodelay(True)
         return super().connect()
 
+
+os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
 
 c = get_config()  # noqa: F821 (provided by Jupyter when it loads this file)
 c.LabApp.app_settings_dir = str(Path(__file__).resolve().parent / "settings")

@@ -244,14 +244,14 @@ live_fig = Figure(figsize=(6, 2.8), layout="constrained")  # room for the title 
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#7d8fa6")
 xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
-(curve,) = live_ax.plot(xs, xs * 0, "C3", lw=2)
+(curve,) = live_ax.plot(xs, xs * 0, "C3", lw=2, zorder=3)  # above the frame: redrawn alone
 live_ax.set_xlim(0.15, 0.5)
 live_ax.set_ylim(0, 28)
 live_ax.set_xlabel("ink")
 
 
 def draw_gaussian(mu, sigma):
-    curve.set_ydata(torch.distributions.Normal(mu, sigma).log_prob(xs).exp())
+    curve.set_ydata(torch.distributions.Normal(mu, sigma).log_prob(xs).exp().numpy())
     live_ax.set_title(f"L = {avg_log_lik(ink, mu, torch.tensor(sigma)).item():.3f} nats"
                       f"  (maximum {best:.3f})")
 

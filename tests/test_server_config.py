@@ -52,6 +52,22 @@ def test_the_server_applies_it():
     assert app.kernel_websocket_connection_class.__name__ == "NoDelayKernelConnection"
 
 
+def test_its_kernels_send_no_widget_echo_unless_asked():
+    import os
+    import subprocess
+    import sys
+
+    code = (f"from traitlets.config.loader import PyFileConfigLoader; import os; "
+            f"PyFileConfigLoader({CONFIG.name!r}, path={str(CONFIG.parent)!r}).load_config(); "
+            f"print(os.environ['JUPYTER_WIDGETS_ECHO'])")
+    env = {k: v for k, v in os.environ.items() if k != "JUPYTER_WIDGETS_ECHO"}
+    for given, expected in [(None, "0"), ("1", "1")]:
+        run_env = env if given is None else {**env, "JUPYTER_WIDGETS_ECHO": given}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=run_env)
+        assert out.stdout.strip() == expected
+
+
 def test_the_students_server_imports_no_torch():
     # a config that imported genzoo_lite (which imports torch) cost every server 220 MB
     import subprocess
