@@ -143,8 +143,8 @@ show(fig, alt="Left: 24 training digits in two rows. Right: a histogram of the i
 #   \sum_i (x_i - \mu)^2 = 0
 #   \;\Rightarrow\; \sigma^2 = \frac{1}{N}\sum_{i=1}^{N} (x_i - \mu)^2 .$$
 #
-# The mean and the mean squared deviation: note the $1/N$, not the $1/(N-1)$ of the unbiased
-# estimator.
+# The maximum-likelihood estimates $\hat\mu$ and $\hat\sigma$ are the mean and the root of the
+# mean squared deviation: note the $1/N$, not the $1/(N-1)$ of the unbiased estimator.
 
 # %% slideshow={"slide_type": "subslide"}
 def avg_log_lik(x, mu, sigma):
@@ -170,8 +170,9 @@ assert_close(cov_lib[0, 0], sigma_hat**2)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Gradient ascent reaches the closed form
 # Most models have no closed form, so they climb $\mathcal{L}$ by gradient ascent. We do the same
-# here, where we know the answer. We optimize $\log\sigma$ instead of $\sigma$ so that $\sigma$
-# stays positive whatever the step.
+# here, where we know the answer, with the optimizer most of this lecture's models use, Adam: it
+# steps along the gradient rescaled per parameter (by a running average of its size). We
+# optimize $\log\sigma$ instead of $\sigma$ so that $\sigma$ stays positive whatever the step.
 
 # %% slideshow={"slide_type": "fragment"}
 mu = torch.tensor(0.42, dtype=torch.float64, requires_grad=True)
@@ -190,13 +191,14 @@ print(f"gradient ascent after 600 steps: mu = {path[-1, 0]:.4f}, sigma = {path[-
 # %% slideshow={"slide_type": "skip"}
 assert abs(path[-1, 0] - mu_hat.item()) < 1e-3 and abs(path[-1, 1] - sigma_hat.item()) < 1e-3
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
-# The path of the ascent drawn on the landscape $\mathcal{L}(\mu, \sigma)$, and the value of
-# $\mathcal{L}$ per step. The grid needs no pass over the data: the mean squared deviation from
-# any $\mu$ is $\hat\sigma^2 + (\hat\mu - \mu)^2$, so the data enter $\mathcal{L}$ only through
-# $\hat\mu$ and $\hat\sigma$.
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The path of the ascent on the landscape $\mathcal{L}(\mu, \sigma)$, and $\mathcal{L}$ per
+# step. The mean squared deviation from any $\mu$ is $\hat\sigma^2 + (\hat\mu - \mu)^2$, so
+# $\mathcal{L}(\mu, \sigma) = -\tfrac12\log(2\pi\sigma^2) - (\hat\sigma^2 + (\hat\mu - \mu)^2)
+# / 2\sigma^2$: $\hat\mu$ and $\hat\sigma$ summarize the data completely (they are *sufficient
+# statistics*), and $\mu = \hat\mu$ is best whatever $\sigma$ is.
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
 mus = torch.linspace(0.2, 0.45, 121, dtype=torch.float64)
 sigmas = torch.linspace(0.015, 0.12, 121, dtype=torch.float64)
 # L at every (sigma, mu) of the grid. The data enter only through mu_hat and sigma_hat, since
@@ -214,12 +216,12 @@ axes[0].plot(path[0, 0], path[0, 1], "wo", ms=7, mec="k", label="start")
 axes[0].plot(mu_hat, sigma_hat, "r*", ms=14, label="closed form")
 axes[0].set_xlabel("mu")
 axes[0].set_ylabel("sigma")
-axes[0].legend(loc="lower right", fontsize="small")
+axes[0].legend(loc="lower right", fontsize="small", facecolor="0.3", labelcolor="white")
 axes[1].plot(path[:, 2], label="gradient ascent")
 axes[1].axhline(best, color="r", ls="--", label="closed-form maximum")
 axes[1].set_xlabel("step")
 axes[1].set_ylabel("L (nats)")
-axes[1].set_ylim(-1, best + 0.3)
+axes[1].set_ylim(path[:, 2].min() - 0.2, best + 0.3)
 axes[1].legend()
 savefig(fig, "01_gaussian_mle")
 show(fig, alt="Left: the average log-likelihood L over mu (horizontal) and sigma (vertical) as "
@@ -244,9 +246,11 @@ live_fig = Figure(figsize=(6, 2.8), layout="constrained")  # room for the title 
 live_ax = live_fig.add_subplot()
 live_ax.hist(ink.numpy(), bins=40, density=True, color="#7d8fa6")
 xs = torch.linspace(0.15, 0.5, 300, dtype=torch.float64)
-(curve,) = live_ax.plot(xs, xs * 0, "C3", lw=2, zorder=3)  # above the frame: redrawn alone
+# zorder 3 draws the curve above the axes' frame, so a move redraws the curve alone
+(curve,) = live_ax.plot(xs, xs * 0, "C3", lw=2, zorder=3)
 live_ax.set_xlim(0.15, 0.5)
-live_ax.set_ylim(0, 28)
+live_ax.set_ylim(-0.5, 28)  # the curve's tails just above the axis line
+live_ax.set_ylabel("density")
 live_ax.set_xlabel("ink")
 
 
@@ -267,7 +271,8 @@ show_live(likelihood_view, alt="The live view's starting picture: the ink histog
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Moving the sliders: with $\mu$ in the middle of the histogram and $\sigma$ about the data's
-# spread the curve covers the data and $\mathcal{L}$ in the title reaches the maximum. A narrow
+# spread the curve covers the data and $\mathcal{L}$ in the title nearly reaches the maximum (the
+# sliders' steps do not land exactly on $\hat\mu$ and $\hat\sigma$). A narrow
 # $\sigma$ away from the data, as at the start, drives $\mathcal{L}$ far below it; a wide
 # $\sigma$ flattens the curve and lowers $\mathcal{L}$ more gently.
 
@@ -294,7 +299,7 @@ show(fig, alt="The density of the one Gaussian fitted to the two moons (filled c
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. A mixture of Gaussians, fitted by EM
-# $$p_\theta(x) = \sum_{i=1}^{k} w_i\, \mathcal{N}(x; u_i, \Sigma_i), \qquad w_i \ge 0,\ \sum_i w_i = 1.$$
+# $$p_\theta(x) = \sum_{k=1}^{K} w_k\, \mathcal{N}(x; u_k, \Sigma_k), \qquad w_k \ge 0,\ \sum_k w_k = 1.$$
 #
 # Read it as a **latent-variable model**: first draw a hidden label $z \sim \text{Cat}(w)$, then
 # $x \sim \mathcal{N}(u_z, \Sigma_z)$, so $p(x) = \sum_z p(z)\,p(x \mid z)$. The log of a sum has
@@ -346,7 +351,7 @@ axes[0].set_xlabel("EM iteration")
 axes[0].set_ylabel("mean log-likelihood")
 for ax, it in zip(axes[1:], snapshots):
     snap = fit_gmm(moons, k=8, n_iter=it, seed=0)
-    density_contour(snap.log_prob, ax=ax, data=moons, title=f"after {it} iterations")
+    density_contour(snap.log_prob, ax=ax, data=moons, title=f"after {it} iteration{'s' * (it != 1)}")
     ax.plot(snap.means[:, 0], snap.means[:, 1], "r+", ms=8)
 fig.text(0.6, 0.14, "density: bright = likely; red +: the component means", ha="center",
          va="top")
@@ -360,26 +365,27 @@ show(fig, alt="Left: the mean log-likelihood over 100 EM iterations, rising stee
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How many components?
 # More components *can* fit the training points better, but EM only finds a local optimum, so a
-# larger $k$ is not guaranteed a higher training log-likelihood. The held-out points (the fresh
-# sample of section 3) tell when extra components start to memorize.
+# larger $K$ is not guaranteed a higher training log-likelihood. The held-out points (the fresh
+# sample of section 3) tell when extra components start to memorize. (The library's argument
+# `k` is this $K$.)
 
 # %% slideshow={"slide_type": "fragment"} tags=["hide-input"] jupyter={"source_hidden": true}
-print(" k   train LL   held-out LL   train - held-out  (nats/point)")
+print(" K   train LL   held-out LL   train - held-out  (nats/point)")
 train_ll, val_ll = {}, {}
 for k in [1, 2, 4, 8, 16, 32]:
     g = fit_gmm(moons, k=k, n_iter=100, seed=0)
     train_ll[k], val_ll[k] = g.log_likelihoods[-1], g.log_prob(moons_val).mean().item()
     print(f"{k:2d}   {train_ll[k]:7.3f}   {val_ll[k]:9.3f}   {train_ll[k] - val_ll[k]:12.3f}")
 check_claim(all(train_ll[a] < train_ll[b] for a, b in [(1, 2), (2, 4), (4, 8), (8, 16), (16, 32)]),
-            "the training log-likelihood rises with every k here")
+            "the training log-likelihood rises with every K here")
 check_claim(val_ll[8] > val_ll[4] + 0.5 and val_ll[32] < val_ll[16] - 0.03,
-            "held-out: a steep rise up to k = 8, a fall from k = 16 to 32")
+            "held-out: a steep rise up to K = 8, a fall from K = 16 to 32")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# Here the training log-likelihood rises with every $k$, from -2.841 to -1.627. The held-out one
-# rises steeply up to $k = 8$ (several components per moon), changes little at 16, and falls
-# at 32 while training still gains: the gap grows from 0.066 at $k = 8$ to 0.247 at
-# $k = 32$, the extra components fit the training points' noise. $k$ between 8 and 16 is the
+# Here the training log-likelihood rises with every $K$, from -2.841 to -1.627. The held-out one
+# rises steeply up to $K = 8$ (several components per moon), changes little at 16, and falls
+# at 32 while training still gains: the gap grows from 0.066 at $K = 8$ to 0.247 at
+# $K = 32$, the extra components fit the training points' noise. $K$ between 8 and 16 is the
 # choice the held-out data support.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -395,7 +401,7 @@ fig, axes = plt.subplots(1, 2, figsize=(7, 3.4), sharex=True, sharey=True)
 axes[0].scatter(*moons.T, s=2, c=LINE_COLOURS[0])
 axes[0].set_title("data")
 axes[1].scatter(*samples.T, s=2, c=LINE_COLOURS[1])
-axes[1].set_title("GMM samples (k = 8)")
+axes[1].set_title("GMM samples (K = 8)")
 for ax in axes:
     ax.set_aspect("equal")
 show(fig, alt="Two scatter plots on the same axes: the two-moons data (left) and samples of the "
@@ -461,7 +467,12 @@ for c in range(10):  # the mirrored digits of one class against all normal test 
     scores = torch.cat([test_ll, flipped_ll[test_labels == c]]).numpy()
     is_odd = np.r_[np.zeros(len(test_ll)), np.ones(int((test_labels == c).sum()))]
     per_class.append(f"{c}: {auroc(is_odd, -scores):.2f}")
-print("mirrored AUROC by digit  " + "  ".join(per_class))
+print("mirrored AUROC by digit                  " + "  ".join(per_class))
+below_own = flipped_ll < test_ll  # each mirrored digit against its own original
+print("mirrored below its own original, by digit " + "  ".join(
+    f"{c}: {below_own[test_labels == c].double().mean():.2f}" for c in range(10)))
+print("median log p of the normal test digits   " + "  ".join(
+    f"{c}: {test_ll[test_labels == c].median():.0f}" for c in range(10)))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # Noise is spotted perfectly; mirrored digits are harder, most of all 0s and 1s (AUROC 0.44
@@ -487,9 +498,9 @@ fig, ax = plt.subplots(figsize=(3.4, 3.4))
 ax.scatter(*x_fake.T, s=2)
 ax.set_title("implicit: samples of G(z), no p(x)")
 ax.set_aspect("equal")
-show(fig, alt="Samples of the implicit generator G(z): nearly every point lies on one thin curve "
-     "that loops around twice, with a few stray points above and below; all mass sits on the "
-     "curve, so there is no density p(x) to draw.")
+show(fig, alt="Samples of the implicit generator G(z): every point lies on one thin curve that "
+     "loops around twice; the rare samples with a large z sit far out on its two arms, above "
+     "and below the loops. All mass sits on the curve, so there is no density p(x) to draw.")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
@@ -519,8 +530,8 @@ def exercise_mle_variance(x):
 checks.check_mle_variance(exercise_mle_variance)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# **Exercise 2.** Positive, right-skewed data (incomes, waiting times, the ink of section 2) fit
-# a Gaussian badly. Model $z = \log y \sim \mathcal{N}(\mu, \sigma^2)$ instead (a log-normal):
+# **Exercise 2.** Positive, right-skewed data (incomes, waiting times) often fit a Gaussian
+# badly. Model $z = \log y \sim \mathcal{N}(\mu, \sigma^2)$ instead (a log-normal):
 # fit $\mu, \sigma^2$ by maximum likelihood on $\log y$ and return the average log-likelihood of
 # **$y$** in nats per point, so that it can be compared with a Gaussian fitted to $y$ itself.
 # The density of $y$ is not the density of $z$: change variables.
@@ -555,7 +566,7 @@ checks.check_full_minus_diag(exercise_full_minus_diag)
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Exercise 4 (open).** Fit `fit_gmm(x, k, n_iter=100, seed=0)` on `x = toy2d("rings", 1000,
 # seed=0)` for k = 2, 8, 32 and score a fresh sample `toy2d("rings", 1000, seed=1)` (about 10 s in
-# all), next to one Gaussian. How does the held-out log-likelihood change as $k$ grows, and
-# why? How many components does a ring need? Compare the train and held-out numbers as $k$
-# grows. Plot `density_contour(g.log_prob, data=x)` for each $k$ to see what the
+# all), next to one Gaussian. How does the held-out log-likelihood change as $K$ grows, and
+# why? How many components does a ring need? Compare the train and held-out numbers as $K$
+# grows. Plot `density_contour(g.log_prob, data=x)` for each $K$ to see what the
 # components do.
