@@ -91,9 +91,11 @@ c.JupyterHub.tornado_settings = {"slow_spawn_timeout": 0}
 # thread per core in every kernel) makes the kernels fight over the cores (see RESULTS.md).
 # A student's server reads the student configuration of `make lab` too (jupyter-student/):
 # nbgrader, the instructor's tool installed beside it, stays off, which also keeps 33 MB per
-# student out of the server (124 MB with its server extensions, 90 MB without; RESULTS.md,
-# "Memory per student"), and its kernel websockets send without Nagle's delay (a slider's new
-# picture arrives about 20 ms sooner). The students' own ~/.jupyter stays their config folder.
+# student out of the server (a JupyterLab server holds 124 MB with its server extensions, 90
+# without; jupyterhub-singleuser adds 40 MB of JupyterHub's own imports, SQLAlchemy among them:
+# 130 MB per student in `make classroom`; RESULTS.md, "Live at frame rate"); its kernel
+# websockets send without Nagle's delay and its kernels without ipywidgets' echo (a slider's new
+# picture arrives 20-30 ms sooner). The students' own ~/.jupyter stays their config folder.
 c.Spawner.environment = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                          "JUPYTER_CONFIG_PATH": str(HERE.parents[1] / "jupyter-student")}
 # Kernels talk to their server over Unix sockets in the student's private runtime folder, not
