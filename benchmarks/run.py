@@ -328,8 +328,9 @@ def readme_block(results: dict, elsewhere: dict) -> str:
                     f"{k} {v['median']} / {v['p95']} / {v['max']} ms" for k, v in sliders.items())
         + f" (load average {results['bench_sliders'].get('slider_load_average', ['?'])[0]})"
         + " |",
-        f"| slider to changed pixels in a real browser (median of {elsewhere['browser_slider_ms']['moves']} "
-        "key presses, chromium and JupyterLab on the same 2 cores, "
+        "| slider to changed pixels in a real browser (median of "
+        f"{elsewhere['browser_slider_ms']['moves']} key presses, chromium and JupyterLab on the "
+        "same 2 cores, "
         "`tests/browser/test_live_views.py`) | ≤ 50 ms | "
         + ("" if all(v <= 50 for v in browser.values()) else "**missed**: ")
         + ", ".join(f"{v} ms ({k})" for k, v in browser.items()) + " |",
