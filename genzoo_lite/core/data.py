@@ -4,9 +4,9 @@ Nothing here touches the network: the digits ship with scikit-learn and the imag
 scikit-image. Taught first in notebooks/01_gaussian_mle; every notebook loads its data here.
 
 The digits and the two moons are read and drawn here, not through ``sklearn.datasets``:
-importing it costs a kernel 75 MB (it imports scipy), a quarter of a student's budget on a
-course hub (benchmarks/RESULTS.md, "Memory per student"). Both equal scikit-learn's, value for
-value (tests/test_data.py compares them).
+importing it costs a kernel 75 MB (it imports scipy), a seventh of a student's 500 MB on a
+course hub (benchmarks/RESULTS.md, "Live at frame rate, and a class on one server"). Both equal
+scikit-learn's, value for value (tests/test_data.py compares them).
 """
 from __future__ import annotations
 

@@ -87,8 +87,9 @@ def assert_close(actual, expected, rtol: float | None = None, atol: float | None
     integers and bools exactly; NaN never equal).
 
     The notebooks' checks use this, not ``torch.testing``: importing that pulls in 500 modules
-    of torch's compiler stack, 40 MB in every student's kernel (benchmarks/RESULTS.md, "Memory
-    per student"). tests/test_utils.py holds it to torch.testing's verdicts.
+    of torch's compiler stack, 40 MB in every student's kernel (benchmarks/RESULTS.md, "Live at
+    frame rate, and a class on one server"). tests/test_utils.py holds it to torch.testing's
+    verdicts.
     """
     if isinstance(expected, dict):
         if not isinstance(actual, dict) or list(actual) != list(expected):

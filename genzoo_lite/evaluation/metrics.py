@@ -15,7 +15,7 @@ and notebooks/06_vqvae2 ("4. Generation").
 :func:`auroc` scores a likelihood as a detector of abnormal inputs (notebooks/01_gaussian_mle,
 "5. Abnormality detection"). It is scikit-learn's ``roc_auc_score`` for two classes, written
 out in numpy because importing ``sklearn.metrics`` costs a kernel 75 MB (benchmarks/RESULTS.md,
-"Memory per student"); tests/test_metrics.py compares the two.
+"Live at frame rate, and a class on one server"); tests/test_metrics.py compares the two.
 """
 from __future__ import annotations
 
